@@ -1,0 +1,111 @@
+"""The one declared feature set, imported by both training and scoring.
+
+Each ``FeatureSpec`` names a model input column with its unit and window in the
+name (``output_tokens_sum_7d``), its Spark dtype and what it means. The
+features job writes exactly these columns (plus keys) to the
+``features/account_day`` table; training and scoring select ``FEATURE_SET.names``
+in this order, and the set's name and version are logged with every model so
+the columns cannot drift between them.
+
+Keys of every feature row (not model inputs): ``account_id`` (string), ``dt``
+(date), ``customer_id`` (string: the org when there is one, else the account),
+``hydra_cluster_id`` (string, null when the account is linked to nobody).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    name: str
+    dtype: str  # Spark SQL type name: "double", "long", "integer"
+    description: str
+    group: str  # "account" (the account's own behaviour) or "cluster" (its hydra cluster)
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    name: str
+    version: int
+    specs: tuple[FeatureSpec, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [spec.name for spec in self.specs]
+
+    def group(self, group: str) -> list[str]:
+        return [spec.name for spec in self.specs if spec.group == group]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "features": [spec.__dict__ for spec in self.specs],
+        }
+
+
+KEY_COLUMNS: tuple[str, ...] = ("account_id", "dt", "customer_id", "hydra_cluster_id")
+
+
+def _a(name: str, dtype: str, description: str) -> FeatureSpec:
+    return FeatureSpec(name, dtype, description, "account")
+
+
+def _c(name: str, dtype: str, description: str) -> FeatureSpec:
+    return FeatureSpec(name, dtype, description, "cluster")
+
+
+ACCOUNT_FEATURES: tuple[FeatureSpec, ...] = (
+    _a("requests_count_1d", "long", "Requests on the day."),
+    _a("requests_count_7d", "long", "Requests in the 7 days up to and including the day."),
+    _a("requests_count_28d", "long", "Requests in the 28 days up to and including the day."),
+    _a("input_tokens_sum_7d", "long", "Input tokens over 7 days."),
+    _a("output_tokens_sum_7d", "long", "Output tokens over 7 days."),
+    _a("output_input_token_ratio_7d", "double", "Output tokens / max(input tokens, 1) over 7 days."),
+    _a("active_hours_count_1d", "integer", "Distinct UTC hours with a request on the day."),
+    _a("interarrival_cv_1d", "double", "Coefficient of variation of seconds between requests on the day (low = machine-regular)."),
+    _a("hour_entropy_bits_7d", "double", "Shannon entropy (bits) of the hour-of-day distribution over 7 days (max ~4.58 = flat over 24 h)."),
+    _a("distinct_ips_7d", "long", "Distinct client IPs over 7 days."),
+    _a("distinct_ip_prefixes_7d", "long", "Distinct /24 (IPv4) or /48 (IPv6) prefixes over 7 days."),
+    _a("distinct_asns_7d", "long", "Distinct ASNs over 7 days."),
+    _a("datacenter_asn_share_7d", "double", "Share of requests from hosting/datacenter ASNs over 7 days."),
+    _a("raw_http_client_share_7d", "double", "Share of requests from raw HTTP clients (not an official SDK) over 7 days."),
+    _a("error_rate_7d", "double", "Share of requests with status >= 400 over 7 days."),
+    _a("rate_limited_share_7d", "double", "Share of requests answered 429 over 7 days."),
+    _a("account_age_days", "double", "Days from account creation to the end of the day."),
+    _a("tier_rank", "integer", "Tier as an ordinal: free 0, build 1, scale 2, enterprise 3."),
+    _a("verified_flag", "integer", "1 when identity verification passed."),
+    _a("dormant_days_before_activity", "double", "Days of silence before the current activity streak began (sleeper accounts); 0 for steady accounts."),
+    _a("cot_prompt_share_7d", "double", "Share of requests whose prompt or system prompt elicits step-by-step reasoning, over 7 days."),
+    _a("grader_prompt_share_7d", "double", "Share of requests using the model as a grader or rubric judge, over 7 days."),
+    _a("template_reuse_share_7d", "double", "Share of the account's prompts that fall in a prompt-template bucket (MinHash LSH) used by other accounts, over 7 days."),
+    _a("task_breadth_count_7d", "long", "Distinct task/topic categories covered by the account's prompts over 7 days."),
+    _a("system_prompt_sharing_accounts_7d", "long", "Most other accounts sharing any one of the account's system prompts over 7 days."),
+    _a("new_model_share_3d", "double", "Share of requests on a model first seen at most 3 days before the day (0 when none is that new)."),
+)
+
+CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
+    _c("cluster_customers_count", "long", "Distinct customers (an org counts once) in the account's hydra cluster; 1 when unlinked."),
+    _c("cluster_accounts_count", "long", "Accounts in the cluster; 1 when unlinked."),
+    _c("cluster_output_tokens_sum_1d", "long", "Output tokens of the whole cluster on the day."),
+    _c("cluster_volume_cv_1d", "double", "Coefficient of variation of per-account requests in the cluster on the day (low = load-balanced)."),
+    _c("cluster_creation_burst_share", "double", "Largest share of the cluster's accounts created within one 24-hour window."),
+    _c("cluster_shared_payment_share", "double", "Share of the cluster's accounts whose payment fingerprint is shared with another customer."),
+    _c("cluster_shared_ip_share", "double", "Share of the cluster's accounts that share an egress IP or prefix with another customer."),
+    _c("cluster_template_overlap", "double", "Mean template_reuse_share_7d over the cluster's accounts."),
+    _c("cluster_synchrony_score", "double", "Share of the cluster's account pairs active in the same minute buckets again and again."),
+    _c("cluster_cot_share", "double", "Chain-of-thought prompt share over the cluster's requests, 7 days."),
+    _c("cluster_country_count", "long", "Distinct request countries across the cluster, 7 days."),
+    _c("cluster_asn_count", "long", "Distinct ASNs across the cluster, 7 days."),
+    _c("cluster_growth_ratio_1d", "double", "Cluster accounts today / accounts in the same cluster yesterday (1 when new or stable)."),
+    _c("cohort_size", "long", "Accounts created in the same hour and same signup /24 (or woken the same day after 14+ dormant days) as this one."),
+    _c("cohort_sync_share", "double", "Share of the account's cohort active in the same minute buckets on the day."),
+)
+
+FEATURE_SET = FeatureSet(
+    name="hydrasweep_account_day",
+    version=1,
+    specs=ACCOUNT_FEATURES + CLUSTER_FEATURES,
+)

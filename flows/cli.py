@@ -1,0 +1,67 @@
+"""The ``hydrasweep`` console command.
+
+Each command group lives in ``flows/commands/<group>.py`` and registers itself
+on the app; heavy libraries (Spark, MLflow, Prefect) are imported inside the
+commands, so ``hydrasweep --help`` stays fast. Any failure ends as one readable
+line on stderr and a non-zero exit; ``HYDRASWEEP_DEBUG=1`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from flows.commands import pipeline, queue, simulate
+from flows.errors import UserError
+
+app = typer.Typer(
+    name="hydrasweep",
+    help="Find LLM distillation campaigns (hydra clusters) in API traffic.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+simulate.register(app)
+pipeline.register(app)
+queue.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: run the app, turn failures into one line and an exit code."""
+    from flows.settings import apply_offline_defaults
+
+    apply_offline_defaults()
+    try:
+        app(args=argv, prog_name="hydrasweep", standalone_mode=False)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        print("hydrasweep: aborted", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("hydrasweep: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        if _debug():
+            raise
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        kind = "" if isinstance(exc, UserError) else f"{type(exc).__name__}: "
+        print(f"hydrasweep: error: {kind}{reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _debug() -> bool:
+    from flows.settings import debug_enabled
+
+    return debug_enabled()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

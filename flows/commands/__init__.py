@@ -1,0 +1,1 @@
+"""Command groups of the ``hydrasweep`` CLI, one module a group."""

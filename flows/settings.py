@@ -1,0 +1,106 @@
+"""Runtime configuration: flags, then environment variables, then defaults.
+
+The one place that reads the process environment. Defaults work on a laptop
+with nothing running: a lake folder, a SQLite review queue and a SQLite MLflow
+store under ``./.hydrasweep`` and a ``local[*]`` Spark master. Commands build a
+``Settings`` with ``load_settings(**flags)``; flags that were not given are
+``None`` and fall through to the environment, then to the defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_HOME = Path(".hydrasweep")
+
+# Telemetry our dependencies send by default; the product runs offline, so it is
+# switched off unless the user set these variables themselves.
+_OFFLINE_DEFAULTS = {
+    "DO_NOT_TRACK": "true",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "GX_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "60",
+    "SPARK_LOCAL_IP": "127.0.0.1",
+}
+
+
+class Settings(BaseSettings):
+    """Everything a command needs to know about where things live."""
+
+    model_config = SettingsConfigDict(env_prefix="HYDRASWEEP_", extra="ignore", frozen=True)
+
+    home: Path = Field(
+        default=DEFAULT_HOME,
+        description="Folder for the default lake, databases and Spark scratch space.",
+    )
+    lake: str | None = Field(
+        default=None, description="Lake root URI: a folder, file:// or s3://bucket/prefix."
+    )
+    queue_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of the review queue database."
+    )
+    mlflow_tracking_uri: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MLFLOW_TRACKING_URI", "mlflow_tracking_uri"),
+        description="MLflow tracking store URI.",
+    )
+    spark_master: str = Field(default="local[*]", description="Spark master URL.")
+    spark_driver_memory: str = Field(default="4g", description="spark.driver.memory.")
+    spark_shuffle_partitions: int = Field(default=8, ge=1)
+    spark_s3a: bool = Field(
+        default=False,
+        description=(
+            "Read and write s3:// lakes directly as s3a:// from Spark (a real cluster with "
+            "hadoop-aws jars). Off: stage objects through a local folder with boto3."
+        ),
+    )
+    model_name: str = Field(default="hydrasweep-extraction", description="MLflow registered model.")
+    max_bad_line_share: float = Field(default=0.05, ge=0.0, le=1.0)
+    success_wait_seconds: float = Field(
+        default=0.0, ge=0.0, description="How long a sweep waits for a day's _SUCCESS markers."
+    )
+    daily_intake_cap: int = Field(default=50, ge=1, description="New cases a sweep may open a day.")
+
+    @property
+    def lake_uri(self) -> str:
+        return self.lake or str((self.home / "lake").resolve())
+
+    @property
+    def queue_database_url(self) -> str:
+        return self.queue_url or f"sqlite:///{(self.home / 'queue.db').resolve()}"
+
+    @property
+    def tracking_uri(self) -> str:
+        return self.mlflow_tracking_uri or f"sqlite:///{(self.home / 'mlflow.db').resolve()}"
+
+    @property
+    def artifact_root(self) -> Path:
+        return (self.home / "mlartifacts").resolve()
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Local scratch space: Spark staging of an s3:// lake, checkpoints."""
+        return (self.home / "scratch").resolve()
+
+
+def load_settings(**flags: Any) -> Settings:
+    """Settings from the given flags (``None`` means "not given"), then env, then defaults."""
+    given = {name: value for name, value in flags.items() if value is not None}
+    return Settings(**given)
+
+
+def apply_offline_defaults() -> None:
+    """Switch dependency telemetry off unless the user configured it explicitly."""
+    for name, value in _OFFLINE_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+
+
+def debug_enabled() -> bool:
+    """``HYDRASWEEP_DEBUG=1`` makes the CLI show tracebacks instead of one line."""
+    return os.environ.get("HYDRASWEEP_DEBUG", "") not in ("", "0", "false")

@@ -1,0 +1,352 @@
+"""One object-store interface with a local-folder and an S3 implementation.
+
+Keys are relative to the lake root and always use ``/``. The S3 store uses
+boto3 only; the standard ``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``,
+``AWS_SECRET_ACCESS_KEY`` and ``AWS_DEFAULT_REGION`` variables are honoured by
+boto3 itself, so any S3-compatible server works.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import urlparse
+
+from lake import layout
+from lake.errors import LakeError
+
+
+class ObjectStore(ABC):
+    """What the pipeline needs from object storage, and nothing more."""
+
+    uri: str
+
+    @abstractmethod
+    def list_keys(self, prefix: str = "") -> Iterator[str]:
+        """Every key under ``prefix`` (recursive), in lexical order."""
+
+    @abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def read_bytes(self, key: str) -> bytes: ...
+
+    @abstractmethod
+    def write_bytes(self, key: str, data: bytes) -> None: ...
+
+    @abstractmethod
+    def open_write(self, key: str) -> contextlib.AbstractContextManager[BinaryIO]:
+        """A binary file to stream into; the object appears when the block exits cleanly."""
+
+    @abstractmethod
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every key under ``prefix``; return how many were deleted."""
+
+    @abstractmethod
+    def download_prefix(self, prefix: str, dest: Path) -> list[Path]:
+        """Mirror the keys under ``prefix`` into folder ``dest`` (same relative paths)."""
+
+    @abstractmethod
+    def upload_dir(self, src: Path, prefix: str) -> int:
+        """Replace everything under ``prefix`` with the files of folder ``src``."""
+
+    @abstractmethod
+    def list_children(self, prefix: str) -> list[str]:
+        """Names of the immediate "sub-folders" of ``prefix`` (e.g. ``dt=2026-11-01``)."""
+
+    # --- derived operations, the same for every implementation ----------------
+    def list_days(self, dataset: str) -> list[date]:
+        """Days that have a partition folder under ``raw/<dataset>/`` (complete or not)."""
+        days = []
+        for child in self.list_children(f"raw/{dataset}/"):
+            if child.startswith("dt="):
+                try:
+                    days.append(date.fromisoformat(child[3:]))
+                except ValueError:
+                    continue  # a stray folder is not a day
+        return sorted(days)
+
+    def day_complete(self, day: date) -> bool:
+        """Both ``_SUCCESS`` markers of the day are present (CONTRACT section 1)."""
+        return all(self.exists(layout.success_key(ds, day)) for ds in layout.RAW_DATASETS)
+
+    def missing_markers(self, day: date) -> list[str]:
+        return [
+            layout.success_key(ds, day)
+            for ds in layout.RAW_DATASETS
+            if not self.exists(layout.success_key(ds, day))
+        ]
+
+    def raw_day_files(self, dataset: str, day: date) -> list[str]:
+        """The day's data files (``*.jsonl.gz``), markers and hidden files excluded."""
+        return [
+            key
+            for key in self.list_keys(layout.raw_day_prefix(dataset, day))
+            if key.endswith(".jsonl.gz") and not key.rsplit("/", 1)[-1].startswith(("_", "."))
+        ]
+
+
+def _as_prefix(prefix: str) -> str:
+    prefix = prefix.lstrip("/")
+    return prefix if not prefix or prefix.endswith("/") else prefix + "/"
+
+
+
+class LocalStore(ObjectStore):
+    """A lake in a local folder."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self.uri = self.root.as_uri()
+
+    def path(self, key: str) -> Path:
+        return self.root / key.lstrip("/")
+
+    def list_keys(self, prefix: str = "") -> Iterator[str]:
+        base = self.path(prefix)
+        if base.is_file():
+            yield prefix
+            return
+        if not base.is_dir():
+            return
+        found = []
+        for dirpath, _dirnames, filenames in os.walk(base):
+            for filename in filenames:
+                found.append((Path(dirpath) / filename).relative_to(self.root).as_posix())
+        yield from sorted(found)
+
+    def list_children(self, prefix: str) -> list[str]:
+        base = self.path(prefix)
+        if not base.is_dir():
+            return []
+        return sorted(child.name for child in base.iterdir() if child.is_dir())
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def read_bytes(self, key: str) -> bytes:
+        try:
+            return self.path(key).read_bytes()
+        except FileNotFoundError:
+            raise LakeError(f"no object {key!r} in lake {self.uri}") from None
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        with self.open_write(key) as out:
+            out.write(data)
+
+    @contextlib.contextmanager
+    def open_write(self, key: str) -> Iterator[BinaryIO]:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Write beside the target and rename, so a reader never sees half an object.
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                yield out
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+
+    def delete_prefix(self, prefix: str) -> int:
+        base = self.path(prefix)
+        if base.is_file():
+            base.unlink()
+            return 1
+        if not base.is_dir():
+            return 0
+        count = sum(len(files) for _, _, files in os.walk(base))
+        shutil.rmtree(base)
+        return count
+
+    def download_prefix(self, prefix: str, dest: Path) -> list[Path]:
+        paths = []
+        for key in self.list_keys(prefix):
+            target = Path(dest) / key[len(_as_prefix(prefix)) :]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.path(key), target)
+            paths.append(target)
+        return paths
+
+    def upload_dir(self, src: Path, prefix: str) -> int:
+        self.delete_prefix(prefix)
+        count = 0
+        for file in sorted(Path(src).rglob("*")):
+            if file.is_file():
+                target = self.path(_as_prefix(prefix) + file.relative_to(src).as_posix())
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(file, target)
+                count += 1
+        return count
+
+
+class S3Store(ObjectStore):
+    """A lake at ``s3://bucket/prefix``, through boto3."""
+
+    def __init__(self, uri: str, client: object | None = None) -> None:
+        parsed = urlparse(uri)
+        if parsed.scheme != "s3" or not parsed.netloc:
+            raise LakeError(f"not an s3:// URI: {uri!r}")
+        self.bucket = parsed.netloc
+        self.base = _as_prefix(parsed.path)
+        self.uri = f"s3://{self.bucket}/{self.base}".rstrip("/")
+        self.client = client if client is not None else _default_s3_client()
+
+    def _key(self, key: str) -> str:
+        return self.base + key.lstrip("/")
+
+    def _error(self, exc: Exception, what: str) -> LakeError:
+        from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+
+        if isinstance(exc, ClientError):
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in ("NoSuchBucket", "404") and what == "bucket":
+                return LakeError(f"S3 bucket {self.bucket!r} does not exist ({self.uri})")
+            if code == "NoSuchBucket":
+                return LakeError(f"S3 bucket {self.bucket!r} does not exist ({self.uri})")
+            if code in ("NoSuchKey", "404"):
+                return LakeError(f"no object {what!r} in lake {self.uri}")
+            if code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+                return LakeError(f"access to {self.uri} denied ({code}): check AWS credentials")
+            return LakeError(f"S3 error on {what!r} in {self.uri}: {code or exc}")
+        if isinstance(exc, EndpointConnectionError):
+            return LakeError(f"cannot reach the S3 endpoint for {self.uri}: {exc}")
+        if isinstance(exc, NoCredentialsError):
+            return LakeError(
+                f"no AWS credentials for {self.uri}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            )
+        return LakeError(f"S3 error on {what!r} in {self.uri}: {exc}")
+
+    def check(self) -> None:
+        """Fail with a clear message when the bucket is missing or unreachable."""
+        try:
+            self.client.head_bucket(Bucket=self.bucket)  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - translated to a readable LakeError
+            raise self._error(exc, "bucket") from exc
+
+    def list_keys(self, prefix: str = "") -> Iterator[str]:
+        paginator = self.client.get_paginator("list_objects_v2")  # type: ignore[attr-defined]
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
+                for item in page.get("Contents", []):
+                    yield item["Key"][len(self.base) :]
+        except Exception as exc:  # noqa: BLE001
+            raise self._error(exc, prefix) from exc
+
+    def list_children(self, prefix: str) -> list[str]:
+        prefix = _as_prefix(prefix)
+        paginator = self.client.get_paginator("list_objects_v2")  # type: ignore[attr-defined]
+        names = []
+        try:
+            for page in paginator.paginate(
+                Bucket=self.bucket, Prefix=self._key(prefix), Delimiter="/"
+            ):
+                for common in page.get("CommonPrefixes", []):
+                    names.append(common["Prefix"][len(self._key(prefix)) :].rstrip("/"))
+        except Exception as exc:  # noqa: BLE001
+            raise self._error(exc, prefix) from exc
+        return sorted(names)
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(key))  # type: ignore[attr-defined]
+            return True
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise self._error(exc, key) from exc
+
+    def read_bytes(self, key: str) -> bytes:
+        try:
+            obj = self.client.get_object(Bucket=self.bucket, Key=self._key(key))  # type: ignore[attr-defined]
+            return obj["Body"].read()
+        except Exception as exc:  # noqa: BLE001
+            raise self._error(exc, key) from exc
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001
+            raise self._error(exc, key) from exc
+
+    @contextlib.contextmanager
+    def open_write(self, key: str) -> Iterator[BinaryIO]:
+        # Spool to a local temporary file, then upload_file (multipart for large objects).
+        with tempfile.NamedTemporaryFile(prefix="hydrasweep-", suffix=".part") as spool:
+            yield spool  # type: ignore[misc]
+            spool.flush()
+            try:
+                self.client.upload_file(spool.name, self.bucket, self._key(key))  # type: ignore[attr-defined]
+            except Exception as exc:  # noqa: BLE001
+                raise self._error(exc, key) from exc
+
+    def delete_prefix(self, prefix: str) -> int:
+        keys = [self._key(key) for key in self.list_keys(prefix)]
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": key} for key in keys[start : start + 1000]]
+            try:
+                self.client.delete_objects(  # type: ignore[attr-defined]
+                    Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True}
+                )
+            except Exception as exc:  # noqa: BLE001
+                raise self._error(exc, prefix) from exc
+        return len(keys)
+
+    def download_prefix(self, prefix: str, dest: Path) -> list[Path]:
+        paths = []
+        for key in self.list_keys(prefix):
+            target = Path(dest) / key[len(_as_prefix(prefix)) :]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.client.download_file(self.bucket, self._key(key), str(target))  # type: ignore[attr-defined]
+            except Exception as exc:  # noqa: BLE001
+                raise self._error(exc, key) from exc
+            paths.append(target)
+        return paths
+
+    def upload_dir(self, src: Path, prefix: str) -> int:
+        prefix = _as_prefix(prefix)
+        files = {file.relative_to(src).as_posix(): file for file in Path(src).rglob("*") if file.is_file()}
+        stale = [key for key in self.list_keys(prefix) if key[len(prefix) :] not in files]
+        for rel, file in sorted(files.items()):
+            try:
+                self.client.upload_file(str(file), self.bucket, self._key(prefix + rel))  # type: ignore[attr-defined]
+            except Exception as exc:  # noqa: BLE001
+                raise self._error(exc, prefix + rel) from exc
+        for key in stale:
+            self.delete_prefix(key)
+        return len(files)
+
+
+def _default_s3_client() -> object:
+    import boto3
+    from botocore.config import Config
+
+    # boto3 reads AWS_ENDPOINT_URL, credentials and region from the environment itself.
+    config = Config(retries={"max_attempts": 5, "mode": "standard"}, s3={"addressing_style": "auto"})
+    return boto3.session.Session().client("s3", config=config)
+
+
+def open_store(uri: str, *, check: bool = True) -> ObjectStore:
+    """The store for a lake root URI: ``s3://bucket/prefix``, ``file://...`` or a folder."""
+    parsed = urlparse(uri)
+    if parsed.scheme == "s3":
+        store = S3Store(uri)
+        if check:
+            store.check()
+        return store
+    if parsed.scheme == "file":
+        return LocalStore(Path(parsed.path))
+    if parsed.scheme in ("", ) or (len(parsed.scheme) == 1 and os.name == "nt"):
+        return LocalStore(Path(uri))
+    raise LakeError(f"unsupported lake URI {uri!r}: use a folder, file:// or s3://")

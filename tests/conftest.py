@@ -1,0 +1,132 @@
+"""Session-wide test fixtures: one SparkSession, a local S3 server, PostgreSQL.
+
+The environment is set before anything imports Spark, Prefect or MLflow:
+telemetry off, Prefect's home in a temporary folder, Spark bound to loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_TEST_HOME = Path(tempfile.mkdtemp(prefix="hydrasweep-tests-"))
+os.environ.update(
+    {
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "PREFECT_HOME": str(_TEST_HOME / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "true",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "GX_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "TZ": "UTC",
+    }
+)
+# Settings a developer may have exported must not leak into tests.
+for _name in ("HYDRASWEEP_LAKE", "HYDRASWEEP_QUEUE_URL", "MLFLOW_TRACKING_URI", "HYDRASWEEP_HOME",
+              "HYDRASWEEP_SPARK_MASTER", "AWS_ENDPOINT_URL", "AWS_PROFILE"):
+    os.environ.pop(_name, None)
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "HYDRASWEEP_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """The one SparkSession of the test session: local[2], UTC, UI off, 2 shuffle partitions."""
+    from jobs.session import SparkConfig, build_spark_session
+
+    session = build_spark_session(
+        SparkConfig(
+            master="local[2]",
+            app_name="hydrasweep-tests",
+            driver_memory="3g",
+            shuffle_partitions=2,
+            extra={"spark.sql.adaptive.enabled": "false"},
+        )
+    )
+    session.sparkContext.setCheckpointDir(str(_TEST_HOME / "spark-checkpoints"))
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3 API over HTTP on loopback (moto's server mode), with dummy credentials."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
+                                             "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+    )
+    try:
+        yield endpoint
+    finally:
+        server.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint: str) -> str:
+    """A fresh, empty bucket on the local S3 server; returns its name."""
+    import boto3
+
+    name = f"lake-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway database on the PostgreSQL server at 127.0.0.1:5432.
+
+    Fails (never skips) when the server is down: the queue must be shown to work
+    on PostgreSQL, not assumed to.
+    """
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"hydrasweep_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable: {exc}", pytrace=False)
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
