@@ -43,11 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         print("hydrasweep: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
-        import click
-
-        if isinstance(exc, click.ClickException):
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+            # a usage error from typer's click: it prints its own message and usage
             exc.show()
-            return exc.exit_code
+            return int(exc.exit_code)
         if _debug():
             raise
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -8,7 +8,10 @@ import typer
 
 LakeOption = Annotated[
     str | None,
-    typer.Option("--lake", help="Lake root URI (folder, file:// or s3://bucket/prefix). Env: HYDRASWEEP_LAKE."),
+    typer.Option(
+        "--lake",
+        help="Lake root URI (folder, file:// or s3://bucket/prefix). Env: HYDRASWEEP_LAKE.",
+    ),
 ]
 QueueUrlOption = Annotated[
     str | None,
@@ -24,5 +27,7 @@ SparkMasterOption = Annotated[
 ]
 HomeOption = Annotated[
     str | None,
-    typer.Option("--home", help="Folder for default lake, databases and scratch. Env: HYDRASWEEP_HOME."),
+    typer.Option(
+        "--home", help="Folder for default lake, databases and scratch. Env: HYDRASWEEP_HOME."
+    ),
 ]

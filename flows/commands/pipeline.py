@@ -1,12 +1,195 @@
-"""Pipeline commands: demo, sweep, backfill, train, promote."""
+"""Pipeline commands: sweep, backfill, train, promote, backtest and demo.
+
+Each runs the same Prefect flow a deployment runs, locally (Prefect starts a
+temporary server on first use; no server needs to be running).
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+
+from flows.commands.options import (
+    HomeOption,
+    LakeOption,
+    QueueUrlOption,
+    SparkMasterOption,
+    TrackingUriOption,
+)
+from flows.errors import UserError
+
+console = Console()
+
+
+def parse_day(value: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{flag} must be a date like 2026-11-03, got {value!r}") from None
+
+
+def _config(home, lake, queue_url, tracking_uri, spark_master):  # noqa: ANN001, ANN202
+    from flows.runtime import RunConfig
+
+    return RunConfig(
+        home=home,
+        lake=lake,
+        queue_url=queue_url,
+        mlflow_tracking_uri=tracking_uri,
+        spark_master=spark_master,
+    )
+
+
+def _print(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+    else:
+        console.print_json(json.dumps(result, default=str))
+
+
+FormatOption = Annotated[str, typer.Option("--format", help="Output: text or json.")]
 
 
 def register(app: typer.Typer) -> None:
     @app.command("sweep")
-    def sweep_command() -> None:
-        """The daily sweep flow for one day."""
-        raise NotImplementedError("sweep is being built")
+    def sweep_command(
+        day: Annotated[str, typer.Option("--date", help="UTC day to sweep, YYYY-MM-DD.")],
+        features_only: Annotated[
+            bool, typer.Option("--features-only", help="Stop after features.")
+        ] = False,
+        home: HomeOption = None,
+        lake: LakeOption = None,
+        queue_url: QueueUrlOption = None,
+        tracking_uri: TrackingUriOption = None,
+        spark_master: SparkMasterOption = None,
+        output: FormatOption = "text",
+    ) -> None:
+        """The daily sweep flow for one day: ingest, validate, features, score, land cases."""
+        from flows.daily import daily_sweep
+
+        config = _config(home, lake, queue_url, tracking_uri, spark_master)
+        result = daily_sweep(
+            day=parse_day(day, "--date"), config=config, features_only=features_only
+        )
+        _print(result, output == "json")
+
+    @app.command("backfill")
+    def backfill_command(
+        start: Annotated[str, typer.Option("--start", help="First day, YYYY-MM-DD.")],
+        end: Annotated[str, typer.Option("--end", help="Last day (inclusive), YYYY-MM-DD.")],
+        features_only: Annotated[
+            bool, typer.Option("--features-only", help="Only the stages up to features.")
+        ] = False,
+        force: Annotated[bool, typer.Option("--force", help="Redo days already finished.")] = False,
+        home: HomeOption = None,
+        lake: LakeOption = None,
+        queue_url: QueueUrlOption = None,
+        tracking_uri: TrackingUriOption = None,
+        spark_master: SparkMasterOption = None,
+        output: FormatOption = "text",
+    ) -> None:
+        """The sweep over a range of days: idempotent, resumable, skips finished days."""
+        from flows.backfill import backfill
+
+        config = _config(home, lake, queue_url, tracking_uri, spark_master)
+        result = backfill(
+            start=parse_day(start, "--start"),
+            end=parse_day(end, "--end"),
+            config=config,
+            features_only=features_only,
+            force=force,
+        )
+        _print(result, output == "json")
+
+    @app.command("train")
+    def train_command(
+        as_of: Annotated[str, typer.Option("--as-of", help="Training cut-off day, YYYY-MM-DD.")],
+        home: HomeOption = None,
+        lake: LakeOption = None,
+        queue_url: QueueUrlOption = None,
+        tracking_uri: TrackingUriOption = None,
+        spark_master: SparkMasterOption = None,
+        output: FormatOption = "text",
+    ) -> None:
+        """Train a challenger on features and labels known at the cut-off, tracked in MLflow."""
+        from flows.training import retrain
+
+        config = _config(home, lake, queue_url, tracking_uri, spark_master)
+        _print(retrain(as_of=parse_day(as_of, "--as-of"), config=config), output == "json")
+
+    @app.command("promote")
+    def promote_command(
+        rollback: Annotated[
+            bool, typer.Option("--rollback", help="Restore the previous champion.")
+        ] = False,
+        home: HomeOption = None,
+        lake: LakeOption = None,
+        tracking_uri: TrackingUriOption = None,
+        spark_master: SparkMasterOption = None,
+        output: FormatOption = "text",
+    ) -> None:
+        """Compare challenger and champion on the same held-out data; promote only through the gates."""
+        from flows.training import promote
+
+        config = _config(home, lake, None, tracking_uri, spark_master)
+        result = promote(config=config, rollback=rollback)
+        _print(result, output == "json")
+        if not result.get("promoted") and not rollback:
+            raise typer.Exit(code=3)
+
+    @app.command("backtest")
+    def backtest_command(
+        start: Annotated[str, typer.Option("--start", help="First day, YYYY-MM-DD.")],
+        end: Annotated[str, typer.Option("--end", help="Last day (inclusive), YYYY-MM-DD.")],
+        model_version: Annotated[
+            str | None,
+            typer.Option("--model-version", help="Registered version (default: champion)."),
+        ] = None,
+        home: HomeOption = None,
+        lake: LakeOption = None,
+        tracking_uri: TrackingUriOption = None,
+        spark_master: SparkMasterOption = None,
+        output: FormatOption = "text",
+    ) -> None:
+        """Replay a model version over a date range: when would each cluster first have been flagged."""
+        from flows.backtest import backtest
+
+        config = _config(home, lake, None, tracking_uri, spark_master)
+        result = backtest(
+            start=parse_day(start, "--start"),
+            end=parse_day(end, "--end"),
+            model_version=model_version,
+            config=config,
+        )
+        _print(result, output == "json")
+
+    @app.command("demo")
+    def demo_command(
+        home: Annotated[
+            str | None,
+            typer.Option("--home", help="Folder for the demo's lake, databases and reports."),
+        ] = None,
+        days: Annotated[
+            int, typer.Option("--days", min=10, help="Days of traffic to simulate.")
+        ] = 28,
+        scale: Annotated[
+            float, typer.Option("--scale", help="Traffic scale (1.0 ~ 25k requests/day).")
+        ] = 1.0,
+        seed: Annotated[int, typer.Option("--seed")] = 7,
+        start: Annotated[str, typer.Option("--start", help="First simulated day.")] = "2026-10-01",
+    ) -> None:
+        """The main job on embedded defaults: simulate, backfill, train, promote, sweep, fill the queue."""
+        from flows.demo import run_demo
+
+        run_demo(
+            home=home,
+            days=days,
+            scale=scale,
+            seed=seed,
+            start=parse_day(start, "--start"),
+            console=console,
+        )

@@ -1,0 +1,96 @@
+"""The sweep's run report: Prefect artifacts (markdown + a table of new cases)
+and the same markdown and JSON under ``reports/sweep/dt=D/`` in the lake, for
+people who open files rather than the Prefect UI."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from flows.runtime import RunConfig, lake_store
+from lake import layout
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def render_markdown(day: date, result: dict[str, Any], history: list[dict[str, Any]]) -> str:
+    ingest = result.get("ingest", {})
+    features = result.get("features", {})
+    score = result.get("score", {})
+    land = result.get("land", {})
+    validation = ingest.get("validation", {}) or {}
+    lines = [
+        f"# hydrasweep daily sweep {day.isoformat()}",
+        "",
+        "## Ingest and validation",
+        f"- rows read: {ingest.get('rows_read')}; curated: {ingest.get('curated_rows')}; "
+        f"duplicates dropped: {ingest.get('duplicates_dropped')}",
+        f"- bad lines by reason: {json.dumps(ingest.get('bad_lines_by_reason', {}), sort_keys=True)}",
+        f"- validation: {'passed' if validation.get('success') else 'FAILED'}",
+        "",
+        "## Features and clusters",
+        f"- accounts: {features.get('accounts')}; clusters: {features.get('clusters')}",
+        "",
+        "## Scores",
+        f"- model version: {score.get('model_version')}; scored: {score.get('accounts_scored')}; "
+        f"flagged: {score.get('flagged')}",
+        "",
+        "| day | scored | flagged | p50 | p90 | p99 |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in history + [{"day": day.isoformat(), **score}]:
+        quantiles = row.get("score_quantiles", {}) or {}
+        lines.append(
+            f"| {row.get('day')} | {row.get('accounts_scored')} | {row.get('flagged')} | "
+            f"{_fmt(quantiles.get('p50'))} | {_fmt(quantiles.get('p90'))} | {_fmt(quantiles.get('p99'))} |"
+        )
+    lines += [
+        "",
+        "## Review queue",
+        "```",
+        json.dumps(land, indent=2, sort_keys=True, default=str),
+        "```",
+    ]
+    top = score.get("top_clusters") or []
+    if top:
+        lines += [
+            "",
+            "## Top clusters",
+            "| cluster | accounts | max score |",
+            "| --- | --- | --- |",
+        ]
+        lines += [
+            f"| {c.get('hydra_cluster_id')} | {c.get('accounts')} | {_fmt(c.get('max_score'))} |"
+            for c in top
+        ]
+    return "\n".join(lines) + "\n"
+
+
+@task(name="publish-report", cache_policy=NO_CACHE)
+def publish_sweep_report(config: RunConfig, day: date, result: dict[str, Any]) -> dict[str, str]:
+    store = lake_store(config.settings())
+    history = []
+    for back in range(7, 0, -1):
+        key = layout.report_day_prefix("sweep", day - timedelta(days=back)) + "summary.json"
+        if store.exists(key):
+            previous = json.loads(store.read_bytes(key))
+            history.append({"day": previous["day"], **(previous.get("score") or {})})
+    markdown = render_markdown(day, result, history)
+    prefix = layout.report_day_prefix("sweep", day)
+    store.write_bytes(prefix + "report.md", markdown.encode())
+    store.write_bytes(prefix + "summary.json", json.dumps(result, indent=2, default=str).encode())
+    key = f"sweep-{day.isoformat()}"
+    create_markdown_artifact(markdown=markdown, key=key, description=f"Daily sweep {day}")
+    new_cases = (result.get("land") or {}).get("new_cases") or []
+    if new_cases:
+        create_table_artifact(table=new_cases, key=f"{key}-new-cases", description="New cases")
+    return {"report": store.uri + "/" + prefix + "report.md"}

@@ -1,0 +1,142 @@
+"""Prefect tasks: one per pipeline stage, each a thin call into jobs, models
+or review with small serialisable values in and out.
+
+Retries go only where I/O can fail transiently (waiting on the lake, landing
+in the queue database); a stage that fails on its data fails the run with the
+stage's own one-line reason.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, date, datetime
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.errors import UserError
+from flows.runtime import RunConfig, lake_store, spark_session
+from lake import layout
+
+STAGES = ("ingest", "features", "score", "land")
+
+
+def _status_key(day: date) -> str:
+    return layout.report_day_prefix("sweep", day) + "status.json"
+
+
+def read_day_status(config: RunConfig, day: date) -> dict[str, Any]:
+    """Which stages of a day are done (written after each stage), for resume/skip."""
+    store = lake_store(config.settings())
+    if not store.exists(_status_key(day)):
+        return {"day": day.isoformat(), "stages": {}}
+    return json.loads(store.read_bytes(_status_key(day)))
+
+
+def record_stage(config: RunConfig, day: date, stage: str, summary: dict[str, Any]) -> None:
+    store = lake_store(config.settings())
+    status = read_day_status(config, day)
+    status["stages"][stage] = {
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "summary": summary,
+    }
+    # A stage redone invalidates every later stage of the same day.
+    for later in STAGES[STAGES.index(stage) + 1 :]:
+        status["stages"].pop(later, None)
+    store.write_bytes(_status_key(day), json.dumps(status, indent=2, default=str).encode())
+
+
+@task(name="wait-for-day", retries=3, retry_delay_seconds=[2, 10, 30], cache_policy=NO_CACHE)
+def wait_for_day(config: RunConfig, day: date) -> None:
+    """Wait (up to the configured time) for both _SUCCESS markers of the day."""
+    settings = config.settings()
+    store = lake_store(settings)
+    deadline = time.monotonic() + settings.success_wait_seconds
+    while True:
+        missing = store.missing_markers(day)
+        if not missing:
+            return
+        if time.monotonic() >= deadline:
+            raise UserError(
+                f"{day} is not complete: missing {', '.join(missing)} in {settings.lake_uri}"
+            )
+        get_run_logger().info("waiting for %s", ", ".join(missing))
+        time.sleep(min(30.0, max(1.0, deadline - time.monotonic())))
+
+
+@task(name="ingest", cache_policy=NO_CACHE)
+def ingest_stage(config: RunConfig, day: date) -> dict[str, Any]:
+    from jobs.ingest import IngestParams, run
+
+    settings = config.settings()
+    summary = run(
+        spark_session(settings),
+        IngestParams(
+            day=day,
+            lake_uri=settings.lake_uri,
+            scratch_dir=str(settings.scratch_dir),
+            direct_s3a=settings.spark_s3a,
+            max_bad_line_share=settings.max_bad_line_share,
+        ),
+    ).as_dict()
+    record_stage(config, day, "ingest", summary)
+    get_run_logger().info("ingested %s: %s curated rows", day, summary.get("curated_rows"))
+    return summary
+
+
+@task(name="features", cache_policy=NO_CACHE)
+def features_stage(config: RunConfig, day: date) -> dict[str, Any]:
+    from jobs.features import FeatureParams, run
+
+    settings = config.settings()
+    summary = run(
+        spark_session(settings),
+        FeatureParams(
+            day=day,
+            lake_uri=settings.lake_uri,
+            scratch_dir=str(settings.scratch_dir),
+            direct_s3a=settings.spark_s3a,
+        ),
+    ).as_dict()
+    record_stage(config, day, "features", summary)
+    get_run_logger().info(
+        "features %s: %s", day, {k: summary.get(k) for k in ("accounts", "clusters")}
+    )
+    return summary
+
+
+@task(name="score", cache_policy=NO_CACHE)
+def score_stage(config: RunConfig, day: date) -> dict[str, Any]:
+    from models.scoring import ScoreParams, score_day
+
+    settings = config.settings()
+    summary = score_day(
+        spark_session(settings),
+        ScoreParams(
+            day=day,
+            lake_uri=settings.lake_uri,
+            scratch_dir=str(settings.scratch_dir),
+            tracking_uri=settings.tracking_uri,
+            model_name=settings.model_name,
+            direct_s3a=settings.spark_s3a,
+        ),
+    ).as_dict()
+    record_stage(config, day, "score", summary)
+    return summary
+
+
+@task(name="land-cases", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def land_stage(config: RunConfig, day: date, run_id: str) -> dict[str, Any]:
+    from review.landing import land_sweep
+
+    from flows.landing import build_landing
+
+    settings = config.settings()
+    landing = build_landing(spark_session(settings), settings, day, run_id)
+    result = land_sweep(settings.queue_database_url, landing, intake_cap=settings.daily_intake_cap)
+    summary = result.as_dict() if hasattr(result, "as_dict") else dict(vars(result))
+    summary["flagged_accounts"] = len(landing.accounts)
+    record_stage(config, day, "land", summary)
+    return summary

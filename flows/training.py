@@ -1,0 +1,79 @@
+"""Retrain and promote: a challenger trained on what was known at a cut-off,
+then promoted through the gates (or rolled back). Review decisions are
+exported as labels into the lake first, so the analysts' work feeds the next
+model."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.runtime import RunConfig, lake_store, spark_session
+
+
+@task(name="export-review-labels", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def export_review_labels(config: RunConfig) -> dict[str, Any]:
+    from review.feedback import export_labels
+
+    from review.db import open_queue
+
+    settings = config.settings()
+    result = export_labels(open_queue(settings.queue_database_url), lake_store(settings))
+    return result.as_dict() if hasattr(result, "as_dict") else dict(vars(result))
+
+
+@task(name="train-challenger", cache_policy=NO_CACHE)
+def train_task(config: RunConfig, as_of: date) -> dict[str, Any]:
+    from models.train import TrainParams, train_challenger
+
+    settings = config.settings()
+    result = train_challenger(
+        spark_session(settings),
+        TrainParams(
+            as_of=as_of,
+            lake_uri=settings.lake_uri,
+            scratch_dir=str(settings.scratch_dir),
+            tracking_uri=settings.tracking_uri,
+            artifact_root=str(settings.artifact_root),
+            model_name=settings.model_name,
+            direct_s3a=settings.spark_s3a,
+        ),
+    )
+    return result.as_dict()
+
+
+@flow(name="retrain")
+def retrain(
+    as_of: date, config: RunConfig | None = None, export_labels: bool = True
+) -> dict[str, Any]:
+    """Train a challenger as of ``as_of`` (features and labels known then)."""
+    config = config or RunConfig()
+    exported = export_review_labels(config) if export_labels else None
+    result = train_task(config, as_of)
+    get_run_logger().info("challenger version %s", result.get("version"))
+    return {"labels_export": exported, "train": result}
+
+
+@flow(name="promote")
+def promote(config: RunConfig | None = None, rollback: bool = False) -> dict[str, Any]:
+    """Compare challenger and champion on the same held-out window; move aliases through the gates."""
+    from models import promotion
+
+    config = config or RunConfig()
+    settings = config.settings()
+    params = promotion.PromoteParams(
+        lake_uri=settings.lake_uri,
+        scratch_dir=str(settings.scratch_dir),
+        tracking_uri=settings.tracking_uri,
+        model_name=settings.model_name,
+        direct_s3a=settings.spark_s3a,
+    )
+    if rollback:
+        decision = promotion.rollback(params)
+    else:
+        decision = promotion.promote(spark_session(settings), params)
+    get_run_logger().info("promotion: %s", decision.reason)
+    return decision.as_dict()

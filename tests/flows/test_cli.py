@@ -1,0 +1,57 @@
+"""The CLI's promises: --help everywhere, one-line errors, non-zero exits."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from flows.cli import app, main
+
+COMMANDS = [
+    [],
+    ["demo"],
+    ["simulate"],
+    ["sweep"],
+    ["backfill"],
+    ["train"],
+    ["promote"],
+    ["backtest"],
+    ["queue"],
+    ["queue", "list"],
+    ["queue", "show"],
+    ["queue", "claim"],
+    ["queue", "decide"],
+    ["queue", "export"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "root")
+def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*command, "--help"]) == 0
+    assert "Usage: hydrasweep" in capsys.readouterr().out
+
+
+def test_bad_date_is_one_line_and_non_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", "--date", "yesterday"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["hydrasweep: error: --date must be a date like 2026-11-03, got 'yesterday'"]
+
+
+def test_backfill_rejects_reversed_range(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["backfill", "--start", "2026-11-05", "--end", "2026-11-01"]) == 1
+    assert "before --start" in capsys.readouterr().err
+
+
+def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", "--no-such-flag"]) == 2
+    assert "No such option" in capsys.readouterr().err
+
+
+def test_console_script_is_installed() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and "hydrasweep" in result.stdout
+    assert {c.name for c in app.registered_commands} >= {"sweep", "backfill", "train", "promote", "demo"}
