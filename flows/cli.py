@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
 
     apply_offline_defaults()
     try:
-        app(args=argv, prog_name="hydrasweep", standalone_mode=False)
+        # Without standalone mode, click returns typer.Exit's code instead of raising it.
+        code = app(args=argv, prog_name="hydrasweep", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         kind = "" if isinstance(exc, UserError) else f"{type(exc).__name__}: "
         print(f"hydrasweep: error: {kind}{reason}", file=sys.stderr)
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def _debug() -> bool:

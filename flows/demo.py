@@ -39,9 +39,9 @@ def _campaign_starts(manifest: dict[str, Any]) -> dict[str, date]:
 def detection_figures(config: RunConfig, days: list[date]) -> dict[str, Any]:
     """Per-population flag rates over the swept days, against the simulator's truth."""
     import pandas as pd
-    from simulate.truth import load_truth
 
     from lake import SparkLake, layout
+    from simulate.truth import load_truth
 
     settings = config.settings()
     store = lake_store(settings)
@@ -85,11 +85,10 @@ def run_demo(
     start: date,
     console: Console,
 ) -> dict[str, Any]:
-    from simulate.truth import load_manifest
-
     from flows.backfill import backfill
     from flows.training import promote, retrain
     from simulate import SimulationConfig, run_simulation
+    from simulate.truth import load_manifest
 
     started = time.monotonic()
     demo_home = Path(home) if home else DEFAULT_DEMO_HOME

@@ -13,10 +13,10 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from review.landing import ClusterEvidence, FlaggedAccount, SweepLanding
 
 from flows.settings import Settings
 from lake import SparkLake, layout, open_store
+from review.landing import ClusterEvidence, FlaggedAccount, SweepLanding
 
 
 def _read_day(spark: SparkSession, spark_lake: SparkLake, table: str, day: date) -> DataFrame:
@@ -39,14 +39,20 @@ def build_landing(spark: SparkSession, settings: Settings, day: date, run_id: st
     store = open_store(settings.lake_uri)
     spark_lake = SparkLake(store, settings.scratch_dir, direct_s3a=settings.spark_s3a)
     scores = _read_day(spark, spark_lake, layout.SCORES, day)
-    features = _read_day(spark, spark_lake, layout.ACCOUNT_DAY_FEATURES, day).select(
-        "account_id",
-        F.col("requests_count_1d").alias("requests"),
-        F.col("output_tokens_sum_7d").alias("output_tokens"),
+    flagged = scores.where(F.col("flagged"))
+    # The queue adds daily volumes up per case: pass the day's own requests and
+    # output tokens (not a rolling window), from the curated day.
+    volume = (
+        _read_day(spark, spark_lake, layout.CURATED_REQUESTS, day)
+        .join(flagged.select("account_id"), on="account_id", how="left_semi")
+        .groupBy("account_id")
+        .agg(
+            F.count(F.lit(1)).alias("requests"),
+            F.sum("output_tokens").alias("output_tokens"),
+        )
     )
     flagged_rows = (
-        scores.where(F.col("flagged"))
-        .join(features, on="account_id", how="left")
+        flagged.join(volume, on="account_id", how="left")
         .select(
             "account_id",
             "hydra_cluster_id",

@@ -8,6 +8,7 @@ stage's own one-line reason.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from datetime import UTC, date, datetime
@@ -21,6 +22,17 @@ from flows.runtime import RunConfig, lake_store, spark_session
 from lake import layout
 
 STAGES = ("ingest", "features", "score", "land")
+
+
+def summary_dict(summary: Any) -> dict[str, Any]:
+    """A stage's typed summary as plain JSON-safe values (what tasks exchange)."""
+    if hasattr(summary, "as_dict"):
+        summary = summary.as_dict()
+    elif hasattr(summary, "to_dict"):
+        summary = summary.to_dict()
+    elif dataclasses.is_dataclass(summary):
+        summary = dataclasses.asdict(summary)
+    return json.loads(json.dumps(summary, default=str))
 
 
 def _status_key(day: date) -> str:
@@ -80,7 +92,8 @@ def ingest_stage(config: RunConfig, day: date) -> dict[str, Any]:
             direct_s3a=settings.spark_s3a,
             max_bad_line_share=settings.max_bad_line_share,
         ),
-    ).as_dict()
+    )
+    summary = summary_dict(summary)
     record_stage(config, day, "ingest", summary)
     get_run_logger().info("ingested %s: %s curated rows", day, summary.get("curated_rows"))
     return summary
@@ -99,7 +112,8 @@ def features_stage(config: RunConfig, day: date) -> dict[str, Any]:
             scratch_dir=str(settings.scratch_dir),
             direct_s3a=settings.spark_s3a,
         ),
-    ).as_dict()
+    )
+    summary = summary_dict(summary)
     record_stage(config, day, "features", summary)
     get_run_logger().info(
         "features %s: %s", day, {k: summary.get(k) for k in ("accounts", "clusters")}
@@ -122,21 +136,41 @@ def score_stage(config: RunConfig, day: date) -> dict[str, Any]:
             model_name=settings.model_name,
             direct_s3a=settings.spark_s3a,
         ),
-    ).as_dict()
+    )
+    summary = summary_dict(summary)
     record_stage(config, day, "score", summary)
     return summary
 
 
 @task(name="land-cases", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def land_stage(config: RunConfig, day: date, run_id: str) -> dict[str, Any]:
-    from review.landing import land_sweep
-
     from flows.landing import build_landing
+    from review.db import open_queue
+    from review.landing import land_sweep
+    from review.service import list_cases
 
     settings = config.settings()
     landing = build_landing(spark_session(settings), settings, day, run_id)
-    result = land_sweep(settings.queue_database_url, landing, intake_cap=settings.daily_intake_cap)
-    summary = result.as_dict() if hasattr(result, "as_dict") else dict(vars(result))
+    engine = open_queue(settings.queue_database_url)
+    try:
+        result = land_sweep(engine, landing, intake_cap=settings.daily_intake_cap)
+        new_cases = [
+            {
+                "case": case.id,
+                "status": case.status,
+                "priority": round(case.priority, 1),
+                "accounts": case.accounts_count,
+                "customers": case.customers_count,
+                "cluster": case.cluster_id,
+                "output_tokens": case.output_tokens,
+            }
+            for case in list_cases(engine, status="all", limit=10_000)
+            if case.first_seen == day
+        ]
+    finally:
+        engine.dispose()
+    summary = summary_dict(result)
     summary["flagged_accounts"] = len(landing.accounts)
+    summary["new_cases"] = new_cases
     record_stage(config, day, "land", summary)
     return summary

@@ -12,17 +12,21 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.runtime import RunConfig, lake_store, spark_session
+from flows.stages import summary_dict
 
 
 @task(name="export-review-labels", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def export_review_labels(config: RunConfig) -> dict[str, Any]:
+    from review.db import open_queue
     from review.feedback import export_labels
 
-    from review.db import open_queue
-
     settings = config.settings()
-    result = export_labels(open_queue(settings.queue_database_url), lake_store(settings))
-    return result.as_dict() if hasattr(result, "as_dict") else dict(vars(result))
+    engine = open_queue(settings.queue_database_url)
+    try:
+        result = export_labels(engine, lake_store(settings))
+    finally:
+        engine.dispose()
+    return summary_dict(result)
 
 
 @task(name="train-challenger", cache_policy=NO_CACHE)
@@ -42,7 +46,7 @@ def train_task(config: RunConfig, as_of: date) -> dict[str, Any]:
             direct_s3a=settings.spark_s3a,
         ),
     )
-    return result.as_dict()
+    return summary_dict(result)
 
 
 @flow(name="retrain")
@@ -76,4 +80,4 @@ def promote(config: RunConfig | None = None, rollback: bool = False) -> dict[str
     else:
         decision = promotion.promote(spark_session(settings), params)
     get_run_logger().info("promotion: %s", decision.reason)
-    return decision.as_dict()
+    return summary_dict(decision)

@@ -35,10 +35,10 @@ class SparkLake:
         """Where Spark finds ``prefix`` (after ``stage``) and writes it (before ``publish``)."""
         prefix = _as_prefix(prefix).rstrip("/")
         if isinstance(self.store, LocalStore):
-            return (self.store.root / prefix).as_uri()
+            return _file_uri(self.store.root / prefix)
         if isinstance(self.store, S3Store) and self.direct_s3a:
             return f"s3a://{self.store.bucket}/{self.store.base}{prefix}"
-        return (self.scratch_dir / prefix).as_uri()
+        return _file_uri(self.scratch_dir / prefix)
 
     def local_path(self, prefix: str) -> Path | None:
         """The local folder behind ``uri(prefix)``, when there is one."""
@@ -64,3 +64,10 @@ class SparkLake:
         if self.staged:
             source = self.scratch_dir / _as_prefix(prefix).rstrip("/")
             self.store.upload_dir(source, prefix)
+
+
+def _file_uri(path: Path) -> str:
+    # Not Path.as_uri(): it percent-encodes "=" (dt=2026-11-03 -> dt%3D2026-11-03),
+    # and Hadoop takes the escaped name literally, so a partition folder would not
+    # be found. Hadoop's Path parses an unescaped file: URI correctly.
+    return "file://" + path.resolve().as_posix()

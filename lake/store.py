@@ -98,7 +98,6 @@ def _as_prefix(prefix: str) -> str:
     return prefix if not prefix or prefix.endswith("/") else prefix + "/"
 
 
-
 class LocalStore(ObjectStore):
     """A lake in a local folder."""
 
@@ -316,7 +315,11 @@ class S3Store(ObjectStore):
 
     def upload_dir(self, src: Path, prefix: str) -> int:
         prefix = _as_prefix(prefix)
-        files = {file.relative_to(src).as_posix(): file for file in Path(src).rglob("*") if file.is_file()}
+        files = {
+            file.relative_to(src).as_posix(): file
+            for file in Path(src).rglob("*")
+            if file.is_file()
+        }
         stale = [key for key in self.list_keys(prefix) if key[len(prefix) :] not in files]
         for rel, file in sorted(files.items()):
             try:
@@ -333,7 +336,9 @@ def _default_s3_client() -> object:
     from botocore.config import Config
 
     # boto3 reads AWS_ENDPOINT_URL, credentials and region from the environment itself.
-    config = Config(retries={"max_attempts": 5, "mode": "standard"}, s3={"addressing_style": "auto"})
+    config = Config(
+        retries={"max_attempts": 5, "mode": "standard"}, s3={"addressing_style": "auto"}
+    )
     return boto3.session.Session().client("s3", config=config)
 
 
@@ -347,6 +352,6 @@ def open_store(uri: str, *, check: bool = True) -> ObjectStore:
         return store
     if parsed.scheme == "file":
         return LocalStore(Path(parsed.path))
-    if parsed.scheme in ("", ) or (len(parsed.scheme) == 1 and os.name == "nt"):
+    if parsed.scheme in ("",) or (len(parsed.scheme) == 1 and os.name == "nt"):
         return LocalStore(Path(uri))
     raise LakeError(f"unsupported lake URI {uri!r}: use a folder, file:// or s3://")

@@ -122,13 +122,14 @@ def test_open_store_rejects_unknown_schemes(tmp_path: Path) -> None:
 
 def test_spark_lake_uris(tmp_path: Path, s3_bucket: str) -> None:
     local = SparkLake(LocalStore(tmp_path / "lake"), tmp_path / "scratch")
-    assert local.uri("curated/requests") == (tmp_path / "lake" / "curated" / "requests").as_uri()
+    assert local.uri("curated/requests") == "file://" + str(tmp_path / "lake" / "curated" / "requests")
+    assert local.uri("curated/requests/dt=2026-11-03/").endswith("/curated/requests/dt=2026-11-03")
     s3 = open_store(f"s3://{s3_bucket}/root")
     assert SparkLake(s3, tmp_path, direct_s3a=True).uri("curated/requests") == (
         f"s3a://{s3_bucket}/root/curated/requests"
     )
     staged = SparkLake(s3, tmp_path / "scratch")
-    assert staged.uri("curated/requests").startswith((tmp_path / "scratch").as_uri())
+    assert staged.uri("curated/requests").startswith("file://" + str(tmp_path / "scratch"))
 
 
 def test_spark_lake_stages_and_publishes_through_s3(spark, tmp_path: Path, s3_bucket: str) -> None:
@@ -142,3 +143,11 @@ def test_spark_lake_stages_and_publishes_through_s3(spark, tmp_path: Path, s3_bu
     fresh = SparkLake(store, tmp_path / "other-scratch")
     back = spark.read.parquet(fresh.stage("curated/demo"))
     assert sorted(map(tuple, back.collect())) == [(1, "a"), (2, "b")]
+
+
+def test_spark_reads_a_day_partition_by_its_uri(spark, tmp_path: Path) -> None:
+    spark_lake = SparkLake(LocalStore(tmp_path / "lake"), tmp_path / "scratch")
+    frame = spark.createDataFrame([(1, "2026-11-03")], "n INT, dt STRING")
+    frame.write.partitionBy("dt").parquet(spark_lake.uri("scores"))
+    day = spark.read.parquet(spark_lake.stage("scores/dt=2026-11-03/"))
+    assert [tuple(row) for row in day.collect()] == [(1,)]

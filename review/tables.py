@@ -1,0 +1,264 @@
+"""The review queue's tables as SQLAlchemy 2 declarative models.
+
+One ``Case`` per hydra cluster (or per lone flagged account); its ``Member``
+rows are the accounts, each with one ``Sighting`` per sweep day that flagged
+it, so totals are recomputed from sightings and a rerun of a day replaces that
+day's rows instead of adding to them. ``Evidence`` holds what a sweep saw of a
+cluster on a day (linking entities, volume and timing, sample prompts);
+``Decision`` and ``Comment`` are the analysts' work, and ``AuditEntry`` is the
+append-only log (the migration adds triggers that refuse UPDATE and DELETE).
+The schema itself is created by the Alembic migrations in
+``review/migrations``, never by ``create_all``; a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# JSONB on PostgreSQL (indexable, compact), plain JSON text on SQLite.
+JsonType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+CASE_STATUSES = ("deferred", "open", "claimed", "escalated", "closed", "withdrawn")
+OUTCOMES = ("abuse", "legitimate", "mixed")
+ACCOUNT_OUTCOMES = ("abuse", "legitimate")
+ROLES = ("analyst", "lead")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Timestamps stored as naive UTC on every backend, returned timezone-aware.
+
+    SQLite has no time zone type; storing naive UTC everywhere keeps comparisons
+    (claim expiry) identical on SQLite and PostgreSQL.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the queue stores UTC, pass an aware time")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class User(Base):
+    """A console user; the CLI is trusted (whoever can reach the database) and needs none."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    role: Mapped[str] = mapped_column(sa.String(16))
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (sa.CheckConstraint(f"role IN {ROLES}", name="role"),)
+
+
+class Sweep(Base):
+    """One row per sweep day; a rerun of the day updates it."""
+
+    __tablename__ = "sweeps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sweep_date: Mapped[date] = mapped_column(sa.Date, unique=True)
+    run_id: Mapped[str] = mapped_column(sa.String(128))
+    model_version: Mapped[str] = mapped_column(sa.String(128))
+    stats: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    accounts_flagged: Mapped[int]
+    clusters_flagged: Mapped[int]
+    land_count: Mapped[int] = mapped_column(default=1)
+    first_landed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    landed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    cluster_id: Mapped[str | None] = mapped_column(sa.String(200))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    escalated: Mapped[bool] = mapped_column(default=False)
+    # Priority = risk x volume: the highest member score times output tokens seen.
+    risk: Mapped[float] = mapped_column(sa.Double)
+    output_tokens: Mapped[int] = mapped_column(sa.BigInteger)
+    requests: Mapped[int] = mapped_column(sa.BigInteger)
+    priority: Mapped[float] = mapped_column(sa.Double)
+    accounts_count: Mapped[int]
+    customers_count: Mapped[int]
+    first_seen: Mapped[date] = mapped_column(sa.Date)
+    last_seen: Mapped[date] = mapped_column(sa.Date)
+    # The sweep day the case entered the open queue (the daily intake cap counts these).
+    intake_date: Mapped[date | None] = mapped_column(sa.Date)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    outcome: Mapped[str | None] = mapped_column(sa.String(16))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    # What the case looked like when it was closed, to judge "materially new" evidence.
+    closed_through_date: Mapped[date | None] = mapped_column(sa.Date)
+    closed_members: Mapped[int | None]
+    closed_output_tokens: Mapped[int | None] = mapped_column(sa.BigInteger)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    members: Mapped[list[Member]] = relationship(
+        back_populates="case", order_by="Member.account_id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {CASE_STATUSES}", name="status"),
+        sa.CheckConstraint(f"outcome IS NULL OR outcome IN {OUTCOMES}", name="outcome"),
+        sa.Index(None, "status", "priority"),
+    )
+
+
+class Member(Base):
+    """A flagged account inside a case; totals come from its sightings."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    account_id: Mapped[str] = mapped_column(sa.String(200), index=True)
+    customer_id: Mapped[str | None] = mapped_column(sa.String(200))
+    score: Mapped[float] = mapped_column(sa.Double)
+    max_score: Mapped[float] = mapped_column(sa.Double)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    cluster_id: Mapped[str | None] = mapped_column(sa.String(200))
+    first_seen: Mapped[date] = mapped_column(sa.Date)
+    last_seen: Mapped[date] = mapped_column(sa.Date)
+    output_tokens: Mapped[int] = mapped_column(sa.BigInteger)
+    requests: Mapped[int] = mapped_column(sa.BigInteger)
+    outcome: Mapped[str | None] = mapped_column(sa.String(16))
+    decision_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decisions.id"))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    case: Mapped[Case] = relationship(back_populates="members")
+    sightings: Mapped[list[Sighting]] = relationship(
+        back_populates="member", order_by="Sighting.sweep_date", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "account_id"),
+        sa.CheckConstraint(f"outcome IS NULL OR outcome IN {ACCOUNT_OUTCOMES}", name="outcome"),
+    )
+
+
+class Sighting(Base):
+    """One sweep day's flag of one member: a rerun of the day replaces these rows."""
+
+    __tablename__ = "sightings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
+    sweep_date: Mapped[date] = mapped_column(sa.Date, index=True)
+    cluster_id: Mapped[str | None] = mapped_column(sa.String(200))
+    score: Mapped[float] = mapped_column(sa.Double)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    output_tokens: Mapped[int] = mapped_column(sa.BigInteger)
+    requests: Mapped[int] = mapped_column(sa.BigInteger)
+
+    member: Mapped[Member] = relationship(back_populates="sightings")
+
+    __table_args__ = (sa.UniqueConstraint("member_id", "sweep_date"),)
+
+
+class Evidence(Base):
+    """What one sweep day saw of one cluster (or lone account) of a case."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    sweep_date: Mapped[date] = mapped_column(sa.Date)
+    # "cluster:<id>" or "account:<id>": unique per day, whichever case it landed in.
+    group_key: Mapped[str] = mapped_column(sa.String(220))
+    cluster_id: Mapped[str | None] = mapped_column(sa.String(200))
+    accounts_count: Mapped[int]
+    customers_count: Mapped[int]
+    requests: Mapped[int] = mapped_column(sa.BigInteger)
+    output_tokens: Mapped[int] = mapped_column(sa.BigInteger)
+    entities: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    hourly_requests: Mapped[list[int]] = mapped_column(JsonType)
+    sample_prompts: Mapped[list[str]] = mapped_column(JsonType)
+    sample_system_prompts: Mapped[list[str]] = mapped_column(JsonType)
+    extra: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+    __table_args__ = (sa.UniqueConstraint("sweep_date", "group_key"),)
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    reviewer: Mapped[str] = mapped_column(sa.String(64))
+    outcome: Mapped[str] = mapped_column(sa.String(16))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    # account_id -> "abuse" | "legitimate" for every member at decision time.
+    account_outcomes: Mapped[dict[str, str]] = mapped_column(JsonType)
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (sa.CheckConstraint(f"outcome IN {OUTCOMES}", name="outcome"),)
+
+
+class Comment(Base):
+    """Free text on a case: comments, escalation reasons, reassignment notes."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AuditEntry(Base):
+    """Append-only: who did what to which case, with the state before and after.
+
+    ``case_id`` is deliberately not a foreign key: the log must outlive anything
+    it describes.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(sa.String(64))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    case_id: Mapped[int | None] = mapped_column(index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JsonType)

@@ -1,0 +1,470 @@
+"""The analysts' console: a server-rendered FastAPI app over the review queue.
+
+Pages are Jinja2 templates with autoescaping on; everything that came from
+traffic (prompts, system prompts, user agents, email domains, reasons) is
+attacker-written and only ever rendered as escaped text, with bidirectional
+and control characters made visible (``inert`` filter). There is no JavaScript
+at all, and the Content-Security-Policy forbids scripts, so even a gap in
+escaping could not run code. Sessions are signed cookies (itsdangerous via
+Starlette's SessionMiddleware); every POST form carries the session's CSRF
+token; roles are analyst and lead (leads also reassign, take escalated cases
+and read the audit log).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import jinja2
+from fastapi import Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from review.db import open_queue
+from review.errors import CaseNotFound, ReviewError
+from review.service import (
+    STATUS_FILTERS,
+    ClaimPolicy,
+    add_comment,
+    claim_case,
+    claim_next_case,
+    count_cases,
+    decide_case,
+    escalate_case,
+    get_case,
+    list_cases,
+    read_audit,
+    reassign_case,
+    release_case,
+)
+from review.tables import utcnow
+from review.users import UserInfo, authenticate, get_user, list_users
+from review.web.plots import timeline_svg
+
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "hydrasweep_session"
+SESSION_MAX_AGE = 8 * 3600
+PAGE_SIZE = 50
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+# Characters that can make attacker text look like something else (bidi overrides,
+# zero-width joiners) or break the page; shown as visible escapes instead.
+_INVISIBLE = {
+    *range(0x00, 0x09),
+    *range(0x0B, 0x20),
+    0x7F,
+    *range(0x80, 0xA0),
+    0x200B,
+    0x200C,
+    0x200D,
+    0x200E,
+    0x200F,
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+    0xFEFF,
+}
+
+
+def inert(value: Any) -> str:
+    """Attacker text as plain text with invisible and direction-changing characters shown."""
+    text = "" if value is None else str(value)
+    if not any(ord(ch) in _INVISIBLE for ch in text):
+        return text
+    return "".join(f"\\u{ord(ch):04x}" if ord(ch) in _INVISIBLE else ch for ch in text)
+
+
+class LoginRequired(Exception):
+    """Raised by the auth dependency; handled as a redirect to the login page."""
+
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+class Forbidden(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+# --- request plumbing (module level, so FastAPI can resolve the annotations) ----
+def _engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def session_csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
+    """Every POST must carry the session's token: a forged cross-site form cannot know it."""
+    expected = request.session.get("csrf", "")
+    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
+        raise Forbidden("The form was stale or did not come from this console. Reload and retry.")
+
+
+def current_user(request: Request) -> UserInfo:
+    name = request.session.get("user")
+    # Role and disabled flag are re-read on every request, so changes apply at once.
+    user = get_user(_engine(request), name) if name else None
+    if user is None:
+        request.session.pop("user", None)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target if request.method == "GET" else "/")
+    return user
+
+
+def require_lead(user: Annotated[UserInfo, Depends(current_user)]) -> UserInfo:
+    if not user.is_lead:
+        raise Forbidden("Only leads can do that.")
+    return user
+
+
+CurrentUser = Annotated[UserInfo, Depends(current_user)]
+Lead = Annotated[UserInfo, Depends(require_lead)]
+CSRF_CHECKED = [Depends(check_csrf)]
+
+
+def flash(request: Request, kind: str, text: str) -> None:
+    request.session.setdefault("flash", []).append([kind, text])
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("user", None)
+    context["csrf"] = session_csrf_token(request)
+    context["messages"] = request.session.pop("flash", [])
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def back_to(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def create_app(
+    queue_url: str,
+    secret_key: str,
+    *,
+    secure_cookies: bool = False,
+    lease: timedelta | None = None,
+    engine: Engine | None = None,
+) -> FastAPI:
+    """The console for the queue at ``queue_url``, signing cookies with ``secret_key``."""
+    if len(secret_key) < 16:
+        raise ValueError("the console's secret key must be at least 16 characters")
+    queue = engine or open_queue(queue_url)
+    lease = lease or ClaimPolicy().lease
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,  # every template, whatever its extension
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["inert"] = inert
+    env.filters["tokens"] = lambda n: f"{int(n or 0):,}"
+    templates = Jinja2Templates(env=env)
+
+    app = FastAPI(
+        title="hydrasweep review console", docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.engine = queue
+    app.state.templates = templates
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=secure_cookies,
+    )
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        return back_to(f"/login?next={quote(exc.next_path, safe='/')}")
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return render(request, "error.html", 403, title="Forbidden", message=exc.message)
+
+    @app.exception_handler(CaseNotFound)
+    async def _not_found(request: Request, exc: CaseNotFound) -> Response:
+        return render(request, "error.html", 404, title="Not found", message=str(exc))
+
+    # --- pages ------------------------------------------------------------------
+    @app.get("/healthz", response_class=PlainTextResponse)
+    def healthz() -> str:
+        return "ok"
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)  # no icon, and no 404 noise in browser logs
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_page(request: Request, next: str = "/") -> HTMLResponse:
+        return render(request, "login.html", next=_safe_next(next))
+
+    @app.post("/login", dependencies=CSRF_CHECKED)
+    def login(
+        request: Request,
+        username: Annotated[str, Form()] = "",
+        password: Annotated[str, Form()] = "",
+        next: Annotated[str, Form()] = "/",
+    ) -> Response:
+        user = authenticate(queue, username, password) if username and password else None
+        if user is None:
+            flash(request, "error", "Unknown user or wrong password.")
+            return render(request, "login.html", 401, next=_safe_next(next))
+        request.session.clear()  # a fresh session (and CSRF token) for the new login
+        request.session["user"] = user.name
+        request.session["csrf"] = secrets.token_urlsafe(32)
+        return back_to(_safe_next(next))
+
+    @app.post("/logout", dependencies=CSRF_CHECKED)
+    def logout(request: Request) -> Response:
+        request.session.clear()
+        return back_to("/login")
+
+    @app.get("/", response_class=HTMLResponse)
+    def queue_page(
+        request: Request,
+        user: CurrentUser,
+        status: str = "active",
+        q: str = "",
+        mine: bool = False,
+        page: int = 1,
+    ) -> HTMLResponse:
+        if status not in STATUS_FILTERS:
+            status = "active"
+        page = max(1, page)
+        cases = list_cases(
+            queue,
+            status=status,
+            search=q or None,
+            claimed_by=user.name if mine else None,
+            limit=PAGE_SIZE + 1,
+            offset=(page - 1) * PAGE_SIZE,
+        )
+        return render(
+            request,
+            "queue.html",
+            user=user,
+            cases=cases[:PAGE_SIZE],
+            has_more=len(cases) > PAGE_SIZE,
+            page=page,
+            counts=count_cases(queue),
+            status=status,
+            statuses=list(STATUS_FILTERS),
+            q=q,
+            mine=mine,
+            top_priority=max((c.priority for c in cases), default=0.0) or 1.0,
+            now=utcnow(),
+        )
+
+    @app.get("/cases/{case_id}", response_class=HTMLResponse)
+    def case_page(request: Request, case_id: int, user: CurrentUser) -> HTMLResponse:
+        detail = get_case(queue, case_id)
+        case = detail.case
+        now = utcnow()
+        expired = case.claim_expires_at is not None and case.claim_expires_at <= now
+        mine = case.status == "claimed" and case.claimed_by == user.name
+        can_claim = not mine and (
+            case.status == "open"
+            or (case.status == "escalated" and user.is_lead)
+            or (case.status == "claimed" and expired and (user.is_lead or not case.escalated))
+        )
+        return render(
+            request,
+            "case.html",
+            user=user,
+            detail=detail,
+            case=case,
+            mine=mine,
+            can_claim=can_claim,
+            expired=expired,
+            timeline=timeline_svg(detail.evidence),
+            reviewers=[u.name for u in list_users(queue) if not u.disabled] if user.is_lead else [],
+            audit=read_audit(queue, case_id=case_id, limit=50) if user.is_lead else [],
+            now=now,
+        )
+
+    @app.get("/audit", response_class=HTMLResponse)
+    def audit_page(
+        request: Request,
+        user: Lead,
+        case: int | None = None,
+        limit: int = 200,
+    ) -> HTMLResponse:
+        entries = read_audit(queue, case_id=case, limit=min(max(limit, 1), 1000))
+        return render(
+            request,
+            "audit.html",
+            user=user,
+            entries=entries,
+            case_filter=case,
+        )
+
+    # --- actions (POST, CSRF-checked, then redirect) ----------------------------
+    def act(request: Request, case_id: int | None, action: Callable[[], str | None]) -> Response:
+        """Run a queue action; refusals become a notice on the page, not an error page."""
+        target = f"/cases/{case_id}" if case_id is not None else "/"
+        try:
+            message = action()
+        except CaseNotFound:
+            raise
+        except ReviewError as exc:
+            flash(request, "error", str(exc))
+            return back_to(target)
+        if message:
+            flash(request, "ok", message)
+        return back_to(target)
+
+    @app.post("/claim-next", dependencies=CSRF_CHECKED)
+    def claim_next(request: Request, user: CurrentUser) -> Response:
+        policy = ClaimPolicy(lease=lease, include_escalated=user.is_lead)
+        claimed = claim_next_case(queue, user.name, policy=policy)
+        if claimed is None:
+            flash(request, "error", "No case is free to claim.")
+            return back_to("/")
+        flash(request, "ok", f"You claimed case {claimed.id}.")
+        return back_to(f"/cases/{claimed.id}")
+
+    @app.post("/cases/{case_id}/claim", dependencies=CSRF_CHECKED)
+    def claim(request: Request, case_id: int, user: CurrentUser) -> Response:
+        policy = ClaimPolicy(lease=lease, include_escalated=user.is_lead)
+        return act(
+            request,
+            case_id,
+            lambda: f"You claimed case {claim_case(queue, case_id, user.name, policy=policy).id}.",
+        )
+
+    @app.post("/cases/{case_id}/release", dependencies=CSRF_CHECKED)
+    def release(request: Request, case_id: int, user: CurrentUser) -> Response:
+        return act(
+            request,
+            case_id,
+            lambda: f"Case {release_case(queue, case_id, user.name).id} is back in the queue.",
+        )
+
+    @app.post("/cases/{case_id}/decide", dependencies=CSRF_CHECKED)
+    def decide(
+        request: Request,
+        case_id: int,
+        user: CurrentUser,
+        outcome: Annotated[str, Form()] = "",
+        reason: Annotated[str, Form()] = "",
+        account: Annotated[list[str] | None, Form()] = None,
+        account_outcome: Annotated[list[str] | None, Form()] = None,
+    ) -> Response:
+        per_account = {
+            acc: value
+            for acc, value in zip(account or [], account_outcome or [], strict=False)
+            if value
+        }
+
+        def run() -> str:
+            decision = decide_case(
+                queue,
+                case_id,
+                reviewer=user.name,
+                outcome=outcome,
+                reason=reason,
+                account_outcomes=per_account,
+            )
+            return f"Case {case_id} decided: {decision.outcome}."
+
+        return act(request, case_id, run)
+
+    @app.post("/cases/{case_id}/escalate", dependencies=CSRF_CHECKED)
+    def escalate(
+        request: Request,
+        case_id: int,
+        user: CurrentUser,
+        reason: Annotated[str, Form()] = "",
+    ) -> Response:
+        return act(
+            request,
+            case_id,
+            lambda: (
+                f"Case {escalate_case(queue, case_id, reviewer=user.name, reason=reason).id} "
+                "escalated to the leads."
+            ),
+        )
+
+    @app.post("/cases/{case_id}/comment", dependencies=CSRF_CHECKED)
+    def comment(
+        request: Request,
+        case_id: int,
+        user: CurrentUser,
+        text: Annotated[str, Form()] = "",
+    ) -> Response:
+        return act(
+            request,
+            case_id,
+            lambda: f"Comment {add_comment(queue, case_id, author=user.name, text=text).id} added.",
+        )
+
+    @app.post("/cases/{case_id}/reassign", dependencies=CSRF_CHECKED)
+    def reassign(
+        request: Request,
+        case_id: int,
+        user: Lead,
+        to_reviewer: Annotated[str, Form()] = "",
+        note: Annotated[str, Form()] = "",
+    ) -> Response:
+        def run() -> str:
+            if get_user(queue, to_reviewer) is None:
+                raise ReviewError(f"no active console user {to_reviewer!r}")
+            reassign_case(
+                queue, case_id, to_reviewer=to_reviewer, actor=user.name, note=note, lease=lease
+            )
+            return f"Case {case_id} reassigned to {to_reviewer}."
+
+        return act(request, case_id, run)
+
+    return app
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths after login: no ``//host`` or ``https://`` open redirects."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target

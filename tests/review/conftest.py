@@ -1,0 +1,97 @@
+"""Queue fixtures: every queue test runs on SQLite (a temp file) and on PostgreSQL.
+
+Each PostgreSQL test gets its own schema in the session's throwaway database
+(``search_path`` in the URL), so tests never see each other's cases and the
+database other test areas use is left alone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from review.db import open_queue
+
+T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+def postgres_schema_url(postgres_url: str) -> Iterator[str]:
+    schema = f"q_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{postgres_url}?options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def queue_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty queue database URL: a SQLite file, then a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'queue.db'}"
+    else:
+        yield from postgres_schema_url(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def queue(queue_url: str) -> Iterator[Engine]:
+    engine = open_queue(queue_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def sqlite_queue(tmp_path: Path) -> Iterator[Engine]:
+    engine = open_queue(f"sqlite:///{tmp_path / 'queue.db'}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+PASSWORD = "correct horse battery"
+SCRIPT_PAYLOAD = "<script>window.__pwned=1</script>"
+IMG_PAYLOAD = '<img src=x onerror="window.__pwned=2">'
+
+
+@pytest.fixture
+def console_url(tmp_path: Path) -> str:
+    """A SQLite queue with an analyst, a lead, and a cluster whose prompts carry payloads."""
+    from datetime import date
+
+    from review.landing import land_sweep
+    from review.users import add_user
+    from tests.review.builders import cluster, landing
+
+    url = f"sqlite:///{tmp_path / 'console.db'}"
+    engine = open_queue(url)
+    add_user(engine, "alice", role="analyst", password=PASSWORD)
+    add_user(engine, "lena", role="lead", password=PASSWORD)
+    land_sweep(
+        engine,
+        landing(
+            date(2026, 11, 1),
+            {"c-1": cluster("farm", 3, tokens=5000), "c-2": cluster("side", 2, tokens=10)},
+            prompts=[f"Translate this: {SCRIPT_PAYLOAD}", f"caption {IMG_PAYLOAD}"],
+            system_prompts=[f"</pre>{SCRIPT_PAYLOAD}"],
+            entities=[{"type": "user_agent", "value": f"curl/8 {IMG_PAYLOAD}", "accounts": 3}],
+            hourly=[0] * 8 + [40] * 10 + [0] * 6,
+        ),
+        intake_cap=10,
+        now=T0,
+    )
+    engine.dispose()
+    return url

@@ -1,0 +1,131 @@
+"""The console in a real headless Chromium: log in, claim, decide; planted payloads stay inert.
+
+Runs uvicorn in a thread on a free loopback port and drives Debian's chromium
+through chromedriver with Selenium. Chromium here is offline, so nothing but
+the console is reachable.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from review.db import open_queue
+from review.service import get_case, list_cases
+from review.web import create_app
+from tests.conftest import free_port
+from tests.review.conftest import IMG_PAYLOAD, PASSWORD, SCRIPT_PAYLOAD
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@pytest.fixture
+def console(console_url: str) -> Iterator[str]:
+    """The console served by uvicorn in a background thread; yields its base URL."""
+    engine = open_queue(console_url)
+    app = create_app(console_url, "browser-test-secret-0123456789", engine=engine)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the console did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        engine.dispose()
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    for binary in (CHROMIUM, CHROMEDRIVER):
+        if not Path(binary).exists():
+            pytest.fail(f"{binary} is missing: install Debian's chromium and chromium-driver")
+    profile = tempfile.mkdtemp(prefix="hydrasweep-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _log_in(driver: WebDriver, base: str, name: str) -> None:
+    driver.get(f"{base}/")
+    assert "/login" in driver.current_url
+    driver.find_element(By.ID, "username").send_keys(name)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "login-button").click()
+    assert driver.find_element(By.ID, "who").text == f"{name} (analyst)"
+
+
+def test_login_claim_decide_with_payloads_inert(
+    console: str, browser: WebDriver, console_url: str
+) -> None:
+    _log_in(browser, console, "alice")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#cases tbody tr")
+    assert [r.find_element(By.TAG_NAME, "a").text for r in rows] == ["#1", "#2"]
+
+    browser.find_element(By.ID, "claim-next").click()
+    assert browser.current_url == f"{console}/cases/1"
+    assert browser.find_element(By.ID, "case-status").text == "claimed"
+
+    # The planted payloads show as text and never ran.
+    prompts = [p.text for p in browser.find_elements(By.CSS_SELECTOR, "pre.user-prompt")]
+    assert prompts == [f"Translate this: {SCRIPT_PAYLOAD}", f"caption {IMG_PAYLOAD}"]
+    system = [p.text for p in browser.find_elements(By.CSS_SELECTOR, "pre.system-prompt")]
+    assert system == [f"</pre>{SCRIPT_PAYLOAD}"]
+    values = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#entities td.value")]
+    assert values == [f"curl/8 {IMG_PAYLOAD}"]
+    assert browser.find_elements(By.CSS_SELECTOR, "main script, main img") == []
+    assert browser.execute_script("return typeof window.__pwned") == "undefined"
+    assert browser.find_elements(By.CSS_SELECTOR, "svg.timeline rect")  # the activity plot
+
+    browser.find_element(By.ID, "outcome-abuse").click()
+    browser.find_element(By.ID, "reason").send_keys("one payment card, templated prompts")
+    browser.find_element(By.ID, "decide-button").click()
+
+    assert browser.find_element(By.ID, "case-status").text == "closed"
+    assert browser.find_element(By.CSS_SELECTOR, ".flash.ok").text == "Case 1 decided: abuse."
+    assert browser.execute_script("return typeof window.__pwned") == "undefined"
+    engine = open_queue(console_url)
+    detail = get_case(engine, 1)
+    assert (detail.case.outcome, detail.decisions[0].reviewer) == ("abuse", "alice")
+    assert [c.id for c in list_cases(engine)] == [2]
+    engine.dispose()
