@@ -20,9 +20,7 @@ if TYPE_CHECKING:
     from simulate import SimulationConfig, SimulationSummary
 
 
-def _parse_day(value: str | None, flag: str) -> date | None:
-    if value is None:
-        return None
+def _parse_day(value: str, flag: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -70,11 +68,11 @@ def register(app: typer.Typer) -> None:
             raise UserError(f"--days must be at least 1, got {days}")
         try:
             config = SimulationConfig(
-                start=first_day,  # type: ignore[arg-type]
+                start=first_day,
                 days=days,
                 seed=seed,
                 scale=scale,
-                release_day=_parse_day(release_day, "--release-day"),
+                release_day=_parse_day(release_day, "--release-day") if release_day else None,
                 bad_line_rate=bad_line_rate,
                 duplicate_rate=duplicate_rate,
                 files_per_day=files_per_day,
