@@ -1,0 +1,630 @@
+"""Ingest one day: raw JSON lines -> quarantine + curated tables behind a Great Expectations gate.
+
+For day D the job refuses to start unless both ``_SUCCESS`` markers exist,
+reads ``raw/requests/dt=D`` and ``raw/accounts/dt=D`` as text, and hands the
+lines to the pure transforms of ``features.ingest``: every line is parsed
+with an explicit schema and either set aside in ``quarantine/<dataset>/dt=D``
+with its reason, or normalised, de-duplicated and written to a staging
+folder. The staged day is validated with Great Expectations (``jobs.
+validation``); only when the gate passes is it moved into ``curated/
+<dataset>/dt=D``, replacing that partition exactly. A failing day leaves no
+curated partition behind (an older one is removed, since it no longer
+matches the raw day), keeps its quarantine, and raises ``ValidationFailed``.
+Either way the GX result JSON and Data Docs land in ``reports/validation/
+dt=D/`` and the typed ``IngestSummary`` in ``reports/ingest/dt=D/
+summary.json``; later stages call ``load_summary`` to see whether a day passed.
+
+Reruns are byte-for-byte idempotent: rows are hash-partitioned by key into a
+number of files fixed by the row count, sorted within each file, and the
+files get fixed names when promoted.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __name__ == "__main__" and not __package__:
+    # ``spark-submit jobs/ingest.py`` runs this file as a script, which puts jobs/
+    # first on sys.path, where jobs/features.py would shadow the features package.
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+import argparse
+import json
+import logging
+import math
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import partial
+from typing import Any
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from features.ingest import (
+    LINE_COLUMN,
+    RAW_LINES_SCHEMA,
+    REASON_COLUMN,
+    SOURCE_FILE_COLUMN,
+    curate_accounts,
+    curate_requests,
+    drop_duplicate_accounts,
+    drop_duplicate_requests,
+    good_rows,
+    parse_account_lines,
+    parse_request_lines,
+    quarantine_rows,
+    reason_category,
+)
+from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
+from jobs.errors import JobError
+from jobs.validation import (
+    ACCOUNTS,
+    DAY_METRICS,
+    REQUESTING_ACCOUNTS,
+    REQUESTS,
+    DayLimits,
+    ValidationOutcome,
+    day_metrics,
+    requesting_accounts,
+    validate_day,
+)
+from lake import ObjectStore, SparkLake, layout, open_store
+
+log = logging.getLogger(__name__)
+
+# A day's volume is compared with the trailing days only once this many passed days exist.
+MIN_TRAILING_DAYS = 3
+STAGING_PREFIX = "_staging/ingest"
+
+
+@dataclass(frozen=True)
+class IngestParams:
+    day: date
+    lake_uri: str
+    scratch_dir: str
+    direct_s3a: bool = False
+    # Share of a dataset's lines that may be bad before the day fails.
+    max_bad_line_share: float = 0.05
+    # The day's curated request count must lie in [mean / tol, mean * tol] of the
+    # trailing passed days. 2.0 tolerates weekly seasonality (weekend traffic is
+    # typically 0.6-0.8 of the weekly mean) and organic bursts, while a day that
+    # lost half its files or had its delivery replayed twice is stopped.
+    volume_tolerance: float = 2.0
+    trailing_days: int = 7
+    # Curated files hold about this many rows; the count, and so the file layout, is
+    # a function of the data, which keeps reruns byte-identical.
+    rows_per_file: int = 250_000
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.max_bad_line_share <= 1.0:
+            raise ValueError(
+                f"max_bad_line_share must be within [0, 1], got {self.max_bad_line_share}"
+            )
+        if self.volume_tolerance < 1.0:
+            raise ValueError(f"volume_tolerance must be >= 1, got {self.volume_tolerance}")
+        if self.trailing_days < 0 or self.rows_per_file < 1:
+            raise ValueError("trailing_days must be >= 0 and rows_per_file >= 1")
+
+
+@dataclass(frozen=True)
+class ReportPaths:
+    """Keys under the lake root of everything the run wrote for the day."""
+
+    summary: str
+    validation_result: str
+    data_docs_index: str
+    quarantine_requests: str
+    quarantine_accounts: str
+    curated_requests: str
+    curated_accounts: str
+
+    @classmethod
+    def for_day(cls, day: date) -> ReportPaths:
+        validation = layout.report_day_prefix("validation", day)
+        return cls(
+            summary=layout.report_day_prefix("ingest", day) + "summary.json",
+            validation_result=validation + "validation_result.json",
+            data_docs_index=validation + "data_docs/index.html",
+            quarantine_requests=layout.table_day_prefix(layout.QUARANTINE_REQUESTS, day),
+            quarantine_accounts=layout.table_day_prefix(layout.QUARANTINE_ACCOUNTS, day),
+            curated_requests=layout.table_day_prefix(layout.CURATED_REQUESTS, day),
+            curated_accounts=layout.table_day_prefix(layout.CURATED_ACCOUNTS, day),
+        )
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    """What the ingest of a day did; saved as ``reports/ingest/dt=D/summary.json``."""
+
+    day: date
+    lake_uri: str
+    rows_read: int  # request lines read, bad ones included
+    bad_lines_by_reason: dict[str, int]
+    duplicates_dropped: int
+    curated_rows: int  # curated requests (0 when validation failed: nothing was published)
+    account_lines_read: int
+    account_bad_lines_by_reason: dict[str, int]
+    account_duplicates_dropped: int
+    accounts_rows: int
+    validation: ValidationOutcome
+    reports: ReportPaths
+    ignored_files: tuple[str, ...] = field(default=())  # raw files not named *.jsonl.gz
+
+    @property
+    def passed(self) -> bool:
+        return self.validation.success
+
+    @property
+    def bad_lines(self) -> int:
+        return sum(self.bad_lines_by_reason.values())
+
+    @property
+    def bad_line_share(self) -> float:
+        return self.bad_lines / self.rows_read if self.rows_read else 0.0
+
+    @property
+    def bad_lines_by_category(self) -> dict[str, int]:
+        categories: dict[str, int] = {}
+        for reason, count in self.bad_lines_by_reason.items():
+            categories[reason_category(reason)] = categories.get(reason_category(reason), 0) + count
+        return dict(sorted(categories.items()))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "lake_uri": self.lake_uri,
+            "passed": self.passed,
+            "rows_read": self.rows_read,
+            "bad_lines": self.bad_lines,
+            "bad_line_share": self.bad_line_share,
+            "bad_lines_by_reason": dict(sorted(self.bad_lines_by_reason.items())),
+            "bad_lines_by_category": self.bad_lines_by_category,
+            "duplicates_dropped": self.duplicates_dropped,
+            "curated_rows": self.curated_rows,
+            "account_lines_read": self.account_lines_read,
+            "account_bad_lines_by_reason": dict(sorted(self.account_bad_lines_by_reason.items())),
+            "account_duplicates_dropped": self.account_duplicates_dropped,
+            "accounts_rows": self.accounts_rows,
+            "validation": self.validation.as_dict(),
+            "reports": dict(self.reports.__dict__),
+            "ignored_files": list(self.ignored_files),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IngestSummary:
+        return cls(
+            day=date.fromisoformat(data["day"]),
+            lake_uri=data["lake_uri"],
+            rows_read=int(data["rows_read"]),
+            bad_lines_by_reason={k: int(v) for k, v in data["bad_lines_by_reason"].items()},
+            duplicates_dropped=int(data["duplicates_dropped"]),
+            curated_rows=int(data["curated_rows"]),
+            account_lines_read=int(data["account_lines_read"]),
+            account_bad_lines_by_reason={
+                k: int(v) for k, v in data["account_bad_lines_by_reason"].items()
+            },
+            account_duplicates_dropped=int(data["account_duplicates_dropped"]),
+            accounts_rows=int(data["accounts_rows"]),
+            validation=ValidationOutcome.from_dict(data["validation"]),
+            reports=ReportPaths(**data["reports"]),
+            ignored_files=tuple(data.get("ignored_files", [])),
+        )
+
+
+class DayNotReady(JobError):
+    """The day lacks one or both ``_SUCCESS`` markers: the producer has not finished it."""
+
+    def __init__(self, day: date, missing_markers: Sequence[str]) -> None:
+        self.day = day
+        self.missing_markers = tuple(missing_markers)
+        super().__init__(
+            f"{day.isoformat()} is not ready: missing {', '.join(self.missing_markers)} "
+            "(producers write _SUCCESS last; wait for them or check the producer)"
+        )
+
+
+class ValidationFailed(JobError):
+    """The day failed the Great Expectations gate; nothing was published to curated."""
+
+    def __init__(self, summary: IngestSummary) -> None:
+        self.summary = summary
+        super().__init__(
+            f"{summary.day.isoformat()} failed validation: {summary.validation.describe()} "
+            f"(report: {summary.lake_uri.rstrip('/')}/{summary.reports.data_docs_index})"
+        )
+
+
+def load_summary(store: ObjectStore, day: date) -> IngestSummary | None:
+    """The saved summary of the day's last ingest, or None when it was never ingested."""
+    key = ReportPaths.for_day(day).summary
+    if not store.exists(key):
+        return None
+    return IngestSummary.from_dict(json.loads(store.read_bytes(key)))
+
+
+# --- one dataset of the day -------------------------------------------------------
+@dataclass(frozen=True)
+class _Dataset:
+    name: str  # "requests" / "accounts"
+    parse: Callable[[DataFrame], DataFrame]
+    curate: Callable[[DataFrame], DataFrame]
+    drop_duplicates: Callable[[DataFrame], DataFrame]
+    key: str
+    sort_columns: tuple[str, ...]
+    schema: T.StructType
+    curated_table: str
+    quarantine_table: str
+
+
+@dataclass(frozen=True)
+class _Staged:
+    lines_read: int
+    bad_lines_by_reason: dict[str, int]
+    duplicates_dropped: int
+    curated_rows: int
+    staging_prefix: str
+    ignored_files: tuple[str, ...]
+
+
+def _datasets(day: date) -> tuple[_Dataset, _Dataset]:
+    requests = _Dataset(
+        name="requests",
+        parse=partial(parse_request_lines, day=day),
+        curate=curate_requests,
+        drop_duplicates=drop_duplicate_requests,
+        key="request_id",
+        sort_columns=("ts", "request_id"),
+        schema=CURATED_REQUESTS_SCHEMA,
+        curated_table=layout.CURATED_REQUESTS,
+        quarantine_table=layout.QUARANTINE_REQUESTS,
+    )
+    accounts = _Dataset(
+        name="accounts",
+        parse=parse_account_lines,
+        curate=curate_accounts,
+        drop_duplicates=drop_duplicate_accounts,
+        key="account_id",
+        sort_columns=("account_id",),
+        schema=CURATED_ACCOUNTS_SCHEMA,
+        curated_table=layout.CURATED_ACCOUNTS,
+        quarantine_table=layout.QUARANTINE_ACCOUNTS,
+    )
+    return requests, accounts
+
+
+def _staging_prefix(day: date, what: str) -> str:
+    return f"{STAGING_PREFIX}/{layout.day_partition(day)}/{what}/"
+
+
+def _read_raw_lines(
+    spark: SparkSession, spark_lake: SparkLake, dataset: str, day: date
+) -> tuple[DataFrame, tuple[str, ...]]:
+    """The day's raw lines as (``line``, ``source_file``), plus files that were not read."""
+    store = spark_lake.store
+    prefix = layout.raw_day_prefix(dataset, day)
+    files = store.raw_day_files(dataset, day)
+    ignored = tuple(
+        key
+        for key in store.list_keys(prefix)
+        if key not in files and not key.rsplit("/", 1)[-1].startswith(("_", "."))
+    )
+    if not files:
+        return spark.createDataFrame([], RAW_LINES_SCHEMA), ignored
+    spark_lake.stage(prefix)
+    lines = spark.read.text([spark_lake.uri(key) for key in files]).select(
+        F.col("value").alias(LINE_COLUMN),
+        # The lake key, not the (possibly staged) local path, is what a person looks up.
+        F.concat(F.lit(prefix), F.col("_metadata.file_name")).alias(SOURCE_FILE_COLUMN),
+    )
+    return lines, ignored
+
+
+def _write_parquet(df: DataFrame, uri: str) -> None:
+    df.write.mode("overwrite").option("compression", "snappy").parquet(uri)
+
+
+def _stage_dataset(
+    spark: SparkSession, spark_lake: SparkLake, dataset: _Dataset, params: IngestParams
+) -> _Staged:
+    """Parse, quarantine (published at once) and stage the curated rows of one dataset."""
+    day = params.day
+    lines, ignored = _read_raw_lines(spark, spark_lake, dataset.name, day)
+    # Counting, quarantining and curating all read the parse; parse once.
+    classified = dataset.parse(lines).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        counts = {
+            row[REASON_COLUMN]: row["count"]
+            for row in classified.groupBy(REASON_COLUMN).count().collect()
+        }
+        good = counts.pop(None, 0)
+        lines_read = good + sum(counts.values())
+
+        quarantine_staging = _staging_prefix(day, f"quarantine/{dataset.name}")
+        _write_parquet(
+            quarantine_rows(classified)
+            .repartition(1)
+            .sortWithinPartitions(SOURCE_FILE_COLUMN, LINE_COLUMN, REASON_COLUMN),
+            spark_lake.uri(quarantine_staging),
+        )
+        _promote(
+            spark_lake, quarantine_staging, layout.table_day_prefix(dataset.quarantine_table, day)
+        )
+
+        files = max(1, math.ceil(good / params.rows_per_file))
+        # Hash-partition by key first: the de-duplicating window reuses that
+        # partitioning (one shuffle), and the file a row lands in depends on its key only.
+        curated = dataset.drop_duplicates(
+            dataset.curate(good_rows(classified)).repartition(files, dataset.key)
+        ).sortWithinPartitions(*dataset.sort_columns)
+        curated_staging = _staging_prefix(day, f"curated/{dataset.name}")
+        _write_parquet(curated, spark_lake.uri(curated_staging))
+        curated_rows = _read_staged(spark, spark_lake, curated_staging, dataset.schema).count()
+    finally:
+        classified.unpersist()
+    log.info(
+        "%s %s: %d lines, %d bad, %d duplicates, %d curated",
+        day,
+        dataset.name,
+        lines_read,
+        lines_read - good,
+        good - curated_rows,
+        curated_rows,
+    )
+    return _Staged(
+        lines_read=lines_read,
+        bad_lines_by_reason=dict(sorted(counts.items())),
+        duplicates_dropped=good - curated_rows,
+        curated_rows=curated_rows,
+        staging_prefix=curated_staging,
+        ignored_files=ignored,
+    )
+
+
+def _read_staged(
+    spark: SparkSession, spark_lake: SparkLake, prefix: str, schema: T.StructType
+) -> DataFrame:
+    return spark.read.schema(schema).parquet(spark_lake.uri(prefix))
+
+
+# --- moving a staged folder into the lake ------------------------------------------
+def _promote(spark_lake: SparkLake, staging_prefix: str, final_prefix: str) -> None:
+    """Replace ``final_prefix`` with the Parquet parts Spark wrote to ``staging_prefix``.
+
+    Parts get fixed names (``part-00000.parquet``...) in Spark's part order, so a
+    rerun writes the same keys; Spark's markers and checksums are left behind.
+    """
+    store = spark_lake.store
+    staging_dir = spark_lake.local_path(staging_prefix)
+    if staging_dir is not None:
+        ready = staging_dir.parent / f"{staging_dir.name}.ready"
+        shutil.rmtree(ready, ignore_errors=True)
+        ready.mkdir(parents=True)
+        for number, part in enumerate(sorted(staging_dir.glob("part-*.parquet"))):
+            os.replace(part, ready / f"part-{number:05d}.parquet")
+        final_dir = spark_lake.local_path(final_prefix)
+        assert final_dir is not None
+        final_dir.parent.mkdir(parents=True, exist_ok=True)
+        # Swap whole folders (renames on one file system), so a reader of a local
+        # lake sees the old partition or the new one, never a mix.
+        retired = staging_dir.parent / f"{staging_dir.name}.retired"
+        shutil.rmtree(retired, ignore_errors=True)
+        if final_dir.exists():
+            os.replace(final_dir, retired)
+        os.replace(ready, final_dir)
+        shutil.rmtree(retired, ignore_errors=True)
+        shutil.rmtree(staging_dir, ignore_errors=True)
+        if spark_lake.staged:
+            spark_lake.publish(final_prefix)  # upload, then drop the local mirror
+            shutil.rmtree(final_dir, ignore_errors=True)
+        return
+    # s3a:// written directly by Spark: copy object by object through the store.
+    parts = sorted(
+        key for key in store.list_keys(staging_prefix) if key.rsplit("/", 1)[-1].startswith("part-")
+    )
+    store.delete_prefix(final_prefix)
+    for number, key in enumerate(parts):
+        store.write_bytes(f"{final_prefix}part-{number:05d}.parquet", store.read_bytes(key))
+    store.delete_prefix(staging_prefix)
+
+
+def _discard(spark_lake: SparkLake, prefix: str) -> None:
+    """Remove a prefix from the lake (and from its local mirror when staged)."""
+    spark_lake.store.delete_prefix(prefix)
+    local = spark_lake.local_path(prefix)
+    if local is not None:
+        shutil.rmtree(local, ignore_errors=True)
+
+
+# --- the day ------------------------------------------------------------------------
+def _volume_limits(
+    store: ObjectStore, params: IngestParams
+) -> tuple[tuple[float, float] | None, str | None]:
+    """Bounds on the day's curated request count from the trailing passed days.
+
+    Trailing volumes come from the days' saved summaries (the count of rows the
+    job published), which costs one small read per day instead of staging and
+    scanning whole curated partitions.
+    """
+    volumes = []
+    for offset in range(1, params.trailing_days + 1):
+        summary = load_summary(store, params.day - timedelta(days=offset))
+        if summary is not None and summary.passed:
+            volumes.append(summary.curated_rows)
+    if len(volumes) < MIN_TRAILING_DAYS:
+        return None, (
+            f"volume check skipped: {len(volumes)} passed day(s) in the trailing "
+            f"{params.trailing_days}, need {MIN_TRAILING_DAYS}"
+        )
+    mean = sum(volumes) / len(volumes)
+    return (mean / params.volume_tolerance, mean * params.volume_tolerance), None
+
+
+def run(spark: SparkSession, params: IngestParams) -> IngestSummary:
+    """Ingest and validate ``params.day``; raise ``DayNotReady`` or ``ValidationFailed``."""
+    store = open_store(params.lake_uri)
+    missing = store.missing_markers(params.day)
+    if missing:
+        raise DayNotReady(params.day, missing)
+    day = params.day
+    spark_lake = SparkLake(store, Path(params.scratch_dir), direct_s3a=params.direct_s3a)
+    reports = ReportPaths.for_day(day)
+    requests_spec, accounts_spec = _datasets(day)
+
+    requests = _stage_dataset(spark, spark_lake, requests_spec, params)
+    accounts = _stage_dataset(spark, spark_lake, accounts_spec, params)
+    if spark_lake.staged:
+        # The staged raw copies are no longer read (both datasets are written out).
+        for dataset in layout.RAW_DATASETS:
+            shutil.rmtree(spark_lake.local_path(layout.raw_day_prefix(dataset, day)), ignore_errors=True)
+
+    volume_bounds, volume_note = _volume_limits(store, params)
+    limits = DayLimits(
+        day=day, max_bad_line_share=params.max_bad_line_share, volume_bounds=volume_bounds
+    )
+    requests_df = _read_staged(spark, spark_lake, requests.staging_prefix, CURATED_REQUESTS_SCHEMA)
+    accounts_df = _read_staged(spark, spark_lake, accounts.staging_prefix, CURATED_ACCOUNTS_SCHEMA)
+    batches = {
+        REQUESTS: requests_df,
+        ACCOUNTS: accounts_df,
+        REQUESTING_ACCOUNTS: requesting_accounts(requests_df, accounts_df),
+        DAY_METRICS: day_metrics(
+            spark,
+            request_bad_line_share=_share(requests),
+            account_bad_line_share=_share(accounts),
+            curated_requests=requests.curated_rows,
+        ),
+    }
+    docs_dir = (
+        Path(params.scratch_dir).resolve() / "ingest" / layout.day_partition(day) / "data_docs"
+    )
+    shutil.rmtree(docs_dir, ignore_errors=True)
+    report = validate_day(batches, limits, docs_dir, notes=(volume_note,) if volume_note else ())
+    store.write_bytes(reports.validation_result, json.dumps(report.result_json, indent=2).encode())
+    store.upload_dir(docs_dir, reports.data_docs_index.rsplit("/", 1)[0] + "/")
+    shutil.rmtree(docs_dir, ignore_errors=True)
+
+    for spec, staged in ((requests_spec, requests), (accounts_spec, accounts)):
+        final = layout.table_day_prefix(spec.curated_table, day)
+        if report.outcome.success:
+            _promote(spark_lake, staged.staging_prefix, final)
+        else:
+            # The raw day changed or is bad: an older curated partition no longer
+            # describes it, and downstream must not read this day.
+            _discard(spark_lake, final)
+            _discard(spark_lake, staged.staging_prefix)
+    _discard(spark_lake, f"{STAGING_PREFIX}/{layout.day_partition(day)}/")
+
+    published = report.outcome.success
+    summary = IngestSummary(
+        day=day,
+        lake_uri=store.uri,
+        rows_read=requests.lines_read,
+        bad_lines_by_reason=requests.bad_lines_by_reason,
+        duplicates_dropped=requests.duplicates_dropped,
+        curated_rows=requests.curated_rows if published else 0,
+        account_lines_read=accounts.lines_read,
+        account_bad_lines_by_reason=accounts.bad_lines_by_reason,
+        account_duplicates_dropped=accounts.duplicates_dropped,
+        accounts_rows=accounts.curated_rows if published else 0,
+        validation=report.outcome,
+        reports=reports,
+        ignored_files=requests.ignored_files + accounts.ignored_files,
+    )
+    store.write_bytes(reports.summary, json.dumps(summary.as_dict(), indent=2).encode())
+    if not published:
+        raise ValidationFailed(summary)
+    return summary
+
+
+def _share(staged: _Staged) -> float:
+    return (
+        sum(staged.bad_lines_by_reason.values()) / staged.lines_read if staged.lines_read else 0.0
+    )
+
+
+# --- spark-submit entry point ---------------------------------------------------------
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m jobs.ingest", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--day", required=True, type=date.fromisoformat, help="UTC day, YYYY-MM-DD")
+    parser.add_argument(
+        "--lake", required=True, help="lake root: a folder, file:// or s3://bucket/prefix"
+    )
+    parser.add_argument("--scratch", required=True, help="local scratch folder")
+    parser.add_argument(
+        "--master", default=None, help="Spark master (default: spark-submit's, else local[*])"
+    )
+    parser.add_argument("--driver-memory", default="4g")
+    parser.add_argument("--max-bad-line-share", type=float, default=IngestParams.max_bad_line_share)
+    parser.add_argument("--volume-tolerance", type=float, default=IngestParams.volume_tolerance)
+    parser.add_argument("--trailing-days", type=int, default=IngestParams.trailing_days)
+    parser.add_argument(
+        "--direct-s3a", action="store_true", help="let Spark use s3a:// (cluster with hadoop-aws)"
+    )
+    return parser.parse_args(argv)
+
+
+def _submitted_master() -> str | None:
+    """The master spark-submit was given, if this process runs under it."""
+    from pyspark import SparkConf, SparkContext
+
+    # Under spark-submit the JVM is already up and holds --master as spark.master;
+    # reading it through SparkConf needs the gateway, which this starts (or joins).
+    SparkContext._ensure_initialized()
+    return SparkConf().get("spark.master", None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from jobs.session import SparkConfig, build_spark_session
+    from lake.errors import LakeError
+
+    args = _parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    params = IngestParams(
+        day=args.day,
+        lake_uri=args.lake,
+        scratch_dir=args.scratch,
+        direct_s3a=args.direct_s3a,
+        max_bad_line_share=args.max_bad_line_share,
+        volume_tolerance=args.volume_tolerance,
+        trailing_days=args.trailing_days,
+    )
+    # Refuse an incomplete day before paying for a Spark session.
+    missing = open_store(params.lake_uri).missing_markers(params.day)
+    if missing:
+        print(f"error: {DayNotReady(params.day, missing)}", file=sys.stderr)
+        return 1
+    master = args.master or _submitted_master() or "local[*]"
+    spark = build_spark_session(
+        SparkConfig(
+            master=master,
+            app_name=f"hydrasweep-ingest-{args.day}",
+            driver_memory=args.driver_memory,
+        )
+    )
+    try:
+        summary = run(spark, params)
+    except (JobError, LakeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        spark.stop()
+    print(
+        f"{summary.day}: {summary.rows_read} request lines, {summary.bad_lines} bad, "
+        f"{summary.duplicates_dropped} duplicates, {summary.curated_rows} curated; "
+        f"{summary.accounts_rows} accounts; validation passed"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,346 @@
+"""The Great Expectations gate of a day's ingest, built in code, with a typed outcome.
+
+Four batches are validated, each a whole Spark DataFrame in an ephemeral GX
+context: the curated ``requests`` and ``accounts`` of the day (keys not null,
+value ranges and sets, unique keys, the exact column list), the day's
+``requesting_accounts`` (every account that sent a request is in the day's
+snapshot) and a one-row ``day_metrics`` frame computed by the job (bad-line
+shares under the limit, the day's volume within a tolerance of the trailing
+days). Putting the job's own metrics through GX makes the report name them
+like any other expectation. Results become a ``ValidationOutcome`` the job
+acts on; the raw GX result JSON and the Data Docs HTML are written to a local
+folder for the job to copy into the lake.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from features.ingest import UA_KINDS
+from features.schemas import ACCOUNT_TIERS, CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
+
+REQUESTS = "requests"
+ACCOUNTS = "accounts"
+REQUESTING_ACCOUNTS = "requesting_accounts"
+DAY_METRICS = "day_metrics"
+BATCHES: tuple[str, ...] = (REQUESTS, ACCOUNTS, REQUESTING_ACCOUNTS, DAY_METRICS)
+
+MISSING_ACCOUNT_COLUMN = "account_id_missing_from_snapshot"
+DAY_METRICS_SCHEMA = T.StructType(
+    [
+        T.StructField("request_bad_line_share", T.DoubleType(), False),
+        T.StructField("account_bad_line_share", T.DoubleType(), False),
+        T.StructField("curated_requests", T.LongType(), False),
+    ]
+)
+_DOCS_SITE = "ingest"
+_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class DayLimits:
+    """What the day must meet besides the per-row rules."""
+
+    day: date
+    max_bad_line_share: float
+    # (low, high) bounds on the curated request count; None when too few trailing days
+    volume_bounds: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class FailedExpectation:
+    batch: str
+    expectation: str  # e.g. "expect_column_values_to_be_unique(request_id)"
+    detail: str  # e.g. "2 of 1000 rows unexpected, e.g. ['r-1', 'r-1']"
+
+    def describe(self) -> str:
+        return f"{self.expectation} on {self.batch}: {self.detail}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"batch": self.batch, "expectation": self.expectation, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    """Whether the day passed the gate, and what failed."""
+
+    success: bool
+    failed: tuple[FailedExpectation, ...] = ()
+    evaluated_expectations: int = 0
+    successful_expectations: int = 0
+    notes: tuple[str, ...] = ()  # checks not run and why, e.g. too few trailing days
+
+    def describe(self) -> str:
+        if self.success:
+            return (
+                f"passed {self.successful_expectations}/{self.evaluated_expectations} expectations"
+            )
+        return "; ".join(failure.describe() for failure in self.failed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "success": self.success,
+            "failed": [failure.as_dict() for failure in self.failed],
+            "statistics": {
+                "evaluated_expectations": self.evaluated_expectations,
+                "successful_expectations": self.successful_expectations,
+                "unsuccessful_expectations": self.evaluated_expectations
+                - self.successful_expectations,
+            },
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ValidationOutcome:
+        statistics = data.get("statistics", {})
+        return cls(
+            success=bool(data["success"]),
+            failed=tuple(FailedExpectation(**failure) for failure in data.get("failed", [])),
+            evaluated_expectations=int(statistics.get("evaluated_expectations", 0)),
+            successful_expectations=int(statistics.get("successful_expectations", 0)),
+            notes=tuple(data.get("notes", [])),
+        )
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    outcome: ValidationOutcome
+    result_json: dict[str, Any]  # GX's validation results, one entry per batch
+    docs_dir: Path  # Data Docs site (index.html at its root)
+
+
+# --- the frames the job builds for the day-level checks -----------------------
+def requesting_accounts(requests: DataFrame, accounts: DataFrame) -> DataFrame:
+    """Distinct requesting accounts; ``account_id_missing_from_snapshot`` is set when absent."""
+    in_snapshot = accounts.select("account_id").distinct().withColumn("_in_snapshot", F.lit(True))
+    return (
+        requests.select("account_id")
+        .distinct()
+        .join(in_snapshot, on="account_id", how="left")
+        .select(
+            "account_id",
+            F.when(F.col("_in_snapshot").isNull(), F.col("account_id")).alias(
+                MISSING_ACCOUNT_COLUMN
+            ),
+        )
+    )
+
+
+def day_metrics(
+    spark: SparkSession,
+    *,
+    request_bad_line_share: float,
+    account_bad_line_share: float,
+    curated_requests: int,
+) -> DataFrame:
+    return spark.createDataFrame(
+        [(float(request_bad_line_share), float(account_bad_line_share), int(curated_requests))],
+        DAY_METRICS_SCHEMA,
+    )
+
+
+# --- suites -------------------------------------------------------------------------
+def build_suites(limits: DayLimits) -> dict[str, Any]:
+    """The expectation suites of a day, by batch name."""
+    import great_expectations as gx
+
+    ex = gx.expectations
+    start = datetime(limits.day.year, limits.day.month, limits.day.day)
+    last = start + timedelta(days=1) - timedelta(microseconds=1)
+
+    requests = gx.ExpectationSuite(name=f"ingest_{REQUESTS}")
+    requests.add_expectation(
+        ex.ExpectTableColumnsToMatchOrderedList(column_list=CURATED_REQUESTS_SCHEMA.fieldNames())
+    )
+    for column in ("request_id", "ts", "account_id", "api_key_id", "ip", "model", "ua_kind"):
+        requests.add_expectation(ex.ExpectColumnValuesToNotBeNull(column=column))
+    requests.add_expectation(ex.ExpectColumnValuesToBeUnique(column="request_id"))
+    # Session time zone is UTC (jobs.session), so naive bounds are UTC instants.
+    requests.add_expectation(
+        ex.ExpectColumnValuesToBeBetween(column="ts", min_value=start, max_value=last)
+    )
+    for column in ("input_tokens", "output_tokens", "latency_ms"):
+        requests.add_expectation(ex.ExpectColumnValuesToBeBetween(column=column, min_value=0))
+    requests.add_expectation(
+        ex.ExpectColumnValuesToBeBetween(column="status", min_value=100, max_value=599)
+    )
+    requests.add_expectation(
+        ex.ExpectColumnValuesToBeInSet(column="ua_kind", value_set=list(UA_KINDS))
+    )
+    requests.add_expectation(ex.ExpectColumnValuesToBeInSet(column="ip_version", value_set=[4, 6]))
+
+    accounts = gx.ExpectationSuite(name=f"ingest_{ACCOUNTS}")
+    accounts.add_expectation(
+        ex.ExpectTableColumnsToMatchOrderedList(column_list=CURATED_ACCOUNTS_SCHEMA.fieldNames())
+    )
+    for column in ("account_id", "created_at", "email_domain", "tier", "verified"):
+        accounts.add_expectation(ex.ExpectColumnValuesToNotBeNull(column=column))
+    accounts.add_expectation(ex.ExpectColumnValuesToBeUnique(column="account_id"))
+    accounts.add_expectation(
+        ex.ExpectColumnValuesToBeInSet(column="tier", value_set=list(ACCOUNT_TIERS))
+    )
+
+    requesting = gx.ExpectationSuite(name=f"ingest_{REQUESTING_ACCOUNTS}")
+    requesting.add_expectation(ex.ExpectColumnValuesToBeNull(column=MISSING_ACCOUNT_COLUMN))
+
+    metrics = gx.ExpectationSuite(name=f"ingest_{DAY_METRICS}")
+    for column in ("request_bad_line_share", "account_bad_line_share"):
+        metrics.add_expectation(
+            ex.ExpectColumnValuesToBeBetween(
+                column=column, min_value=0.0, max_value=limits.max_bad_line_share
+            )
+        )
+    if limits.volume_bounds is not None:
+        low, high = limits.volume_bounds
+        metrics.add_expectation(
+            ex.ExpectColumnValuesToBeBetween(
+                column="curated_requests", min_value=low, max_value=high
+            )
+        )
+    return {
+        REQUESTS: requests,
+        ACCOUNTS: accounts,
+        REQUESTING_ACCOUNTS: requesting,
+        DAY_METRICS: metrics,
+    }
+
+
+# --- running the gate -------------------------------------------------------------
+def _quiet_gx() -> None:
+    # GX logs every metric batch at INFO and draws progress bars; a job log wants neither.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+def validate_day(
+    batches: dict[str, DataFrame], limits: DayLimits, docs_dir: Path, *, notes: tuple[str, ...] = ()
+) -> ValidationReport:
+    """Validate the day's batches; build Data Docs into ``docs_dir``."""
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    _quiet_gx()
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    context.add_data_docs_site(
+        _DOCS_SITE,
+        {
+            "class_name": "SiteBuilder",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs_dir),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    source = context.data_sources.add_spark(name="ingest", persist=False)
+    run_id = RunIdentifier(run_name=f"ingest-{limits.day.isoformat()}", run_time=datetime.now(UTC))
+    suites = build_suites(limits)
+    results: dict[str, Any] = {}
+    failed: list[FailedExpectation] = []
+    evaluated = successful = 0
+    for name in BATCHES:
+        asset = source.add_dataframe_asset(name=name)
+        batch_definition = asset.add_batch_definition_whole_dataframe(f"{name}_day")
+        suite = context.suites.add(suites[name])
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"ingest_{name}", data=batch_definition, suite=suite)
+        )
+        result = definition.run(
+            batch_parameters={"dataframe": batches[name]},
+            result_format={"result_format": "SUMMARY", "partial_unexpected_count": _EXAMPLES},
+            run_id=run_id,
+        )
+        results[name] = result.to_json_dict()
+        for expectation_result in result.results:
+            evaluated += 1
+            if expectation_result.success:
+                successful += 1
+            else:
+                failed.append(_failure(name, expectation_result))
+    context.build_data_docs(site_names=[_DOCS_SITE])
+    outcome = ValidationOutcome(
+        success=not failed,
+        failed=tuple(failed),
+        evaluated_expectations=evaluated,
+        successful_expectations=successful,
+        notes=notes,
+    )
+    result_json = {
+        "day": limits.day.isoformat(),
+        "success": outcome.success,
+        "batches": results,
+    }
+    # Round-trip through json so the caller gets plain, serialisable values.
+    return ValidationReport(
+        outcome=outcome,
+        result_json=json.loads(json.dumps(result_json, default=str)),
+        docs_dir=docs_dir,
+    )
+
+
+def _failure(batch: str, expectation_result: Any) -> FailedExpectation:
+    config = expectation_result.expectation_config
+    kwargs = config.kwargs
+    column = kwargs.get("column")
+    name = f"{config.type}({column})" if column else config.type
+    return FailedExpectation(
+        batch=batch, expectation=name, detail=_detail(kwargs, expectation_result)
+    )
+
+
+def _detail(kwargs: dict[str, Any], expectation_result: Any) -> str:
+    info = expectation_result.exception_info or {}
+    if info.get("raised_exception"):
+        message = str(info.get("exception_message", "")).splitlines()[0:1]
+        return f"could not be evaluated: {message[0] if message else 'error'}"
+    result = expectation_result.result or {}
+    expected = _expected(kwargs)
+    if "unexpected_count" in result:
+        examples = result.get("partial_unexpected_list") or []
+        shown = ", ".join(_short(value) for value in examples[:_EXAMPLES])
+        element_count = result.get("element_count", "?")
+        if element_count == 1 and len(examples) == 1:
+            return f"observed {shown}, expected {expected}"
+        return (
+            f"{result['unexpected_count']} of {element_count} rows unexpected"
+            + (f" (e.g. {shown})" if shown else "")
+            + (f", expected {expected}" if expected else "")
+        )
+    if "observed_value" in result:
+        return f"observed {_short(result['observed_value'])}" + (
+            f", expected {expected}" if expected else ""
+        )
+    return "failed"
+
+
+def _expected(kwargs: dict[str, Any]) -> str:
+    if "value_set" in kwargs:
+        return f"in {sorted(map(str, kwargs['value_set']))}"
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    if low is not None and high is not None:
+        return f"between {_short(low)} and {_short(high)}"
+    if low is not None:
+        return f">= {_short(low)}"
+    if high is not None:
+        return f"<= {_short(high)}"
+    if "column_list" in kwargs:
+        return f"columns {kwargs['column_list']}"
+    return ""
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,79 @@
+"""The Great Expectations gate on hand-made curated frames: what fails is named and explained."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
+from jobs import validation
+from jobs.validation import DayLimits, FailedExpectation, ValidationOutcome
+
+DAY = date(2026, 11, 3)
+
+
+def request_row(request_id: str, ts: datetime, **fields):
+    row = {
+        "request_id": request_id, "ts": ts, "account_id": "a-1", "api_key_id": "k-1", "org_id": None,
+        "ip": "203.0.113.9", "ip_prefix": "203.0.113.0/24", "ip_version": 4, "asn": 1, "country": "US",
+        "user_agent": "curl/8", "ua_family": "curl", "ua_kind": "http_client", "model": "m",
+        "input_tokens": 1, "output_tokens": 1, "latency_ms": 1, "status": 200, "system_prompt": None,
+        "system_prompt_hash": None, "prompt": "p",
+    }  # fmt: skip
+    row.update(fields)
+    return tuple(row[name] for name in CURATED_REQUESTS_SCHEMA.fieldNames())
+
+
+def test_gate_names_each_broken_rule_with_examples(spark, tmp_path):
+    requests = spark.createDataFrame(
+        [
+            request_row("r-1", datetime(2026, 11, 3, 1)),
+            request_row("r-1", datetime(2026, 11, 3, 2)),
+            request_row("r-2", datetime(2026, 11, 4, 0, 30), ua_kind="robot"),
+        ],
+        CURATED_REQUESTS_SCHEMA,
+    )
+    accounts = spark.createDataFrame(
+        [("a-1", None, datetime(2026, 1, 1), "x.com", None, None, None, "free", True)],
+        CURATED_ACCOUNTS_SCHEMA,
+    )
+    batches = {
+        validation.REQUESTS: requests,
+        validation.ACCOUNTS: accounts,
+        validation.REQUESTING_ACCOUNTS: validation.requesting_accounts(requests, accounts),
+        validation.DAY_METRICS: validation.day_metrics(
+            spark, request_bad_line_share=0.01, account_bad_line_share=0.0, curated_requests=3
+        ),
+    }
+
+    report = validation.validate_day(
+        batches,
+        DayLimits(day=DAY, max_bad_line_share=0.05),
+        tmp_path / "docs",
+        notes=("volume check skipped",),
+    )
+
+    assert report.outcome.failed == (
+        FailedExpectation(
+            "requests",
+            "expect_column_values_to_be_unique(request_id)",
+            "2 of 3 rows unexpected (e.g. r-1, r-1)",
+        ),
+        FailedExpectation(
+            "requests",
+            "expect_column_values_to_be_between(ts)",
+            "1 of 3 rows unexpected (e.g. 2026-11-04 00:30:00), "
+            "expected between 2026-11-03 00:00:00 and 2026-11-03 23:59:59.999999",
+        ),
+        FailedExpectation(
+            "requests",
+            "expect_column_values_to_be_in_set(ua_kind)",
+            "1 of 3 rows unexpected (e.g. robot), "
+            "expected in ['browser', 'http_client', 'missing', 'official_sdk', 'other']",
+        ),
+    )
+    assert not report.outcome.success
+    assert report.outcome.evaluated_expectations == 27  # 16 + 8 + 1 + 2 (no volume bounds)
+    assert report.outcome.notes == ("volume check skipped",)
+    assert (tmp_path / "docs" / "index.html").exists()
+    assert set(report.result_json["batches"]) == set(validation.BATCHES)
+    assert ValidationOutcome.from_dict(report.outcome.as_dict()) == report.outcome
