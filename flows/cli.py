@@ -51,10 +51,19 @@ def main(argv: list[str] | None = None) -> int:
         if _debug():
             raise
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        kind = "" if isinstance(exc, UserError) else f"{type(exc).__name__}: "
+        kind = "" if _speaks_for_itself(exc) else f"{type(exc).__name__}: "
         print(f"hydrasweep: error: {kind}{reason}", file=sys.stderr)
         return 1
     return code if isinstance(code, int) else 0
+
+
+_OWN_PACKAGES = ("flows", "jobs", "features", "models", "review", "lake", "simulate")
+
+
+def _speaks_for_itself(exc: Exception) -> bool:
+    """Our own errors (a day not ready, a failed gate, no champion) are written
+    for the user; a foreign exception keeps its type name as a clue."""
+    return isinstance(exc, UserError | ValueError) or type(exc).__module__.split(".")[0] in _OWN_PACKAGES
 
 
 def _debug() -> bool:

@@ -1,0 +1,173 @@
+"""Label-free, cluster-level evidence of a distillation campaign.
+
+Labels cover only campaigns already enforced; the next one arrives with a new
+tactic. What a hydra campaign cannot easily avoid is being *many customers that
+behave as one*: they share infrastructure (egress IPs, payment instruments),
+they are fresh or freshly woken accounts created or reactivated together, they
+act in lockstep, and they split the load evenly to stay under per-account limits.
+Each of those alone has an innocent explanation (a SaaS platform's customers
+share its egress IPs; an enterprise onboards forty seats the same hour), so the
+evidence is **corroborated, never trusted alone**:
+
+- it applies only to clusters of at least ``MIN_CLUSTER_CUSTOMERS`` distinct
+  customers (an org counts once), so an enterprise's own accounts never qualify;
+- each of four independent *families* scores 0..1 from the cluster features, and
+  the evidence score is ``clip((sum of families - 1) / 2, 0, 1)``: one family
+  firing gives 0, two give 0.5 (``EVIDENCE_MIN``), three or more give 1
+  (``EVIDENCE_ALONE``);
+- scoring (``models.scoring``) flags on evidence when three families agree, or
+  when two agree and the account's own supervised score is above most legitimate
+  accounts' (a corroboration floor chosen on validation data). The supervised
+  model counts as one more independent witness; no single signal ever flags.
+
+Prompt-template overlap is deliberately not a family: customers of the same
+product legitimately send the same templates; the supervised model weighs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MIN_CLUSTER_CUSTOMERS = 3
+EVIDENCE_MIN = 0.5  # two independent families fully present
+EVIDENCE_ALONE = 1.0  # three: enough without the supervised model's support
+FAMILY_SHOWN = 0.5  # a family at least this strong is named in the case reasons
+COHORT_MIN = 3
+YOUNG_DAYS = 14.0
+WOKEN_DORMANT_DAYS = 14.0
+EVIDENCE_SCORE = "cluster_evidence_score"
+
+
+@dataclass(frozen=True)
+class EvidenceFamily:
+    name: str
+    description: str
+    signals: tuple[str, ...]  # feature columns shown to the analyst
+
+
+FAMILIES: tuple[EvidenceFamily, ...] = (
+    EvidenceFamily(
+        "shared_infrastructure",
+        "distinct customers share egress IPs/prefixes or payment instruments",
+        ("cluster_customers_count", "cluster_shared_ip_share", "cluster_shared_payment_share"),
+    ),
+    EvidenceFamily(
+        "lockstep_activity",
+        "the cluster's accounts (or the account's cohort) are active in the same minutes",
+        ("cluster_synchrony_score", "cohort_size", "cohort_sync_share"),
+    ),
+    EvidenceFamily(
+        "fresh_or_woken_cohort",
+        "accounts created in a burst, or young/long-dormant accounts moving as a cohort",
+        (
+            "cluster_creation_burst_share",
+            "account_age_days",
+            "dormant_days_before_activity",
+            "cohort_size",
+        ),
+    ),
+    EvidenceFamily(
+        "load_balanced_volume",
+        "requests spread evenly over the cluster's accounts, as a scheduler would",
+        ("cluster_accounts_count", "cluster_volume_cv_1d"),
+    ),
+)
+EVIDENCE_COLUMNS: tuple[str, ...] = tuple(
+    sorted({signal for family in FAMILIES for signal in family.signals})
+)
+
+
+def _ramp(values: pd.Series, low: float, high: float) -> np.ndarray:
+    """0 at or below ``low``, 1 at or above ``high``, linear between (NaN counts as 0)."""
+    return np.clip((values.astype("float64").fillna(low).to_numpy() - low) / (high - low), 0, 1)
+
+
+def _falling_ramp(values: pd.Series, high: float, low: float) -> np.ndarray:
+    """1 at or below ``low``, 0 at or above ``high`` (NaN counts as 0)."""
+    return np.clip((high - values.astype("float64").fillna(high).to_numpy()) / (high - low), 0, 1)
+
+
+def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
+    """Per row, the strength (0..1) of each evidence family; zero outside hydra clusters."""
+    f = features
+    cohort = f["cohort_size"].astype("float64").fillna(0).to_numpy() >= COHORT_MIN
+    in_hydra = (
+        f["cluster_customers_count"].astype("float64").fillna(0).to_numpy() >= MIN_CLUSTER_CUSTOMERS
+    )
+    infrastructure = np.maximum(
+        _ramp(f["cluster_shared_ip_share"], 0.3, 0.7),
+        _ramp(f["cluster_shared_payment_share"], 0.3, 0.7),
+    )
+    lockstep = np.maximum(
+        _ramp(f["cluster_synchrony_score"], 0.3, 0.7),
+        np.where(cohort, _ramp(f["cohort_sync_share"], 0.3, 0.7), 0.0),
+    )
+    young = f["account_age_days"].astype("float64").fillna(np.inf).to_numpy() <= YOUNG_DAYS
+    woken = (
+        f["dormant_days_before_activity"].astype("float64").fillna(0).to_numpy()
+        >= WOKEN_DORMANT_DAYS
+    )
+    fresh = np.maximum(
+        _ramp(f["cluster_creation_burst_share"], 0.3, 0.7),
+        np.where(cohort & (young | woken), 1.0, 0.0),
+    )
+    balanced = np.where(
+        f["cluster_accounts_count"].astype("float64").fillna(0).to_numpy() >= COHORT_MIN,
+        _falling_ramp(f["cluster_volume_cv_1d"], 0.6, 0.25),
+        0.0,
+    )
+    strengths = pd.DataFrame(
+        {
+            "shared_infrastructure": infrastructure,
+            "lockstep_activity": lockstep,
+            "fresh_or_woken_cohort": fresh,
+            "load_balanced_volume": balanced,
+        },
+        index=features.index,
+    )
+    return strengths.mul(in_hydra.astype("float64"), axis=0)
+
+
+def evidence_score(strengths: pd.DataFrame) -> pd.Series:
+    """Corroborated evidence: one family alone scores 0, two 0.5, three or more 1."""
+    total = strengths[[family.name for family in FAMILIES]].sum(axis=1)
+    return ((total - 1.0) / 2.0).clip(lower=0.0, upper=1.0).rename(EVIDENCE_SCORE)
+
+
+def cluster_evidence(features: pd.DataFrame) -> pd.Series:
+    """The label-free evidence score (0..1) of each feature row."""
+    return evidence_score(family_strengths(features))
+
+
+def _json_value(value: object) -> float | None:
+    number = float(value)  # type: ignore[arg-type]
+    return None if np.isnan(number) else round(number, 6)
+
+
+def evidence_items(features: pd.DataFrame, strengths: pd.DataFrame) -> list[list[dict]]:
+    """Per row, the families strong enough to show, with the signal values behind them."""
+    items: list[list[dict]] = []
+    signal_values = {column: features[column].to_numpy() for column in EVIDENCE_COLUMNS}
+    strength_values = {family.name: strengths[family.name].to_numpy() for family in FAMILIES}
+    for row in range(len(features)):
+        shown = []
+        for family in FAMILIES:
+            strength = float(strength_values[family.name][row])
+            if strength >= FAMILY_SHOWN:
+                shown.append(
+                    {
+                        "kind": "cluster_evidence",
+                        "evidence": family.name,
+                        "strength": round(strength, 4),
+                        "description": family.description,
+                        "signals": {
+                            signal: _json_value(signal_values[signal][row])
+                            for signal in family.signals
+                        },
+                    }
+                )
+        items.append(shown)
+    return items

@@ -1,0 +1,310 @@
+"""Gated promotion of the challenger, and rollback, by moving MLflow aliases.
+
+``promote`` scores the ``challenger`` and the ``champion`` versions on the same
+held-out window (by default the challenger's validation days, which it did not
+fit on) with the labels known today, each with its own stored flag rule, and
+moves ``champion`` to the challenger only when it passes the gates:
+
+- absolute gates, always (they alone decide the very first promotion):
+  PR-AUC, recall at precision 0.95 and cluster recall at least a floor each;
+- against a champion: strictly better on the main metric (PR-AUC of the combined
+  score, by more than ``min_improvement``) and not worse than the champion by more
+  than ``tolerance`` on each key metric (recall at precision 0.95, precision at
+  reviewer capacity, cluster recall).
+
+The replaced champion keeps the ``previous-champion`` alias, and the new
+champion remembers which version it replaced (a tag), so ``rollback`` can be
+repeated down the history. Every decision, with its reason and the metrics both
+versions had on the window, is written as tags of the version it concerns.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import mlflow.xgboost
+from mlflow import MlflowClient
+from mlflow.entities.model_registry import ModelVersion
+from pyspark.sql import SparkSession
+
+from features.feature_set import FEATURE_SET
+from lake import SparkLake, open_store
+from models import tracking
+from models.errors import PromotionError
+from models.evaluate import evaluate_scored
+from models.labels import labels_known_at, read_labels
+from models.scoring import FlagRule, apply_model
+from models.training_set import LABEL, DataWindow, evaluation_rows, read_feature_window
+
+MAIN_METRIC = "pr_auc"
+KEY_METRICS: tuple[str, ...] = ("recall_at_precision_95", "precision_at_capacity", "cluster_recall")
+
+
+@dataclass(frozen=True)
+class PromotionGates:
+    tolerance: float = 0.02  # how much worse than the champion a key metric may be
+    min_improvement: float = 0.0  # the main metric must beat the champion's by more than this
+    # Absolute floors. A model below them misses most campaigns or drowns reviewers.
+    min_pr_auc: float = 0.5
+    min_recall_at_precision_95: float = 0.2
+    min_cluster_recall: float = 0.5
+
+    def absolute(self) -> dict[str, float]:
+        return {
+            "pr_auc": self.min_pr_auc,
+            "recall_at_precision_95": self.min_recall_at_precision_95,
+            "cluster_recall": self.min_cluster_recall,
+        }
+
+
+@dataclass(frozen=True)
+class PromoteParams:
+    lake_uri: str
+    scratch_dir: str
+    tracking_uri: str
+    model_name: str = "hydrasweep-extraction"
+    window_start: date | None = None  # default: the challenger's validation days
+    window_end: date | None = None
+    labels_as_of: date | None = None  # default: today (UTC): every outcome known by now
+    reviewer_capacity: int = 50
+    gates: PromotionGates = field(default_factory=PromotionGates)
+    direct_s3a: bool = False
+
+
+@dataclass(frozen=True)
+class PromotionDecision:
+    promoted: bool  # for rollback: whether the champion alias moved
+    reason: str
+    challenger_version: str | None
+    champion_version: str | None  # the champion before the decision
+    champion_after: str | None  # the champion after it
+    challenger_metrics: dict[str, float] = field(default_factory=dict)
+    champion_metrics: dict[str, float] = field(default_factory=dict)
+    window: DataWindow | None = None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _window(params: PromoteParams, challenger: ModelVersion) -> DataWindow:
+    start = params.window_start or _tag_date(challenger, tracking.TAG_VALIDATION_START)
+    end = params.window_end or _tag_date(challenger, tracking.TAG_VALIDATION_END)
+    if start > end:
+        raise PromotionError(f"the evaluation window starts after it ends ({start} > {end})")
+    return DataWindow(start=start, end=end)
+
+
+def _tag_date(version: ModelVersion, key: str) -> date:
+    try:
+        return date.fromisoformat(version.tags[key])
+    except (KeyError, ValueError) as exc:
+        raise PromotionError(
+            f"version {version.version} has no {key} tag: give the evaluation window explicitly"
+        ) from exc
+
+
+def _evaluate_version(
+    model_name: str, version: ModelVersion, frame, capacity: int
+) -> dict[str, float]:
+    model = mlflow.xgboost.load_model(tracking.model_uri(model_name, str(version.version)))
+    model.set_params(n_jobs=1)  # small batches: OpenMP threads only contend
+    rule = FlagRule.from_tags(version.tags, f"{model_name} v{version.version}")
+    scored = apply_model(model, frame, rule, with_reasons=False)
+    scored[LABEL] = frame[LABEL].to_numpy()
+    return evaluate_scored(scored, capacity)
+
+
+def _fmt(value: float) -> str:
+    return "nan" if value is None or math.isnan(value) else f"{value:.4f}"
+
+
+def judge(
+    challenger: dict[str, float],
+    champion: dict[str, float] | None,
+    gates: PromotionGates,
+    champion_version: str | None = None,
+) -> tuple[bool, str]:
+    """The gate logic alone: ``(promote?, reason)``. NaN never passes a gate."""
+    failures = []
+    for metric, floor in gates.absolute().items():
+        value = challenger.get(metric, float("nan"))
+        if not value >= floor:
+            failures.append(f"{metric} {_fmt(value)} below the floor {floor:g}")
+    if champion is None:
+        if failures:
+            return False, "rejected (first model, absolute gates): " + "; ".join(failures)
+        passed = ", ".join(
+            f"{m} {_fmt(challenger[m])} >= {f:g}" for m, f in gates.absolute().items()
+        )
+        return True, f"promoted (first model, absolute gates): {passed}"
+    ours, theirs = (
+        challenger.get(MAIN_METRIC, float("nan")),
+        champion.get(MAIN_METRIC, float("nan")),
+    )
+    if not ours > theirs + gates.min_improvement:
+        failures.append(
+            f"{MAIN_METRIC} {_fmt(ours)} not better than champion v{champion_version}'s {_fmt(theirs)}"
+            + (f" by more than {gates.min_improvement:g}" if gates.min_improvement else "")
+        )
+    for metric in KEY_METRICS:
+        ours_k, theirs_k = challenger.get(metric, float("nan")), champion.get(metric, float("nan"))
+        if math.isnan(theirs_k):
+            continue  # the champion has no value to defend (e.g. no positives at capacity)
+        if not ours_k >= theirs_k - gates.tolerance:
+            failures.append(
+                f"{metric} {_fmt(ours_k)} worse than champion v{champion_version}'s "
+                f"{_fmt(theirs_k)} beyond tolerance {gates.tolerance:g}"
+            )
+    if failures:
+        return False, "rejected: " + "; ".join(failures)
+    return True, (
+        f"promoted: {MAIN_METRIC} {_fmt(ours)} > champion v{champion_version}'s {_fmt(theirs)}; "
+        + ", ".join(f"{m} {_fmt(challenger[m])} vs {_fmt(champion[m])}" for m in KEY_METRICS)
+    )
+
+
+def _record(client: MlflowClient, name: str, version: str, tags: dict[str, str]) -> None:
+    for key, value in tags.items():
+        # MLflow caps tag values; a reason is a sentence or two, metrics are short.
+        client.set_model_version_tag(name, version, key, value[:4900])
+
+
+def promote(spark: SparkSession, params: PromoteParams) -> PromotionDecision:
+    """Compare challenger and champion on the same window; move the aliases only through the gates."""
+    with tracking.tracking(params.tracking_uri) as client:
+        challenger = tracking.version_by_alias(client, params.model_name, tracking.CHALLENGER)
+        if challenger is None:
+            raise PromotionError(
+                f"no model has the challenger alias in '{params.model_name}' at "
+                f"{params.tracking_uri}: run `hydrasweep train` first"
+            )
+        champion = tracking.version_by_alias(client, params.model_name, tracking.CHAMPION)
+        # The SQL store returns versions as int, the REST store as str: one type here.
+        challenger_v = str(challenger.version)
+        champion_v = str(champion.version) if champion is not None else None
+        if champion_v == challenger_v:
+            return PromotionDecision(
+                promoted=False,
+                reason=f"version {challenger_v} is already the champion",
+                challenger_version=challenger_v,
+                champion_version=champion_v,
+                champion_after=champion_v,
+            )
+        window = _window(params, challenger)
+
+        store = open_store(params.lake_uri)
+        spark_lake = SparkLake(store, Path(params.scratch_dir), direct_s3a=params.direct_s3a)
+        labels_as_of = params.labels_as_of or datetime.now(UTC).date()
+        known = labels_known_at(read_labels(store).frame, labels_as_of)
+        features = read_feature_window(spark, spark_lake, window)
+        frame = evaluation_rows(spark, features, known, window)
+        if set(frame[LABEL]) != {0, 1}:
+            raise PromotionError(
+                f"the evaluation window {window.start}..{window.end} needs both abusive and "
+                f"legitimate labeled accounts; it has labels {sorted(set(frame[LABEL]))}"
+            )
+
+        challenger_metrics = _evaluate_version(
+            params.model_name, challenger, frame, params.reviewer_capacity
+        )
+        current_feature_set = f"{FEATURE_SET.name}/v{FEATURE_SET.version}"
+        champion_metrics: dict[str, float] | None = None
+        note = ""
+        if champion is not None:
+            if champion.tags.get(tracking.TAG_FEATURE_SET) == current_feature_set:
+                champion_metrics = _evaluate_version(
+                    params.model_name, champion, frame, params.reviewer_capacity
+                )
+            else:
+                # The champion cannot read today's feature rows: only the floors can judge.
+                note = (
+                    f" (champion v{champion_v} uses feature set "
+                    f"{champion.tags.get(tracking.TAG_FEATURE_SET)!r}; judged on absolute gates)"
+                )
+        promoted, reason = judge(
+            challenger_metrics,
+            champion_metrics,
+            params.gates,
+            champion_v,
+        )
+        reason += note
+        reason += f" [window {window.start}..{window.end}, {len(frame)} labeled account-days]"
+
+        tags = {
+            tracking.TAG_DECISION: "promoted" if promoted else "rejected",
+            tracking.TAG_REASON: reason,
+            tracking.TAG_DECIDED_AT: _now(),
+            tracking.TAG_COMPARED_WITH: champion_v or "none",
+            "promotion.window": f"{window.start}..{window.end}",
+            **{f"promotion.challenger.{k}": _fmt(v) for k, v in challenger_metrics.items()},
+            **{f"promotion.champion.{k}": _fmt(v) for k, v in (champion_metrics or {}).items()},
+        }
+        if promoted:
+            if champion is not None:
+                client.set_registered_model_alias(
+                    params.model_name, tracking.PREVIOUS_CHAMPION, champion_v
+                )
+                tags[tracking.TAG_REPLACED] = champion_v
+            client.set_registered_model_alias(params.model_name, tracking.CHAMPION, challenger_v)
+            client.delete_registered_model_alias(params.model_name, tracking.CHALLENGER)
+        _record(client, params.model_name, challenger_v, tags)
+        return PromotionDecision(
+            promoted=promoted,
+            reason=reason,
+            challenger_version=challenger_v,
+            champion_version=champion_v,
+            champion_after=challenger_v if promoted else champion_v,
+            challenger_metrics=challenger_metrics,
+            champion_metrics=champion_metrics or {},
+            window=window,
+        )
+
+
+def rollback(params: PromoteParams) -> PromotionDecision:
+    """Give the ``champion`` alias back to the ``previous-champion`` version."""
+    with tracking.tracking(params.tracking_uri) as client:
+        champion = tracking.version_by_alias(client, params.model_name, tracking.CHAMPION)
+        previous = tracking.version_by_alias(client, params.model_name, tracking.PREVIOUS_CHAMPION)
+        if previous is None:
+            raise PromotionError(
+                f"nothing to roll back to: no version of '{params.model_name}' at "
+                f"{params.tracking_uri} has the previous-champion alias"
+            )
+        current = str(champion.version) if champion is not None else None
+        restored = str(previous.version)
+        reason = f"rollback: champion moved from v{current} back to v{restored}"
+        client.set_registered_model_alias(params.model_name, tracking.CHAMPION, restored)
+        # The restored version's own predecessor (if it had one) becomes the next step back.
+        earlier = previous.tags.get(tracking.TAG_REPLACED)
+        if earlier and earlier != current:
+            client.set_registered_model_alias(
+                params.model_name, tracking.PREVIOUS_CHAMPION, earlier
+            )
+        else:
+            client.delete_registered_model_alias(params.model_name, tracking.PREVIOUS_CHAMPION)
+        # Rollback tags sit beside the promotion tags, which keep the original decision.
+        now = _now()
+        if current is not None:
+            _record(
+                client,
+                params.model_name,
+                current,
+                {tracking.TAG_ROLLED_BACK: now, tracking.TAG_ROLLBACK_REASON: reason},
+            )
+        _record(
+            client,
+            params.model_name,
+            restored,
+            {tracking.TAG_RESTORED: now, tracking.TAG_ROLLBACK_REASON: reason},
+        )
+        return PromotionDecision(
+            promoted=True,
+            reason=reason,
+            challenger_version=None,
+            champion_version=current,
+            champion_after=restored,
+        )

@@ -1,0 +1,308 @@
+"""Scoring a day: the champion model, label-free cluster evidence, and the reasons.
+
+``score_day`` loads ``models:/<name>@champion`` (never "latest"), scores the
+day's feature rows and writes ``scores/dt=D/`` (Parquet; ``dt`` is the partition
+folder, as in every pipeline table), replacing any earlier scoring of that day.
+
+Per row:
+
+- ``model_score``: the supervised probability of abuse;
+- ``cluster_evidence_score``: the label-free evidence (``models.cluster_evidence``);
+- ``flagged``: ``model_score >= threshold`` (the threshold chosen on validation
+  data for the target precision, stored with the model version), **or**
+  corroborated cluster evidence: three evidence families agree
+  (``evidence >= EVIDENCE_ALONE``), or two agree (``evidence >= EVIDENCE_MIN``)
+  and the account's own model score is above ``corroboration_floor`` (a quantile
+  of legitimate validation scores, also stored with the version);
+- ``score``: the ranking reviewers see: ``model_score``, raised by noisy-OR with
+  the evidence when the evidence is corroborated;
+- ``reasons``: JSON list: the top XGBoost feature contributions (SHAP values in
+  log-odds, with the feature's value) then the evidence families that fired.
+
+``apply_model`` is the pure part (pandas in, pandas out), shared with training
+and promotion so the flag rule evaluated there is the one applied here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import mlflow.xgboost
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from features.feature_set import FEATURE_SET
+from lake import SparkLake, layout, open_store
+from models import tracking
+from models.cluster_evidence import (
+    EVIDENCE_ALONE,
+    EVIDENCE_MIN,
+    EVIDENCE_SCORE,
+    evidence_items,
+    evidence_score,
+    family_strengths,
+)
+from models.errors import ModelError, NoChampionError
+from models.training_set import conform_features, model_matrix
+
+TOP_REASONS = 5
+SCORE_COLUMNS: tuple[str, ...] = (
+    "account_id",
+    "customer_id",
+    "hydra_cluster_id",
+    "model_score",
+    EVIDENCE_SCORE,
+    "score",
+    "flagged",
+    "reasons",
+    "model_version",
+)
+SCORES_SCHEMA = T.StructType(
+    [
+        T.StructField("account_id", T.StringType(), False),
+        T.StructField("customer_id", T.StringType(), True),
+        T.StructField("hydra_cluster_id", T.StringType(), True),
+        T.StructField("model_score", T.DoubleType(), False),
+        T.StructField(EVIDENCE_SCORE, T.DoubleType(), False),
+        T.StructField("score", T.DoubleType(), False),
+        T.StructField("flagged", T.BooleanType(), False),
+        T.StructField("reasons", T.StringType(), False),
+        T.StructField("model_version", T.StringType(), False),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class FlagRule:
+    """When a row is flagged; both numbers are chosen on validation data at training."""
+
+    threshold: float
+    corroboration_floor: float
+
+    def as_tags(self) -> dict[str, str]:
+        return {
+            tracking.TAG_THRESHOLD: repr(self.threshold),
+            tracking.TAG_CORROBORATION_FLOOR: repr(self.corroboration_floor),
+        }
+
+    @classmethod
+    def from_tags(cls, tags: Mapping[str, str], where: str) -> FlagRule:
+        try:
+            return cls(
+                threshold=float(tags[tracking.TAG_THRESHOLD]),
+                corroboration_floor=float(tags[tracking.TAG_CORROBORATION_FLOOR]),
+            )
+        except (KeyError, ValueError) as exc:
+            raise ModelError(
+                f"{where} has no usable flagging threshold tags ({tracking.TAG_THRESHOLD}, "
+                f"{tracking.TAG_CORROBORATION_FLOOR}): it was not trained by `hydrasweep train`"
+            ) from exc
+
+
+def _json_number(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 6)
+
+
+def feature_contributions(model: xgb.XGBClassifier, matrix: pd.DataFrame) -> np.ndarray:
+    """Exact TreeSHAP values (log-odds), rows x features, of the trees ``predict_proba`` uses.
+
+    The bias column XGBoost appends is dropped; with early stopping only the trees
+    up to the best iteration count, as in ``predict_proba``.
+    """
+    try:
+        iteration_range = (0, model.best_iteration + 1)
+    except AttributeError:  # trained without early stopping
+        iteration_range = (0, 0)
+    return model.get_booster().predict(
+        xgb.DMatrix(matrix, missing=np.nan), pred_contribs=True, iteration_range=iteration_range
+    )[:, :-1]
+
+
+def contribution_reasons(
+    model: xgb.XGBClassifier, matrix: pd.DataFrame, top: int = TOP_REASONS
+) -> list[list[dict]]:
+    """Per row, the ``top`` features pushing most towards abuse, with their values.
+
+    Only positive contributions are reasons: a feature that makes the account look
+    legitimate does not explain a flag.
+    """
+    contributions = feature_contributions(model, matrix)
+    names = list(matrix.columns)
+    values = matrix.to_numpy()
+    order = np.argsort(-contributions, axis=1, kind="stable")[:, :top]
+    reasons = []
+    for row in range(len(matrix)):
+        reasons.append(
+            [
+                {
+                    "kind": "model",
+                    "feature": names[col],
+                    "value": _json_number(values[row, col]),
+                    "contribution": round(float(contributions[row, col]), 6),
+                }
+                for col in order[row]
+                if contributions[row, col] > 0
+            ]
+        )
+    return reasons
+
+
+def apply_model(
+    model: xgb.XGBClassifier,
+    features: pd.DataFrame,
+    rule: FlagRule,
+    *,
+    with_reasons: bool = True,
+) -> pd.DataFrame:
+    """Score feature rows: keys plus model_score, evidence, score, flagged (and reasons)."""
+    matrix = model_matrix(features)
+    model_score = model.predict_proba(matrix)[:, 1].astype("float64")
+    strengths = family_strengths(features)
+    evidence = evidence_score(strengths).to_numpy()
+    # Strictly above the floor: legitimate scores tie at the floor when trees saturate.
+    corroborated = (evidence >= EVIDENCE_ALONE) | (
+        (evidence >= EVIDENCE_MIN) & (model_score > rule.corroboration_floor)
+    )
+    scored = pd.DataFrame(
+        {
+            "account_id": features["account_id"].to_numpy(),
+            "dt": features["dt"].to_numpy(),
+            "customer_id": features["customer_id"].to_numpy(),
+            "hydra_cluster_id": features["hydra_cluster_id"].to_numpy(),
+            "model_score": model_score,
+            EVIDENCE_SCORE: evidence,
+            "score": np.where(corroborated, 1 - (1 - model_score) * (1 - evidence), model_score),
+            "flagged": (model_score >= rule.threshold) | corroborated,
+        },
+        index=features.index,
+    )
+    if with_reasons:
+        model_items = contribution_reasons(model, matrix)
+        cluster_items = evidence_items(features, strengths)
+        scored["reasons"] = [
+            json.dumps(m + c, allow_nan=False)
+            for m, c in zip(model_items, cluster_items, strict=True)
+        ]
+    return scored
+
+
+@dataclass(frozen=True)
+class ScoreParams:
+    day: date
+    lake_uri: str
+    scratch_dir: str
+    tracking_uri: str
+    model_name: str = "hydrasweep-extraction"
+    direct_s3a: bool = False
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    day: date
+    model_version: str
+    accounts_scored: int
+    flagged: int
+    flagged_by_evidence: int  # flagged only through corroborated cluster evidence
+    score_quantiles: dict[str, float]
+    output_prefix: str
+
+
+@dataclass(frozen=True)
+class Champion:
+    version: str
+    model: xgb.XGBClassifier
+    rule: FlagRule
+
+
+def load_champion(tracking_uri: str, model_name: str) -> Champion:
+    """The model under the ``champion`` alias with its flag rule; ``NoChampionError`` if none."""
+    with tracking.tracking(tracking_uri) as client:
+        version = tracking.version_by_alias(client, model_name, tracking.CHAMPION)
+        if version is None:
+            raise NoChampionError(model_name, tracking_uri)
+        feature_set = version.tags.get(tracking.TAG_FEATURE_SET)
+        expected = f"{FEATURE_SET.name}/v{FEATURE_SET.version}"
+        if feature_set != expected:
+            raise ModelError(
+                f"champion {model_name} v{version.version} was trained on feature set "
+                f"{feature_set!r}, but this code produces {expected!r}: train and promote a new model"
+            )
+        rule = FlagRule.from_tags(version.tags, f"champion {model_name} v{version.version}")
+        model = mlflow.xgboost.load_model(f"models:/{model_name}@{tracking.CHAMPION}")
+    # Spark already runs one scoring task per core: more OpenMP threads per task thrash.
+    model.set_params(n_jobs=1)
+    return Champion(version=str(version.version), model=model, rule=rule)
+
+
+def score_day(spark: SparkSession, params: ScoreParams) -> ScoreSummary:
+    """Score one day's feature rows with the champion and write ``scores/dt=D/``."""
+    champion = load_champion(params.tracking_uri, params.model_name)
+    spark_lake = SparkLake(
+        open_store(params.lake_uri), params.scratch_dir, direct_s3a=params.direct_s3a
+    )
+    day_prefix = layout.table_day_prefix(layout.ACCOUNT_DAY_FEATURES, params.day)
+    if not any(True for _ in spark_lake.store.list_keys(day_prefix)):
+        raise ModelError(
+            f"no features for {params.day} under {spark_lake.store.uri}/{day_prefix}: "
+            "run the features stage for that day first"
+        )
+    spark_lake.stage(day_prefix)
+    # The table root, pruned by dt (a per-day URI would percent-encode "=").
+    features = conform_features(
+        spark.read.parquet(spark_lake.uri(layout.ACCOUNT_DAY_FEATURES)).filter(
+            F.col("dt") == F.lit(params.day)
+        )
+    )
+
+    model, rule, version = champion.model, champion.rule, champion.version
+
+    def score_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        # Runs on the executors: rows are independent (cluster features are
+        # already per row), so any batching gives the same scores.
+        for batch in batches:
+            scored = apply_model(model, batch, rule)
+            scored["model_version"] = version
+            yield scored[list(SCORE_COLUMNS)]
+
+    out_prefix = layout.table_day_prefix(layout.SCORES, params.day)
+    scores = features.mapInPandas(score_batches, schema=SCORES_SCHEMA).withColumn(
+        "dt", F.lit(params.day)
+    )
+    # Dynamic overwrite replaces exactly this day's partition: a rerun of the day
+    # replaces its scores, other days stay.
+    (
+        scores.write.mode("overwrite")
+        .option("partitionOverwriteMode", "dynamic")
+        .partitionBy("dt")
+        .parquet(spark_lake.uri(layout.SCORES))
+    )
+    spark_lake.publish(out_prefix)
+
+    written = spark.read.parquet(spark_lake.uri(layout.SCORES)).filter(
+        F.col("dt") == F.lit(params.day)
+    )
+    stats = written.agg(
+        F.count(F.lit(1)).alias("rows"),
+        F.sum(F.col("flagged").cast("int")).alias("flagged"),
+        F.sum(
+            (F.col("flagged") & (F.col("model_score") < F.lit(rule.threshold))).cast("int")
+        ).alias("by_evidence"),
+        F.percentile_approx("score", [0.5, 0.9, 0.99, 1.0]).alias("quantiles"),
+    ).first()
+    quantiles = stats["quantiles"] or [float("nan")] * 4
+    return ScoreSummary(
+        day=params.day,
+        model_version=version,
+        accounts_scored=int(stats["rows"]),
+        flagged=int(stats["flagged"] or 0),
+        flagged_by_evidence=int(stats["by_evidence"] or 0),
+        score_quantiles=dict(zip(("p50", "p90", "p99", "max"), map(float, quantiles), strict=True)),
+        output_prefix=out_prefix,
+    )

@@ -1,0 +1,419 @@
+"""Training a challenger: point-in-time data, XGBoost, thresholds, MLflow registration.
+
+``train_challenger`` assembles the account-day training set known at
+``as_of`` (``models.training_set``), holds out the last ``validation_days`` days
+for early stopping and for choosing the flag thresholds, fits an XGBoost
+classifier (in process, or with ``xgboost.spark`` on the cluster when
+``use_spark_xgboost`` is set), evaluates it (``models.evaluate``), and logs
+everything to MLflow: parameters (feature set, data window, label counts),
+metrics, plots, the feature set itself, and the model with the xgboost flavour,
+a signature and an input example, registered as a new version that takes the
+``challenger`` alias. The thresholds scoring needs are tags of that version.
+
+Class imbalance is handled by ``scale_pos_weight`` (legitimate weight over
+abusive weight, after the per-account row weights), and the threshold is chosen
+on validation data rather than left at 0.5. The fit is deterministic for a seed.
+
+With ``holdout_campaign`` (simulated data, where the ground truth is known) the
+accounts of that campaign are removed from training and validation entirely;
+afterwards the flag rule is applied to their validation-window rows and the
+share of them caught is logged as ``loco_recall`` (leave-one-campaign-out),
+next to what the supervised model alone would catch (``loco_recall_model_only``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import mlflow
+import mlflow.xgboost
+import numpy as np
+import pandas as pd
+import sklearn
+import xgboost as xgb
+from matplotlib import pyplot as plt
+from mlflow.models import infer_signature
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from features.feature_set import FEATURE_SET
+from lake import SparkLake, open_store
+from models import plots, tracking
+from models.errors import TrainingDataError
+from models.evaluate import evaluate_scored, threshold_for_precision
+from models.labels import labels_known_at, read_labels
+from models.scoring import FlagRule, apply_model, feature_contributions
+from models.training_set import (
+    LABEL,
+    LABELED,
+    WEIGHT,
+    DataWindow,
+    check_both_classes,
+    model_matrix,
+    read_feature_window,
+    to_pandas,
+    training_rows,
+    validation_window,
+)
+
+log = logging.getLogger(__name__)
+
+IS_VALIDATION = "is_validation"
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    as_of: date
+    lake_uri: str
+    scratch_dir: str
+    tracking_uri: str
+    artifact_root: str  # absolute; the experiment's artifact_location
+    model_name: str = "hydrasweep-extraction"
+    experiment: str = "hydrasweep"
+    window_days: int = 28
+    validation_days: int = 5
+    target_precision: float = 0.95
+    reviewer_capacity: int = 50  # K: accounts a reviewer team can open a day
+    use_spark_xgboost: bool = False
+    spark_xgboost_workers: int = 1  # never above the free task slots: xgboost.spark hangs
+    seed: int = 7
+    direct_s3a: bool = False
+    holdout_campaign: str | None = None
+    # Ground truth account_id -> campaign_id (simulated data only), needed by holdout_campaign.
+    campaign_of: Mapping[str, str] | None = field(default=None, compare=False, repr=False)
+    n_estimators: int = 300
+    max_depth: int = 4
+    learning_rate: float = 0.1
+    early_stopping_rounds: int = 20
+    # The corroboration floor: a model score above this quantile of validation
+    # legitimate account-days (capped at the threshold).
+    corroboration_quantile: float = 0.9
+    # Unlabeled accounts join as presumed legitimate at this fraction of a labeled
+    # account's weight (0 leaves them out); see models.training_set.
+    unlabeled_weight: float = 0.1
+    # OpenMP threads of the in-process fit. One by default: on a 2-core machine
+    # shared with other work, all-core XGBoost was measured 30x slower (thread
+    # thrashing) on a training set of this project's size; data large enough to
+    # need many cores belongs on ``use_spark_xgboost``.
+    xgb_threads: int = 1
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    run_id: str
+    model_version: str
+    metrics: dict[str, float]
+    threshold: float
+    corroboration_floor: float
+    label_counts: dict[str, int]
+    validation_window: DataWindow
+
+
+def _holdout_accounts(params: TrainParams) -> list[str]:
+    if params.holdout_campaign is None:
+        return []
+    if not params.campaign_of:
+        raise TrainingDataError(
+            f"holding out campaign {params.holdout_campaign!r} needs the ground truth "
+            "(campaign_of: account_id -> campaign_id); it exists only for simulated data"
+        )
+    accounts = sorted(a for a, c in params.campaign_of.items() if c == params.holdout_campaign)
+    if not accounts:
+        raise TrainingDataError(f"no account belongs to campaign {params.holdout_campaign!r}")
+    return accounts
+
+
+def _xgb_params(params: TrainParams, scale_pos_weight: float) -> dict[str, object]:
+    return {
+        "n_estimators": params.n_estimators,
+        "max_depth": params.max_depth,
+        "learning_rate": params.learning_rate,
+        "subsample": 0.8,
+        "colsample_bytree": 0.8,
+        "min_child_weight": 1.0,
+        "objective": "binary:logistic",
+        # Early stopping watches the last metric: log loss keeps improving while the
+        # margins grow, where PR-AUC saturates at 1.0 on well-separated data and
+        # would stop at the first tree.
+        "eval_metric": ["aucpr", "logloss"],
+        "early_stopping_rounds": params.early_stopping_rounds,
+        "scale_pos_weight": scale_pos_weight,
+        "tree_method": "hist",
+        "random_state": params.seed,
+    }
+
+
+def _fit_local(
+    train: pd.DataFrame, validation: pd.DataFrame, xgb_params: dict, threads: int
+) -> xgb.XGBClassifier:
+    model = xgb.XGBClassifier(**xgb_params, n_jobs=threads)
+    model.fit(
+        model_matrix(train),
+        train[LABEL],
+        sample_weight=train[WEIGHT],
+        eval_set=[(model_matrix(validation), validation[LABEL])],
+        sample_weight_eval_set=[validation[WEIGHT]],
+        verbose=False,
+    )
+    return model
+
+
+def _fit_spark(
+    spark: SparkSession, parted: DataFrame, xgb_params: dict, workers: int
+) -> xgb.XGBClassifier:
+    """Distributed fit; the booster comes back as a plain ``XGBClassifier`` for MLflow and scoring."""
+    from xgboost.spark import SparkXGBClassifier
+
+    slots = spark.sparkContext.defaultParallelism
+    # SparkXGBClassifier sets the objective itself (binary:logistic for 2 classes).
+    spark_params = {k: v for k, v in xgb_params.items() if k != "objective"}
+    estimator = SparkXGBClassifier(
+        features_col=FEATURE_SET.names,
+        label_col=LABEL,
+        weight_col=WEIGHT,
+        validation_indicator_col=IS_VALIDATION,
+        num_workers=max(1, min(workers, slots)),
+        **spark_params,
+    )
+    spark_model = estimator.fit(
+        parted.select(*FEATURE_SET.names, LABEL, WEIGHT, F.col(IS_VALIDATION))
+    )
+    booster = spark_model.get_booster()
+    model = xgb.XGBClassifier(**xgb_params)
+    model.load_model(bytearray(booster.save_raw("ubj")))
+    return model
+
+
+def _finite(metrics: Mapping[str, float]) -> dict[str, float]:
+    return {k: float(v) for k, v in metrics.items() if v is not None and math.isfinite(v)}
+
+
+def _loco_metrics(
+    model: xgb.XGBClassifier, rule: FlagRule, validation: pd.DataFrame, holdout: pd.DataFrame
+) -> dict[str, float]:
+    """How much of the held-out campaign the flag rule catches, and at what precision."""
+    if holdout.empty:
+        raise TrainingDataError(
+            "the held-out campaign has no account active in the validation days"
+        )
+    held = apply_model(model, holdout, rule, with_reasons=False)
+    legit = apply_model(model, validation[validation[LABEL] == 0], rule, with_reasons=False)
+    caught = held.groupby("account_id")["flagged"].any()
+    caught_by_model = (held["model_score"] >= rule.threshold).groupby(held["account_id"]).any()
+    false_flags = int(legit["flagged"].sum())
+    true_flags = int(held["flagged"].sum())
+    return {
+        "loco_recall": float(caught.mean()),
+        "loco_recall_model_only": float(caught_by_model.mean()),
+        "loco_precision": true_flags / (true_flags + false_flags)
+        if true_flags + false_flags
+        else float("nan"),
+        "loco_accounts": float(len(caught)),
+    }
+
+
+def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
+    """Train on what was known at the end of ``as_of``; register the version as ``challenger``."""
+    store = open_store(params.lake_uri)
+    spark_lake = SparkLake(store, Path(params.scratch_dir), direct_s3a=params.direct_s3a)
+    label_set = read_labels(store)
+    known = labels_known_at(label_set.frame, params.as_of)
+    data_window = DataWindow.ending(params.as_of, params.window_days)
+    features = read_feature_window(spark, spark_lake, data_window)
+
+    holdout = _holdout_accounts(params)
+    rows = training_rows(
+        spark,
+        features,
+        label_set.frame,
+        params.as_of,
+        params.window_days,
+        unlabeled_weight=params.unlabeled_weight,
+    )
+    if holdout:
+        rows = rows.filter(~F.col("account_id").isin(holdout))
+    days = [row["dt"] for row in rows.select("dt").distinct().collect()]
+    if not days:
+        raise TrainingDataError(
+            f"no feature row between {data_window.start} and {data_window.end} belongs to one of "
+            f"the {len(known)} account(s) with a label known at {params.as_of}"
+        )
+    val_window = validation_window(days, params.validation_days)
+    # Counted, then collected or fitted: computed once.
+    parted = rows.withColumn(IS_VALIDATION, F.col("dt") >= F.lit(val_window.start)).cache()
+
+    stats = (
+        parted.groupBy(IS_VALIDATION, LABEL, LABELED)
+        .agg(
+            F.countDistinct("account_id").alias("accounts"),
+            F.count(F.lit(1)).alias("rows"),
+            F.sum(WEIGHT).alias("weight"),
+        )
+        .collect()
+    )
+    part_name = {False: "training", True: "validation"}
+    accounts: dict[tuple[str, int], int] = {}
+    weight: dict[tuple[str, int], float] = {}
+    label_counts = {
+        "labels_known_at_cutoff": len(known),
+        "labels_positive_known": int((known[LABEL] == 1).sum()),
+        "labels_negative_known": int((known[LABEL] == 0).sum()),
+        "labels_bad_lines": label_set.bad_lines,
+        "holdout_accounts": len(holdout),
+    }
+    for r in stats:
+        key = (part_name[r[IS_VALIDATION]], r[LABEL])
+        accounts[key] = accounts.get(key, 0) + int(r["accounts"])
+        weight[key] = weight.get(key, 0.0) + float(r["weight"])
+        kind = "unlabeled" if not r[LABELED] else ("positive" if r[LABEL] else "negative")
+        for what in ("accounts", "rows"):
+            label_counts[f"{key[0]}_{kind}_{what}"] = int(r[what])
+    check_both_classes(accounts, val_window)
+    scale_pos_weight = weight[("training", 0)] / weight[("training", 1)]
+    xgb_params = _xgb_params(params, scale_pos_weight)
+
+    if params.use_spark_xgboost:
+        model = _fit_spark(spark, parted, xgb_params, params.spark_xgboost_workers)
+        validation = to_pandas(parted.filter(F.col(IS_VALIDATION)).drop(IS_VALIDATION))
+        train_example = to_pandas(parted.filter(~F.col(IS_VALIDATION)).limit(5))
+    else:
+        collected = to_pandas(parted)
+        train = collected[~collected[IS_VALIDATION]].reset_index(drop=True)
+        validation = collected[collected[IS_VALIDATION]].reset_index(drop=True)
+        model = _fit_local(train, validation, xgb_params, params.xgb_threads)
+        train_example = train.head(5)
+
+    parted.unpersist()
+
+    # --- thresholds and metrics on the validation days ----------------------------
+    val_matrix = model_matrix(validation)
+    model_score = pd.Series(model.predict_proba(val_matrix)[:, 1], index=validation.index)
+    threshold, reached = threshold_for_precision(
+        validation[LABEL], model_score, params.target_precision
+    )
+    legit_scores = model_score[validation[LABEL] == 0]
+    floor = min(threshold, float(np.quantile(legit_scores, params.corroboration_quantile)))
+    rule = FlagRule(threshold=threshold, corroboration_floor=floor)
+    scored = apply_model(model, validation, rule, with_reasons=False)
+    scored[LABEL] = validation[LABEL].to_numpy()
+    metrics = evaluate_scored(scored, params.reviewer_capacity)
+    metrics["threshold"] = threshold
+    metrics["corroboration_floor"] = floor
+    metrics["best_iteration"] = float(getattr(model, "best_iteration", params.n_estimators - 1))
+    if holdout:
+        holdout_rows = to_pandas(
+            features.filter(
+                F.col("account_id").isin(holdout)
+                & F.col("dt").between(F.lit(val_window.start), F.lit(val_window.end))
+            )
+        )
+        metrics.update(_loco_metrics(model, rule, validation, holdout_rows))
+    if not reached:
+        log.warning(
+            "no threshold reaches precision %.2f on validation; using the most precise one (%.4f)",
+            params.target_precision,
+            threshold,
+        )
+
+    # --- MLflow -------------------------------------------------------------------
+    with tracking.tracking(params.tracking_uri) as client:
+        experiment_id = tracking.ensure_experiment(client, params.experiment, params.artifact_root)
+        with mlflow.start_run(
+            experiment_id=experiment_id, run_name=f"challenger as of {params.as_of}"
+        ) as run:
+            mlflow.log_params(
+                {
+                    "feature_set_name": FEATURE_SET.name,
+                    "feature_set_version": FEATURE_SET.version,
+                    "as_of": params.as_of.isoformat(),
+                    "data_window_start": data_window.start.isoformat(),
+                    "data_window_end": data_window.end.isoformat(),
+                    "validation_start": val_window.start.isoformat(),
+                    "validation_end": val_window.end.isoformat(),
+                    "target_precision": params.target_precision,
+                    "reviewer_capacity": params.reviewer_capacity,
+                    "use_spark_xgboost": params.use_spark_xgboost,
+                    "holdout_campaign": params.holdout_campaign or "",
+                    "seed": params.seed,
+                    "corroboration_quantile": params.corroboration_quantile,
+                    **{f"xgb_{k}": v for k, v in xgb_params.items() if k != "random_state"},
+                    **label_counts,
+                }
+            )
+            mlflow.log_dict(FEATURE_SET.as_dict(), "feature_set.json")
+            mlflow.log_metrics(_finite(metrics))
+            _log_figures(model, validation, scored, rule, params.target_precision)
+            example = model_matrix(validation.head(20))
+            info = mlflow.xgboost.log_model(
+                model,
+                name="model",
+                registered_model_name=params.model_name,
+                signature=infer_signature(example, model.predict_proba(example)[:, 1]),
+                input_example=model_matrix(train_example).head(5),
+                model_format="ubj",
+                # Pinned so MLflow does not start a subprocess to infer them.
+                pip_requirements=[
+                    f"xgboost=={xgb.__version__}",
+                    f"scikit-learn=={sklearn.__version__}",
+                    f"pandas=={pd.__version__}",
+                    f"numpy=={np.__version__}",
+                ],
+            )
+            run_id = run.info.run_id
+        version = str(info.registered_model_version)
+        tags = {
+            **rule.as_tags(),
+            tracking.TAG_TARGET_PRECISION: repr(params.target_precision),
+            tracking.TAG_THRESHOLD_REACHED: str(reached).lower(),
+            tracking.TAG_FEATURE_SET: f"{FEATURE_SET.name}/v{FEATURE_SET.version}",
+            tracking.TAG_AS_OF: params.as_of.isoformat(),
+            tracking.TAG_TRAIN_START: data_window.start.isoformat(),
+            tracking.TAG_VALIDATION_START: val_window.start.isoformat(),
+            tracking.TAG_VALIDATION_END: val_window.end.isoformat(),
+        }
+        for key, value in tags.items():
+            client.set_model_version_tag(params.model_name, version, key, value)
+        client.set_registered_model_alias(params.model_name, tracking.CHALLENGER, version)
+    return TrainResult(
+        run_id=run_id,
+        model_version=version,
+        metrics=metrics,
+        threshold=threshold,
+        corroboration_floor=floor,
+        label_counts=label_counts,
+        validation_window=val_window,
+    )
+
+
+def _log_figures(
+    model: xgb.XGBClassifier,
+    validation: pd.DataFrame,
+    scored: pd.DataFrame,
+    rule: FlagRule,
+    target_precision: float,
+) -> None:
+    labels = scored[LABEL]
+    matrix = model_matrix(validation)
+    contributions = feature_contributions(model, matrix)
+    figures = {
+        "plots/pr_curve.png": plots.pr_curve(
+            labels,
+            {"combined score": scored["score"], "model score": scored["model_score"]},
+            target_precision,
+        ),
+        "plots/score_histogram.png": plots.score_histogram(
+            labels, scored["model_score"], rule.threshold
+        ),
+        "plots/feature_importance.png": plots.feature_importance(
+            model.get_booster().get_score(importance_type="total_gain"), FEATURE_SET.names
+        ),
+        "plots/shap_summary.png": plots.contribution_summary(contributions, FEATURE_SET.names),
+    }
+    for path, figure in figures.items():
+        mlflow.log_figure(figure, path)
+        plt.close(figure)

@@ -1,0 +1,258 @@
+"""Point-in-time training sets: features up to the cut-off joined with labels known at it.
+
+A training row is an **account-day**, not an account. Scoring judges one day's
+feature row at a time (a campaign ramps up, a sleeper wakes, a cluster grows),
+so the model learns from the unit it will score; collapsing an account's days
+would mix ramp-up days with peak days and hide exactly the drift a new campaign
+shows. Labels are per account, so every day of a labeled account carries the
+account's label, and each row is weighted ``1 / days the account was active in
+the window``: a long-lived legitimate account and a three-day throwaway each
+count once, and a few busy accounts cannot dominate the fit.
+
+No leakage: feature rows are kept only for ``dt`` in ``(as_of - window_days,
+as_of]`` (a feature row of day D is computed from data up to the end of D), and
+labels only when ``labeled_at`` falls on or before ``as_of``
+(``models.labels.labels_known_at``).
+
+Accounts without a known label: operators hold few legitimate labels (reviews
+mostly clear the hard cases that got flagged), so the ordinary bulk of traffic
+would be missing from the negatives. With ``unlabeled_weight > 0`` unlabeled
+accounts join as presumed legitimate at that fraction of a labeled account's
+weight (positive-unlabeled learning): enough to teach what ordinary traffic looks
+like, little enough that an undiscovered abuser among them barely pulls. An
+account whose label arrives after the cut-off is, at the cut-off, unlabeled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from features.feature_set import FEATURE_SET, KEY_COLUMNS
+from lake import SparkLake, layout
+from models.errors import TrainingDataError
+from models.labels import labels_known_at
+
+LABEL = "label"
+WEIGHT = "weight"
+LABELED = "labeled"
+
+
+@dataclass(frozen=True)
+class DataWindow:
+    """Days ``start``..``end`` inclusive."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def ending(cls, end: date, days: int) -> DataWindow:
+        if days < 1:
+            raise ValueError(f"a window needs at least one day, got {days}")
+        return cls(start=end - timedelta(days=days - 1), end=end)
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+
+def feature_days(spark_lake: SparkLake, window: DataWindow) -> list[date]:
+    """Days of the feature table that have a partition inside ``window``."""
+    days = []
+    for child in spark_lake.store.list_children(layout.table_prefix(layout.ACCOUNT_DAY_FEATURES)):
+        if not child.startswith("dt="):
+            continue
+        try:
+            day = date.fromisoformat(child[3:])
+        except ValueError:
+            continue  # a stray folder is not a day
+        if window.start <= day <= window.end:
+            days.append(day)
+    return sorted(days)
+
+
+def read_feature_window(
+    spark: SparkSession, spark_lake: SparkLake, window: DataWindow
+) -> DataFrame:
+    """Feature rows of the days in ``window``: key columns plus ``FEATURE_SET.names`` as double.
+
+    Only the window's day partitions are staged (an s3:// lake is mirrored day by
+    day); Spark prunes the others by ``dt``.
+    """
+    days = feature_days(spark_lake, window)
+    if not days:
+        raise TrainingDataError(
+            f"no feature days between {window.start} and {window.end} under "
+            f"{spark_lake.store.uri}/{layout.ACCOUNT_DAY_FEATURES}: run the features stage "
+            "(`hydrasweep backfill --features-only`) first"
+        )
+    for day in days:
+        spark_lake.stage(layout.table_day_prefix(layout.ACCOUNT_DAY_FEATURES, day))
+    # Read the table root and prune by dt: per-day URIs from ``Path.as_uri()``
+    # percent-encode "=" ("dt%3D..."), which Spark takes literally and cannot find.
+    raw = spark.read.parquet(spark_lake.uri(layout.ACCOUNT_DAY_FEATURES)).filter(
+        F.col("dt").between(F.lit(window.start), F.lit(window.end))
+    )
+    return conform_features(raw)
+
+
+def conform_features(raw: DataFrame) -> DataFrame:
+    """Select the declared columns in their declared order; features become double.
+
+    XGBoost computes in float32 anyway; one numeric type for every feature keeps
+    training, the logged signature and scoring identical.
+    """
+    missing = [c for c in (*KEY_COLUMNS, *FEATURE_SET.names) if c not in raw.columns]
+    if missing:
+        raise TrainingDataError(
+            f"feature table lacks columns of feature set {FEATURE_SET.name} "
+            f"v{FEATURE_SET.version}: {', '.join(missing)}"
+        )
+    return raw.select(
+        F.col("account_id").cast("string").alias("account_id"),
+        F.col("dt").cast("date").alias("dt"),
+        F.col("customer_id").cast("string").alias("customer_id"),
+        F.col("hydra_cluster_id").cast("string").alias("hydra_cluster_id"),
+        *[F.col(name).cast("double").alias(name) for name in FEATURE_SET.names],
+    )
+
+
+def labels_frame(spark: SparkSession, labels: pd.DataFrame) -> DataFrame:
+    """Labels (``account_id``, ``label``) as a Spark frame, for joining with features."""
+    schema = T.StructType(
+        [
+            T.StructField("account_id", T.StringType(), False),
+            T.StructField(LABEL, T.IntegerType(), False),
+        ]
+    )
+    records = [(str(a), int(b)) for a, b in zip(labels["account_id"], labels["label"], strict=True)]
+    return spark.createDataFrame(records, schema=schema)
+
+
+def training_rows(
+    spark: SparkSession,
+    features: DataFrame,
+    labels: pd.DataFrame,
+    as_of: date,
+    window_days: int,
+    unlabeled_weight: float = 0.0,
+) -> DataFrame:
+    """Account-day rows as known at the end of ``as_of`` (Spark).
+
+    ``labels`` is the full label history (``models.labels`` frame); the cut-off is
+    applied here to both sides, so a caller cannot leak by passing too much.
+    Columns: key columns, ``FEATURE_SET.names``, ``label``, ``weight`` and
+    ``labeled`` (false for presumed-legitimate unlabeled accounts).
+    """
+    if not 0.0 <= unlabeled_weight <= 1.0:
+        raise ValueError(f"unlabeled_weight must be in [0, 1], got {unlabeled_weight}")
+    window = DataWindow.ending(as_of, window_days)
+    known = labels_frame(spark, labels_known_at(labels, as_of))
+    per_account = Window.partitionBy("account_id")
+    account_weight = F.when(F.col(LABEL).isNotNull(), F.lit(1.0)).otherwise(F.lit(unlabeled_weight))
+    rows = (
+        features.filter(F.col("dt").between(F.lit(window.start), F.lit(window.end)))
+        .join(known, on="account_id", how="left" if unlabeled_weight > 0 else "inner")
+        .withColumn(LABELED, F.col(LABEL).isNotNull())
+        .withColumn(WEIGHT, account_weight / F.count(F.lit(1)).over(per_account))
+        .withColumn(LABEL, F.coalesce(F.col(LABEL), F.lit(0)))
+    )
+    return rows.select(*KEY_COLUMNS, *FEATURE_SET.names, LABEL, WEIGHT, LABELED)
+
+
+def to_pandas(rows: DataFrame) -> pd.DataFrame:
+    """Collect rows for single-machine work, ordered by ``dt`` then ``account_id``."""
+    frame = rows.toPandas()
+    frame["dt"] = pd.to_datetime(frame["dt"]).dt.date
+    if LABEL in frame:
+        frame[LABEL] = frame[LABEL].astype("int64")
+    return frame.sort_values(["dt", "account_id"], kind="stable").reset_index(drop=True)
+
+
+def assemble_training_set(
+    spark: SparkSession,
+    features: DataFrame,
+    labels: pd.DataFrame,
+    as_of: date,
+    window_days: int,
+) -> pd.DataFrame:
+    """``training_rows`` collected to pandas."""
+    return to_pandas(training_rows(spark, features, labels, as_of, window_days))
+
+
+def validation_window(days: list[date], validation_days: int) -> DataWindow:
+    """The last ``validation_days`` of the days that have labeled rows.
+
+    A time split, not a random one: the model is always judged on days after the
+    ones it learned from, as it will be in production.
+    """
+    days = sorted(days)
+    if len(days) <= validation_days:
+        raise TrainingDataError(
+            f"the training window has {len(days)} day(s) with labeled accounts; "
+            f"need more than the {validation_days} validation day(s)"
+        )
+    return DataWindow(start=days[-validation_days], end=days[-1])
+
+
+def check_both_classes(counts: dict[tuple[str, int], int], window: DataWindow) -> None:
+    """Both parts of the split need abusive and legitimate accounts: say which is missing."""
+    for part in ("training", "validation"):
+        for label, what in ((1, "positive (label 1)"), (0, "negative (label 0)")):
+            if counts.get((part, label), 0) == 0:
+                days = (
+                    f"before {window.start}"
+                    if part == "training"
+                    else f"{window.start}..{window.end}"
+                )
+                raise TrainingDataError(
+                    f"the {part} days ({days}) have no {what} labeled accounts known at the cut-off"
+                )
+
+
+@dataclass(frozen=True)
+class TimeSplit:
+    train: pd.DataFrame
+    validation: pd.DataFrame
+    validation_window: DataWindow
+
+
+def split_by_time(training_set: pd.DataFrame, validation_days: int) -> TimeSplit:
+    """Split collected rows: the last ``validation_days`` days validate, earlier days train."""
+    if training_set.empty:
+        raise TrainingDataError("no labeled account-days in the training window")
+    window = validation_window(sorted(set(training_set["dt"])), validation_days)
+    is_validation = training_set["dt"] >= window.start
+    split = TimeSplit(
+        train=training_set[~is_validation].reset_index(drop=True),
+        validation=training_set[is_validation].reset_index(drop=True),
+        validation_window=window,
+    )
+    counts = {
+        (part, label): int(frame.loc[frame[LABEL] == label, "account_id"].nunique())
+        for part, frame in (("training", split.train), ("validation", split.validation))
+        for label in (0, 1)
+    }
+    check_both_classes(counts, window)
+    return split
+
+
+def model_matrix(frame: pd.DataFrame) -> pd.DataFrame:
+    """The model input: ``FEATURE_SET.names`` in order, float64, nulls as NaN."""
+    return frame[FEATURE_SET.names].astype("float64")
+
+
+def evaluation_rows(
+    spark: SparkSession, features: DataFrame, known_labels: pd.DataFrame, window: DataWindow
+) -> pd.DataFrame:
+    """Feature rows in ``window`` of accounts with a known label (one per account), collected."""
+    rows = (
+        features.filter(F.col("dt").between(F.lit(window.start), F.lit(window.end)))
+        .join(labels_frame(spark, known_labels), on="account_id", how="inner")
+        .select(*KEY_COLUMNS, *FEATURE_SET.names, LABEL)
+    )
+    return to_pandas(rows)

@@ -1,0 +1,94 @@
+"""Label-free evidence: corroborated across families, never from one signal alone."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from models.cluster_evidence import (
+    EVIDENCE_MIN,
+    cluster_evidence,
+    evidence_items,
+    family_strengths,
+)
+from tests.models.conftest import SyntheticData
+
+
+def _population(synthetic: SyntheticData) -> pd.Series:
+    return synthetic.features["account_id"].str.rsplit("-", n=1).str[0]
+
+
+def test_new_campaign_cluster_has_evidence_and_look_alikes_have_none(
+    synthetic: SyntheticData,
+) -> None:
+    evidence = cluster_evidence(synthetic.features)
+    share_with_evidence = (evidence >= EVIDENCE_MIN).groupby(_population(synthetic)).mean()
+    # camp-c was never labeled: evidence is all the model has on its tactic
+    assert share_with_evidence["camp-c"] == pytest.approx(1.0)
+    # one shared signal each: SaaS shares infrastructure, the enterprise is one customer
+    assert share_with_evidence["saas"] == 0.0
+    assert share_with_evidence["enterprise"] == 0.0
+    assert share_with_evidence["legit"] == 0.0
+
+
+def _row(**overrides: float) -> pd.DataFrame:
+    base = {
+        "cluster_customers_count": 12.0,
+        "cluster_accounts_count": 12.0,
+        "cluster_shared_ip_share": 0.0,
+        "cluster_shared_payment_share": 0.0,
+        "cluster_synchrony_score": 0.0,
+        "cohort_size": 1.0,
+        "cohort_sync_share": 0.0,
+        "cluster_creation_burst_share": 0.0,
+        "account_age_days": 400.0,
+        "dormant_days_before_activity": 0.0,
+        "cluster_volume_cv_1d": 1.5,
+    }
+    return pd.DataFrame([{**base, **overrides}])
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({}, 0.0),
+        ({"cluster_shared_ip_share": 0.9}, 0.0),  # one family alone is never evidence
+        ({"cluster_shared_ip_share": 0.9, "cluster_synchrony_score": 0.9}, 0.5),
+        ({"cluster_shared_payment_share": 0.5, "cluster_synchrony_score": 0.9}, 0.25),  # half ramp
+        (
+            {
+                "cluster_shared_ip_share": 0.9,
+                "cohort_size": 5.0,
+                "cohort_sync_share": 0.8,
+                "dormant_days_before_activity": 40.0,
+            },
+            1.0,
+        ),
+        # a hydra needs distinct customers: the same behaviour inside one org is no evidence
+        (
+            {
+                "cluster_customers_count": 1.0,
+                "cluster_shared_ip_share": 0.9,
+                "cluster_synchrony_score": 0.9,
+                "cluster_volume_cv_1d": 0.1,
+            },
+            0.0,
+        ),
+        # missing values count as absent, not as suspicious
+        ({"cluster_shared_ip_share": float("nan"), "cluster_synchrony_score": 0.9}, 0.0),
+    ],
+)
+def test_evidence_score_needs_two_independent_families(overrides: dict, expected: float) -> None:
+    assert cluster_evidence(_row(**overrides)).iloc[0] == pytest.approx(expected)
+
+
+def test_evidence_items_name_families_with_their_signal_values() -> None:
+    row = _row(cluster_shared_ip_share=0.9, cluster_synchrony_score=0.8)
+    items = evidence_items(row, family_strengths(row))[0]
+    assert [item["evidence"] for item in items] == ["shared_infrastructure", "lockstep_activity"]
+    assert items[0]["signals"] == {
+        "cluster_customers_count": 12.0,
+        "cluster_shared_ip_share": 0.9,
+        "cluster_shared_payment_share": 0.0,
+    }
+    assert items[1]["strength"] == pytest.approx(1.0)
