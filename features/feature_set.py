@@ -10,6 +10,10 @@ the columns cannot drift between them.
 Keys of every feature row (not model inputs): ``account_id`` (string), ``dt``
 (date), ``customer_id`` (string: the org when there is one, else the account),
 ``hydra_cluster_id`` (string, null when the account is linked to nobody).
+
+Cluster features describe the account's hydra cluster when it has one and
+otherwise its own customer (all accounts of the org, or the account alone), so
+an unlinked enterprise org still shows its size and spread.
 """
 
 from __future__ import annotations
@@ -63,45 +67,141 @@ ACCOUNT_FEATURES: tuple[FeatureSpec, ...] = (
     _a("requests_count_28d", "long", "Requests in the 28 days up to and including the day."),
     _a("input_tokens_sum_7d", "long", "Input tokens over 7 days."),
     _a("output_tokens_sum_7d", "long", "Output tokens over 7 days."),
-    _a("output_input_token_ratio_7d", "double", "Output tokens / max(input tokens, 1) over 7 days."),
+    _a(
+        "output_input_token_ratio_7d", "double", "Output tokens / max(input tokens, 1) over 7 days."
+    ),
     _a("active_hours_count_1d", "integer", "Distinct UTC hours with a request on the day."),
-    _a("interarrival_cv_1d", "double", "Coefficient of variation of seconds between requests on the day (low = machine-regular)."),
-    _a("hour_entropy_bits_7d", "double", "Shannon entropy (bits) of the hour-of-day distribution over 7 days (max ~4.58 = flat over 24 h)."),
+    _a(
+        "interarrival_cv_1d",
+        "double",
+        "Coefficient of variation of seconds between requests on the day (low = machine-regular); null with fewer than 3 requests.",
+    ),
+    _a(
+        "hour_entropy_bits_7d",
+        "double",
+        "Shannon entropy (bits) of the hour-of-day distribution over 7 days (max ~4.58 = flat over 24 h).",
+    ),
     _a("distinct_ips_7d", "long", "Distinct client IPs over 7 days."),
-    _a("distinct_ip_prefixes_7d", "long", "Distinct /24 (IPv4) or /48 (IPv6) prefixes over 7 days."),
+    _a(
+        "distinct_ip_prefixes_7d", "long", "Distinct /24 (IPv4) or /48 (IPv6) prefixes over 7 days."
+    ),
     _a("distinct_asns_7d", "long", "Distinct ASNs over 7 days."),
-    _a("datacenter_asn_share_7d", "double", "Share of requests from hosting/datacenter ASNs over 7 days."),
-    _a("raw_http_client_share_7d", "double", "Share of requests from raw HTTP clients (not an official SDK) over 7 days."),
+    _a(
+        "datacenter_asn_share_7d",
+        "double",
+        "Share of requests from hosting/datacenter ASNs over 7 days.",
+    ),
+    _a(
+        "raw_http_client_share_7d",
+        "double",
+        "Share of requests from raw HTTP clients (not an official SDK) over 7 days.",
+    ),
     _a("error_rate_7d", "double", "Share of requests with status >= 400 over 7 days."),
     _a("rate_limited_share_7d", "double", "Share of requests answered 429 over 7 days."),
     _a("account_age_days", "double", "Days from account creation to the end of the day."),
     _a("tier_rank", "integer", "Tier as an ordinal: free 0, build 1, scale 2, enterprise 3."),
     _a("verified_flag", "integer", "1 when identity verification passed."),
-    _a("dormant_days_before_activity", "double", "Days of silence before the current activity streak began (sleeper accounts); 0 for steady accounts."),
-    _a("cot_prompt_share_7d", "double", "Share of requests whose prompt or system prompt elicits step-by-step reasoning, over 7 days."),
-    _a("grader_prompt_share_7d", "double", "Share of requests using the model as a grader or rubric judge, over 7 days."),
-    _a("template_reuse_share_7d", "double", "Share of the account's prompts that fall in a prompt-template bucket (MinHash LSH) used by other accounts, over 7 days."),
-    _a("task_breadth_count_7d", "long", "Distinct task/topic categories covered by the account's prompts over 7 days."),
-    _a("system_prompt_sharing_accounts_7d", "long", "Most other accounts sharing any one of the account's system prompts over 7 days."),
-    _a("new_model_share_3d", "double", "Share of requests on a model first seen at most 3 days before the day (0 when none is that new)."),
+    _a(
+        "dormant_days_before_activity",
+        "double",
+        "Days of silence before the activity streak ending on the day began (sleeper accounts), counted within the 28-day window and since creation; 0 for steady accounts.",
+    ),
+    _a(
+        "cot_prompt_share_7d",
+        "double",
+        "Share of requests whose prompt or system prompt elicits step-by-step reasoning, over 7 days.",
+    ),
+    _a(
+        "grader_prompt_share_7d",
+        "double",
+        "Share of requests using the model as a grader or rubric judge, over 7 days.",
+    ),
+    _a(
+        "template_reuse_share_7d",
+        "double",
+        "Share of the account's prompts that carry its recurring template when that template's MinHash LSH bucket is used by another customer within the 7 days up to the request's day, over 7 days.",
+    ),
+    _a(
+        "task_breadth_count_7d",
+        "long",
+        "Distinct task/topic categories covered by the account's prompts over 7 days.",
+    ),
+    _a(
+        "system_prompt_sharing_customers_7d",
+        "long",
+        "Most other customers (an org counts once) sharing any one of the account's system prompts over 7 days.",
+    ),
+    _a(
+        "new_model_share_3d",
+        "double",
+        "Share of the requests of D-2..D on a model first seen at most 3 days before D and after the lake's first day (0 when none is that new).",
+    ),
 )
 
 CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
-    _c("cluster_customers_count", "long", "Distinct customers (an org counts once) in the account's hydra cluster; 1 when unlinked."),
-    _c("cluster_accounts_count", "long", "Accounts in the cluster; 1 when unlinked."),
+    _c(
+        "cluster_customers_count",
+        "long",
+        "Distinct customers (an org counts once) in the account's hydra cluster; 1 when unlinked.",
+    ),
+    _c(
+        "cluster_accounts_count",
+        "long",
+        "Accounts active in the 7 days up to the day in the cluster (or, when unlinked, in the account's own customer).",
+    ),
     _c("cluster_output_tokens_sum_1d", "long", "Output tokens of the whole cluster on the day."),
-    _c("cluster_volume_cv_1d", "double", "Coefficient of variation of per-account requests in the cluster on the day (low = load-balanced)."),
-    _c("cluster_creation_burst_share", "double", "Largest share of the cluster's accounts created within one 24-hour window."),
-    _c("cluster_shared_payment_share", "double", "Share of the cluster's accounts whose payment fingerprint is shared with another customer."),
-    _c("cluster_shared_ip_share", "double", "Share of the cluster's accounts that share an egress IP or prefix with another customer."),
-    _c("cluster_template_overlap", "double", "Mean template_reuse_share_7d over the cluster's accounts."),
-    _c("cluster_synchrony_score", "double", "Share of the cluster's account pairs active in the same minute buckets again and again."),
-    _c("cluster_cot_share", "double", "Chain-of-thought prompt share over the cluster's requests, 7 days."),
+    _c(
+        "cluster_volume_cv_1d",
+        "double",
+        "Coefficient of variation of per-account requests in the cluster on the day (low = load-balanced).",
+    ),
+    _c(
+        "cluster_creation_burst_share",
+        "double",
+        "Largest share of the cluster's accounts created on one UTC calendar day.",
+    ),
+    _c(
+        "cluster_shared_payment_share",
+        "double",
+        "Share of the cluster's accounts whose payment fingerprint is shared with another customer.",
+    ),
+    _c(
+        "cluster_shared_ip_share",
+        "double",
+        "Share of the cluster's accounts that share an egress IP or prefix with another customer.",
+    ),
+    _c(
+        "cluster_template_overlap",
+        "double",
+        "Mean template_reuse_share_7d over the cluster's accounts.",
+    ),
+    _c(
+        "cluster_synchrony_score",
+        "double",
+        "Share of the cluster's accounts whose set of active minutes on some day of the 7 falls in the same MinHash LSH bucket as another customer's of the cluster (SynchroTrap-style).",
+    ),
+    _c(
+        "cluster_cot_share",
+        "double",
+        "Chain-of-thought prompt share over the cluster's requests, 7 days.",
+    ),
     _c("cluster_country_count", "long", "Distinct request countries across the cluster, 7 days."),
     _c("cluster_asn_count", "long", "Distinct ASNs across the cluster, 7 days."),
-    _c("cluster_growth_ratio_1d", "double", "Cluster accounts today / accounts in the same cluster yesterday (1 when new or stable)."),
-    _c("cohort_size", "long", "Accounts created in the same hour and same signup /24 (or woken the same day after 14+ dormant days) as this one."),
-    _c("cohort_sync_share", "double", "Share of the account's cohort active in the same minute buckets on the day."),
+    _c(
+        "cluster_growth_ratio_1d",
+        "double",
+        "Cluster accounts today / accounts in the same cluster yesterday (1 when new or stable).",
+    ),
+    _c(
+        "cohort_size",
+        "long",
+        "Accounts created in the same hour from the same signup /24 (/48), or created on the same day and woken on the same day after 14+ dormant days, as this one (the larger); 1 when alone.",
+    ),
+    _c(
+        "cohort_sync_share",
+        "double",
+        "Mean over the account's active minutes of the day of the share of its other cohort members active in the same minute (0 when alone).",
+    ),
 )
 
 FEATURE_SET = FeatureSet(

@@ -30,8 +30,15 @@ os.environ.update(
     }
 )
 # Settings a developer may have exported must not leak into tests.
-for _name in ("HYDRASWEEP_LAKE", "HYDRASWEEP_QUEUE_URL", "MLFLOW_TRACKING_URI", "HYDRASWEEP_HOME",
-              "HYDRASWEEP_SPARK_MASTER", "AWS_ENDPOINT_URL", "AWS_PROFILE"):
+for _name in (
+    "HYDRASWEEP_LAKE",
+    "HYDRASWEEP_QUEUE_URL",
+    "MLFLOW_TRACKING_URI",
+    "HYDRASWEEP_HOME",
+    "HYDRASWEEP_SPARK_MASTER",
+    "AWS_ENDPOINT_URL",
+    "AWS_PROFILE",
+):
     os.environ.pop(_name, None)
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -76,8 +83,15 @@ def s3_endpoint() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
-                                             "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}
+    saved = {
+        k: os.environ.get(k)
+        for k in (
+            "AWS_ENDPOINT_URL",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_DEFAULT_REGION",
+        )
+    }
     os.environ.update(
         {
             "AWS_ENDPOINT_URL": endpoint,
@@ -130,3 +144,41 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# --- one simulated lake, shared by the end-to-end tests -----------------------
+SIM_START = __import__("datetime").date(2026, 3, 1)
+SIM_DAYS = 12
+SIM_CAMPAIGN_OFFSETS = (1, 2, 8)  # aggressive, distributed, reasoning (never labeled)
+
+
+@pytest.fixture(scope="session")
+def simulated_lake(spark, tmp_path_factory: pytest.TempPathFactory):
+    """Twelve simulated days run through the real ingest and features jobs.
+
+    Built once per test session (every day costs a real ingest + features
+    run); tests read it and never write to it: copy it (``shutil.copytree``)
+    to change anything. Returns ``(root, lake_path, SimulationConfig)``;
+    ``root`` also serves as the jobs' scratch folder.
+    """
+    from jobs import features, ingest
+    from lake import open_store
+    from simulate import SimulationConfig, run_simulation
+
+    root = tmp_path_factory.mktemp("simulated")
+    lake = root / "lake"
+    config = SimulationConfig(
+        start=SIM_START,
+        days=SIM_DAYS,
+        seed=5,
+        scale=0.1,
+        files_per_day=1,
+        campaign_start_offsets=SIM_CAMPAIGN_OFFSETS,
+    )
+    run_simulation(open_store(str(lake)), config)
+    for day in config.day_list:
+        ingest.run(spark, ingest.IngestParams(day=day, lake_uri=str(lake), scratch_dir=str(root)))
+        features.run(
+            spark, features.FeatureParams(day=day, lake_uri=str(lake), scratch_dir=str(root))
+        )
+    return root, lake, config

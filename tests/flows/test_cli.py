@@ -54,4 +54,10 @@ def test_console_script_is_installed() -> None:
         [sys.executable, "-m", "flows.cli", "--help"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0 and "hydrasweep" in result.stdout
-    assert {c.name for c in app.registered_commands} >= {"sweep", "backfill", "train", "promote", "demo"}
+    assert {c.name for c in app.registered_commands} >= {
+        "sweep",
+        "backfill",
+        "train",
+        "promote",
+        "demo",
+    }

@@ -9,7 +9,9 @@ import pytest
 from flows.settings import apply_offline_defaults, load_settings
 
 
-def test_defaults_work_with_nothing_running(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_defaults_work_with_nothing_running(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.chdir(tmp_path)
     settings = load_settings()
     assert settings.lake_uri == str(tmp_path / ".hydrasweep" / "lake")

@@ -19,7 +19,8 @@ Slow (every simulated day runs the real ingest and features jobs): marked
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -33,42 +34,23 @@ from tests.models.conftest import Registry
 
 pytestmark = pytest.mark.slow
 
-START = date(2026, 3, 1)
-DAYS = 12
-CAMPAIGN_OFFSETS = (1, 2, 8)  # aggressive, distributed, reasoning
-
 
 @pytest.fixture(scope="module")
-def simulated_lake(spark, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
-    from jobs import features, ingest
-    from simulate import SimulationConfig, run_simulation
-
-    root = tmp_path_factory.mktemp("simulated")
-    lake = root / "lake"
-    config = SimulationConfig(
-        start=START,
-        days=DAYS,
-        seed=5,
-        scale=0.1,
-        files_per_day=1,
-        campaign_start_offsets=CAMPAIGN_OFFSETS,
-    )
-    run_simulation(open_store(str(lake)), config)
-    for day in config.day_list:
-        ingest.run(spark, ingest.IngestParams(day=day, lake_uri=str(lake), scratch_dir=str(root)))
-        features.run(
-            spark, features.FeatureParams(day=day, lake_uri=str(lake), scratch_dir=str(root))
-        )
-    return lake, config
+def own_lake(simulated_lake, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    """A private copy of the session's simulated lake: scoring writes into it."""
+    _, lake, config = simulated_lake
+    copy = tmp_path_factory.mktemp("models-e2e") / "lake"
+    shutil.copytree(lake, copy)
+    return copy, config
 
 
 def test_model_trained_before_the_last_campaign_flags_every_campaign_later(
-    spark, registry: Registry, simulated_lake
+    spark, registry: Registry, own_lake
 ) -> None:
     from simulate import CAMPAIGNS, load_truth
     from simulate.config import CAMPAIGN_REASONING
 
-    lake, config = simulated_lake
+    lake, config = own_lake
     simulated = Registry(
         lake=lake,
         scratch=registry.scratch,
@@ -77,7 +59,9 @@ def test_model_trained_before_the_last_campaign_flags_every_campaign_later(
         model_name="simulated",
     )
     as_of = config.campaign_start(CAMPAIGN_REASONING) - timedelta(days=1)
-    train_challenger(spark, simulated.train_params(as_of, window_days=DAYS, validation_days=2))
+    train_challenger(
+        spark, simulated.train_params(as_of, window_days=config.days, validation_days=2)
+    )
     decision = promote(spark, simulated.promote_params())
     assert decision.promoted, decision.reason
 

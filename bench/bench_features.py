@@ -1,0 +1,207 @@
+"""Benchmark: the features stage at 1M, 2M and 4M requests a day, beside DuckDB.
+
+Usage: ``python bench/bench_features.py [--scales 40 80 160] [--master local[2]]
+[--driver-memory 6g] [--keep DIR]``. For each scale (40 is ~1M requests a day)
+a child process simulates one day (``simulate.run_simulation``), ingests it
+(``jobs.ingest.run``) and times ``jobs.features.run`` for that day: activity
+rows, rolling features, linking, connected components, clusters and every
+write. A second child process has DuckDB compute the account-day aggregates
+(volume, tokens, errors, 429s, distinct IPs / prefixes / ASNs, active hours,
+hourly histogram, chain-of-thought share) from the same curated Parquet files,
+so the ratio and the scaling of both are visible in one table. Each
+measurement runs in a fresh process so its peak memory is its own: the JVM's
+VmHWM for Spark (plus the Python driver), ``ru_maxrss`` for DuckDB.
+
+Targets from the issue: per-request cost flat (within 20%) from 1M to 4M
+requests a day; peak memory under 8 GB at 1M.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+DAY = date(2026, 11, 2)
+RESULT_PREFIX = "RESULT "
+
+
+def _jvm_peak_mb(spark) -> float | None:
+    """Peak RSS (VmHWM) of the JVM behind a local session, read while it still runs."""
+    process = getattr(spark.sparkContext._gateway, "proc", None)
+    if process is None:
+        return None
+    status = Path(f"/proc/{process.pid}/status")
+    for line in status.read_text().splitlines() if status.exists() else []:
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def _python_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def measure_spark(root: Path, scale: float, master: str, driver_memory: str) -> dict:
+    from flows.settings import apply_offline_defaults
+
+    apply_offline_defaults()
+    from jobs.features import FeatureParams
+    from jobs.features import run as run_features
+    from jobs.ingest import IngestParams
+    from jobs.ingest import run as run_ingest
+    from jobs.session import SparkConfig, build_spark_session
+    from lake import open_store
+    from simulate import SimulationConfig, run_simulation
+
+    lake = root / "lake"
+    scratch = str(root / "scratch")
+    if not (lake / "raw").exists():
+        run_simulation(open_store(str(lake)), SimulationConfig(start=DAY, days=1, scale=scale))
+    spark = build_spark_session(
+        SparkConfig(master=master, app_name="bench-features", driver_memory=driver_memory)
+    )
+    if not (lake / "curated").exists():
+        run_ingest(spark, IngestParams(day=DAY, lake_uri=str(lake), scratch_dir=scratch))
+    requests = spark.read.parquet(str(lake / "curated" / "requests" / f"dt={DAY}")).count()
+    started = time.perf_counter()
+    summary = run_features(spark, FeatureParams(day=DAY, lake_uri=str(lake), scratch_dir=scratch))
+    seconds = time.perf_counter() - started
+    jvm = _jvm_peak_mb(spark) or 0.0
+    spark.stop()
+    return {
+        "engine": "spark",
+        "scale": scale,
+        "requests": requests,
+        "seconds": seconds,
+        "peak_mb": jvm + _python_peak_mb(),
+        "accounts": summary.accounts,
+        "clusters": summary.clusters,
+        "timings": summary.timings,
+    }
+
+
+DUCKDB_ACCOUNT_DAY = r"""
+SELECT account_id,
+       count(*) AS requests,
+       sum(input_tokens) AS input_tokens,
+       sum(output_tokens) AS output_tokens,
+       sum(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS error_requests,
+       sum(CASE WHEN status = 429 THEN 1 ELSE 0 END) AS rate_limited_requests,
+       count(DISTINCT ip) AS distinct_ips,
+       count(DISTINCT ip_prefix) AS distinct_ip_prefixes,
+       count(DISTINCT asn) AS distinct_asns,
+       count(DISTINCT hour(ts)) AS active_hours,
+       histogram(hour(ts)) AS hour_histogram,
+       avg(CASE WHEN regexp_matches(lower(coalesce(system_prompt, '') || ' ' || prompt),
+                                    'step[- ]by[- ]step|chain[- ]of[- ]thought|let''?s think')
+                THEN 1.0 ELSE 0.0 END) AS cot_share
+FROM read_parquet(?)
+GROUP BY account_id
+"""
+
+
+def measure_duckdb(root: Path) -> dict:
+    import duckdb
+
+    files = str(root / "lake" / "curated" / "requests" / f"dt={DAY}" / "*.parquet")
+    connection = duckdb.connect()
+    requests = connection.execute("SELECT count(*) FROM read_parquet(?)", [files]).fetchone()[0]
+    started = time.perf_counter()
+    accounts = connection.execute(
+        f"SELECT count(*) FROM ({DUCKDB_ACCOUNT_DAY})", [files]
+    ).fetchone()[0]
+    seconds = time.perf_counter() - started
+    return {
+        "engine": "duckdb",
+        "requests": requests,
+        "seconds": seconds,
+        "peak_mb": _python_peak_mb(),
+        "accounts": accounts,
+    }
+
+
+def _child(args: list[str]) -> dict:
+    completed = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+    )
+    for line in completed.stdout.splitlines():
+        if line.startswith(RESULT_PREFIX):
+            return json.loads(line[len(RESULT_PREFIX) :])
+    raise RuntimeError(f"benchmark child {args} failed:\n{completed.stderr[-4000:]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=float, nargs="+", default=[40.0, 80.0, 160.0])
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--driver-memory", default="6g")
+    parser.add_argument("--keep", default=None, help="work in this folder and keep it")
+    parser.add_argument("--child", choices=("spark", "duckdb"), help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child == "spark":
+        result = measure_spark(Path(args.root), args.scales[0], args.master, args.driver_memory)
+        print(RESULT_PREFIX + json.dumps(result))
+        return
+    if args.child == "duckdb":
+        print(RESULT_PREFIX + json.dumps(measure_duckdb(Path(args.root))))
+        return
+
+    base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-features-"))
+    rows = []
+    for scale in args.scales:
+        root = base / f"scale-{scale:g}"
+        spark_result = _child(
+            [
+                "--child",
+                "spark",
+                "--root",
+                str(root),
+                "--scales",
+                str(scale),
+                "--master",
+                args.master,
+                "--driver-memory",
+                args.driver_memory,
+            ]
+        )
+        duck_result = _child(["--child", "duckdb", "--root", str(root)])
+        rows.append((scale, spark_result, duck_result))
+        print(f"scale {scale:g}: spark stages {spark_result['timings']}", flush=True)
+
+    header = (
+        f"{'scale':>6} {'requests':>10} | {'spark s':>8} {'µs/req':>7} {'peak MB':>8} | "
+        f"{'duckdb s':>8} {'µs/req':>7} {'peak MB':>8} | {'spark/duckdb':>12} {'accounts':>9} {'clusters':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    baseline = None
+    for scale, spark_result, duck_result in rows:
+        n = spark_result["requests"]
+        spark_us = spark_result["seconds"] / n * 1e6
+        duck_us = duck_result["seconds"] / n * 1e6
+        baseline = baseline or spark_us
+        print(
+            f"{scale:>6g} {n:>10,} | {spark_result['seconds']:>8.1f} {spark_us:>7.1f} "
+            f"{spark_result['peak_mb']:>8.0f} | {duck_result['seconds']:>8.2f} {duck_us:>7.2f} "
+            f"{duck_result['peak_mb']:>8.0f} | {spark_result['seconds'] / duck_result['seconds']:>12.1f} "
+            f"{spark_result['accounts']:>9,} {spark_result['clusters']:>8,}"
+        )
+    if baseline:
+        last_us = rows[-1][1]["seconds"] / rows[-1][1]["requests"] * 1e6
+        print(
+            f"spark per-request cost at the largest scale vs the smallest: {last_us / baseline:.2f}x"
+        )
+    print(f"work folder: {base}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,485 @@
+"""Account-day activity and the account's own rolling-window features.
+
+Two steps, so that a day's requests are read once and rolling windows are cheap:
+
+1. ``account_day_activity(requests, params)`` turns one day's curated requests
+   into one *activity* row per account and day (the ``features/account_activity``
+   table): additive counts (requests, tokens, errors, 429s, datacenter and raw
+   HTTP requests, chain-of-thought and grader prompts), a 24-slot hourly
+   histogram, inter-arrival regularity, the sets the linking step needs (IPs and
+   /24-/48 prefixes, split by datacenter or not, ASNs, countries, system-prompt
+   hashes, task categories, template and synchrony LSH buckets, active minutes)
+   and requests per model. ``with_template_reuse`` then adds
+   ``template_reused_requests``: the account's templated prompts when its
+   template bucket is used by another customer within the 7 days up to that day.
+2. ``rolling_account_features(activity, accounts, day, history_start)`` reads the
+   activity rows of days D-27..D (never later) and the account snapshot of D and
+   returns one row per account active in D-6..D with every ``account`` feature of
+   ``features.feature_set`` plus the helper columns cluster features need.
+
+Activity columns: account_id, dt, org_id, requests, input_tokens, output_tokens,
+error_requests, rate_limited_requests, datacenter_requests, raw_http_requests,
+cot_requests, grader_requests, hour_requests (array<long>, 24), interarrival_cv,
+first_ts, last_ts, ips, datacenter_ips, ip_prefixes, datacenter_ip_prefixes,
+asns, countries, system_prompt_hashes, task_categories, active_minutes
+(array<int>, minute of the UTC day), model_requests (map<string,long>),
+template_share, template_buckets, sync_bands, template_reused_requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from features import reference
+from features.feature_set import ACCOUNT_FEATURES
+from features.text import (
+    TASK_CATEGORIES,
+    MinHashParams,
+    TemplateParams,
+    account_day_templates,
+    minhash_bands,
+    task_categories_column,
+    with_prompt_signals,
+)
+
+ROLLING_DAYS = 28
+WEEK_DAYS = 7
+NEW_MODEL_DAYS = 3
+HOURS = 24
+
+
+@dataclass(frozen=True)
+class SynchronyParams:
+    """Which accounts' minute sets are bucketed for SynchroTrap-style synchrony.
+
+    Fewer than ``min_minutes`` active minutes is too little evidence; more than
+    ``max_minutes`` is an always-on backend whose overlap with anything is
+    chance. Four rows per band keep chance collisions of sparse minute sets
+    rare (two 50-minute sets collide in a band with probability ~1e-7).
+    """
+
+    min_minutes: int = 5
+    max_minutes: int = 720
+    minhash: MinHashParams = MinHashParams(bands=4, rows_per_band=4, seed=11, num_features=1 << 11)
+
+
+@dataclass(frozen=True)
+class ActivityParams:
+    template: TemplateParams = TemplateParams()
+    synchrony: SynchronyParams = SynchronyParams()
+
+
+def _datacenter(column: str = "asn"):
+    return F.col(column).isin(*sorted(reference.DATACENTER_ASNS))
+
+
+def account_day_activity(
+    requests: DataFrame, params: ActivityParams = ActivityParams()
+) -> DataFrame:
+    """One activity row per (account_id, dt) of curated ``requests`` (any number of days)."""
+    by_account_in_time = Window.partitionBy("account_id", "dt").orderBy("ts", "request_id")
+    micros = F.unix_micros("ts")
+    signals = with_prompt_signals(requests).withColumns(
+        {
+            "hour": F.hour("ts"),
+            "minute_of_day": F.hour("ts") * 60 + F.minute("ts"),
+            "is_datacenter": F.coalesce(_datacenter(), F.lit(False)),
+            "gap_seconds": (micros - F.lag(micros).over(by_account_in_time)) / 1e6,
+        }
+    )
+
+    def count_where(condition):
+        return F.sum(F.when(condition, 1).otherwise(0)).cast("long")
+
+    def set_where(condition, column: str):
+        return F.array_sort(F.collect_set(F.when(condition, F.col(column))))
+
+    gaps = F.col("gap_seconds")
+    base = signals.groupBy("account_id", "dt").agg(
+        F.max("org_id").alias("org_id"),
+        F.count(F.lit(1)).alias("requests"),
+        F.sum("input_tokens").cast("long").alias("input_tokens"),
+        F.sum("output_tokens").cast("long").alias("output_tokens"),
+        count_where(F.col("status") >= 400).alias("error_requests"),
+        count_where(F.col("status") == 429).alias("rate_limited_requests"),
+        count_where(F.col("is_datacenter")).alias("datacenter_requests"),
+        count_where(F.col("ua_kind").isin(*reference.RAW_HTTP_UA_KINDS)).alias("raw_http_requests"),
+        F.sum("is_cot").cast("long").alias("cot_requests"),
+        F.sum("is_grader").cast("long").alias("grader_requests"),
+        F.array(*[count_where(F.col("hour") == hour) for hour in range(HOURS)]).alias(
+            "hour_requests"
+        ),
+        # Coefficient of variation of gaps: needs two gaps; a burst inside one
+        # microsecond (mean gap 0) has no meaningful regularity either.
+        F.when((F.count(gaps) >= 2) & (F.avg(gaps) > 0), F.stddev_pop(gaps) / F.avg(gaps)).alias(
+            "interarrival_cv"
+        ),
+        F.min("ts").alias("first_ts"),
+        F.max("ts").alias("last_ts"),
+        set_where(~F.col("is_datacenter"), "ip").alias("ips"),
+        set_where(F.col("is_datacenter"), "ip").alias("datacenter_ips"),
+        set_where(~F.col("is_datacenter"), "ip_prefix").alias("ip_prefixes"),
+        set_where(F.col("is_datacenter"), "ip_prefix").alias("datacenter_ip_prefixes"),
+        F.array_sort(F.collect_set("asn")).alias("asns"),
+        F.array_sort(F.collect_set("country")).alias("countries"),
+        F.array_sort(F.collect_set("system_prompt_hash")).alias("system_prompt_hashes"),
+        *[F.max(f"task_{name}").alias(f"task_{name}") for name in TASK_CATEGORIES],
+        F.array_sort(F.collect_set("minute_of_day")).alias("active_minutes"),
+    )
+    base = base.withColumn("task_categories", task_categories_column()).drop(
+        *[f"task_{name}" for name in TASK_CATEGORIES]
+    )
+    models = (
+        requests.groupBy("account_id", "dt", "model")
+        .agg(F.count(F.lit(1)).alias("n"))
+        .groupBy("account_id", "dt")
+        .agg(F.map_from_entries(F.collect_list(F.struct("model", "n"))).alias("model_requests"))
+    )
+    templates = account_day_templates(requests, params.template)
+    sync = params.synchrony
+    minute_sets = base.select(
+        "account_id",
+        "dt",
+        F.when(
+            F.size("active_minutes").between(sync.min_minutes, sync.max_minutes),
+            F.transform("active_minutes", lambda m: m.cast("string")),
+        )
+        .otherwise(F.array().cast("array<string>"))
+        .alias("minute_set"),
+    )
+    sync_bands = minhash_bands(minute_sets, "minute_set", "sync_bands", "sync", sync.minhash).drop(
+        "minute_set"
+    )
+    return (
+        base.join(models, on=["account_id", "dt"], how="left")
+        .join(templates, on=["account_id", "dt"], how="left")
+        .join(sync_bands, on=["account_id", "dt"], how="left")
+        .select(*ACTIVITY_COLUMNS_BEFORE_REUSE)
+    )
+
+
+ACTIVITY_COLUMNS_BEFORE_REUSE: tuple[str, ...] = (
+    "account_id",
+    "dt",
+    "org_id",
+    "requests",
+    "input_tokens",
+    "output_tokens",
+    "error_requests",
+    "rate_limited_requests",
+    "datacenter_requests",
+    "raw_http_requests",
+    "cot_requests",
+    "grader_requests",
+    "hour_requests",
+    "interarrival_cv",
+    "first_ts",
+    "last_ts",
+    "ips",
+    "datacenter_ips",
+    "ip_prefixes",
+    "datacenter_ip_prefixes",
+    "asns",
+    "countries",
+    "system_prompt_hashes",
+    "task_categories",
+    "active_minutes",
+    "model_requests",
+    "template_share",
+    "template_buckets",
+    "sync_bands",
+)
+ACTIVITY_COLUMNS: tuple[str, ...] = (*ACTIVITY_COLUMNS_BEFORE_REUSE, "template_reused_requests")
+
+
+def customer_ids(accounts: DataFrame, activity: DataFrame) -> DataFrame:
+    """``(account_id, customer_id)`` for every account in ``activity``.
+
+    The customer is the org when there is one (an enterprise's accounts are one
+    customer), from the day's account snapshot first and the requests second,
+    else the account itself.
+    """
+    seen_org = activity.groupBy("account_id").agg(F.max("org_id").alias("seen_org_id"))
+    return seen_org.join(
+        accounts.select("account_id", F.col("org_id").alias("snapshot_org_id")),
+        on="account_id",
+        how="left",
+    ).select(
+        "account_id",
+        F.coalesce("snapshot_org_id", "seen_org_id", "account_id").alias("customer_id"),
+    )
+
+
+def with_template_reuse(
+    activity_day: DataFrame, bucket_history: DataFrame, customers: DataFrame
+) -> DataFrame:
+    """Add ``template_reused_requests`` to one day's activity rows.
+
+    ``bucket_history`` holds ``(account_id, dt, template_buckets)`` of the six
+    days before (rows of the day itself are taken from ``activity_day``);
+    ``customers`` maps account to customer. A bucket counts as reused when two
+    or more customers used it in the 7-day window; the account's reused
+    requests are then its templated share of the day's requests.
+    """
+    window = bucket_history.select("account_id", "template_buckets").unionByName(
+        activity_day.select("account_id", "template_buckets")
+    )
+    shared_buckets = (
+        window.select("account_id", F.explode("template_buckets").alias("bucket"))
+        .join(customers, on="account_id", how="left")
+        .withColumn("customer_id", F.coalesce("customer_id", "account_id"))
+        .groupBy("bucket")
+        .agg(F.countDistinct("customer_id").alias("customers"))
+        .where(F.col("customers") >= 2)
+    )
+    reusing_accounts = (
+        activity_day.select("account_id", "dt", F.explode("template_buckets").alias("bucket"))
+        .join(shared_buckets, on="bucket", how="left_semi")
+        .select("account_id", "dt")
+        .distinct()
+        .withColumn("reuses_template", F.lit(True))
+    )
+    return activity_day.join(reusing_accounts, on=["account_id", "dt"], how="left").select(
+        *ACTIVITY_COLUMNS_BEFORE_REUSE,
+        F.when(
+            F.col("reuses_template"),
+            F.round(F.col("template_share") * F.col("requests")).cast("long"),
+        )
+        .otherwise(F.lit(0).cast("long"))
+        .alias("template_reused_requests"),
+    )
+
+
+def _share(numerator: str, denominator: str):
+    return F.when(F.col(denominator) > 0, F.col(numerator) / F.col(denominator)).otherwise(
+        F.lit(0.0)
+    )
+
+
+def _union_size(column: str):
+    return F.size(F.array_distinct(F.flatten(F.collect_list(column))))
+
+
+def model_first_seen(activity: DataFrame) -> DataFrame:
+    """``(model, first_seen)``: the first day in ``activity`` a model was requested."""
+    return (
+        activity.select("dt", F.explode(F.map_keys("model_requests")).alias("model"))
+        .groupBy("model")
+        .agg(F.min("dt").alias("first_seen"))
+    )
+
+
+def rolling_account_features(
+    activity: DataFrame, accounts: DataFrame, day: date, history_start: date
+) -> DataFrame:
+    """One row per account active in D-6..D: its account features and helper columns.
+
+    ``activity`` may hold any days; only D-27..D are used. ``accounts`` is the
+    account snapshot of ``day``. ``history_start`` is the first day the lake has
+    traffic for: models first seen on it were not *released* in our view, and
+    silence before it is unknown rather than dormancy. Columns: ``account_id``,
+    ``customer_id``, ``active_on_day``, every account feature, and helpers
+    (``requests_7d``, ``cot_requests_7d``, ``output_tokens_1d``, ``countries_7d``,
+    ``asns_7d``, ``streak_start``, ``created_at``, ``payment_fingerprint``,
+    ``signup_ip``, ``email_domain``).
+    """
+    window_start = max(day - timedelta(days=ROLLING_DAYS - 1), history_start)
+    week_start = day - timedelta(days=WEEK_DAYS - 1)
+    new_model_start = day - timedelta(days=NEW_MODEL_DAYS - 1)
+    window = activity.where(F.col("dt").between(F.lit(window_start), F.lit(day)))
+    week = window.where(F.col("dt") >= F.lit(week_start))
+    customers = customer_ids(accounts, week)
+
+    def on_day(column: str):
+        return F.sum(F.when(F.col("dt") == F.lit(day), F.col(column)).otherwise(0))
+
+    weekly = (
+        week.groupBy("account_id")
+        .agg(
+            on_day("requests").cast("long").alias("requests_count_1d"),
+            on_day("output_tokens").cast("long").alias("output_tokens_1d"),
+            F.max(
+                F.when(
+                    F.col("dt") == F.lit(day), F.size(F.filter("hour_requests", lambda n: n > 0))
+                )
+            )
+            .cast("int")
+            .alias("active_hours_count_1d"),
+            F.max(F.when(F.col("dt") == F.lit(day), F.col("interarrival_cv"))).alias(
+                "interarrival_cv_1d"
+            ),
+            F.sum("requests").cast("long").alias("requests_7d"),
+            F.sum("input_tokens").cast("long").alias("input_tokens_sum_7d"),
+            F.sum("output_tokens").cast("long").alias("output_tokens_sum_7d"),
+            F.sum("error_requests").alias("error_requests_7d"),
+            F.sum("rate_limited_requests").alias("rate_limited_requests_7d"),
+            F.sum("datacenter_requests").alias("datacenter_requests_7d"),
+            F.sum("raw_http_requests").alias("raw_http_requests_7d"),
+            F.sum("cot_requests").cast("long").alias("cot_requests_7d"),
+            F.sum("grader_requests").alias("grader_requests_7d"),
+            F.sum("template_reused_requests").alias("template_reused_requests_7d"),
+            _union_size("ips").alias("distinct_plain_ips"),
+            F.size(F.array_distinct(F.flatten(F.collect_list(F.concat("ips", "datacenter_ips")))))
+            .cast("long")
+            .alias("distinct_ips_7d"),
+            F.size(
+                F.array_distinct(
+                    F.flatten(F.collect_list(F.concat("ip_prefixes", "datacenter_ip_prefixes")))
+                )
+            )
+            .cast("long")
+            .alias("distinct_ip_prefixes_7d"),
+            F.array_sort(F.array_distinct(F.flatten(F.collect_list("asns")))).alias("asns_7d"),
+            F.array_sort(F.array_distinct(F.flatten(F.collect_list("countries")))).alias(
+                "countries_7d"
+            ),
+            _union_size("task_categories").cast("long").alias("task_breadth_count_7d"),
+        )
+        .drop("distinct_plain_ips")
+    )
+
+    hours = (
+        week.select("account_id", F.posexplode("hour_requests").alias("hour", "n"))
+        .groupBy("account_id", "hour")
+        .agg(F.sum("n").alias("n"))
+        .where(F.col("n") > 0)
+        .withColumn("p", F.col("n") / F.sum("n").over(Window.partitionBy("account_id")))
+        .groupBy("account_id")
+        .agg(F.sum(-F.col("p") * F.log2("p")).alias("hour_entropy_bits_7d"))
+    )
+
+    monthly = window.groupBy("account_id").agg(
+        F.sum("requests").cast("long").alias("requests_count_28d")
+    )
+
+    # Gaps and islands: on the days of the current streak, dt + (rank - 1) == D.
+    by_recency = Window.partitionBy("account_id").orderBy(F.col("dt").desc())
+    active_days = window.select("account_id", "dt").distinct()
+    ranked = active_days.withColumn("rank", F.row_number().over(by_recency))
+    streaks = (
+        ranked.groupBy("account_id")
+        .agg(
+            F.min(F.when(F.date_add("dt", F.col("rank") - 1) == F.lit(day), F.col("dt"))).alias(
+                "streak_start"
+            ),
+        )
+        .join(active_days.withColumnRenamed("dt", "earlier_day"), on="account_id", how="left")
+        .groupBy("account_id", "streak_start")
+        .agg(
+            F.max(F.when(F.col("earlier_day") < F.col("streak_start"), F.col("earlier_day"))).alias(
+                "previous_active_day"
+            )
+        )
+    )
+
+    first_seen = model_first_seen(window).where(
+        (F.col("first_seen") >= F.lit(day - timedelta(days=NEW_MODEL_DAYS)))
+        & (F.col("first_seen") > F.lit(history_start))
+    )
+    recent = window.where(F.col("dt") >= F.lit(new_model_start)).select(
+        "account_id", F.explode("model_requests").alias("model", "n")
+    )
+    new_model = (
+        recent.join(F.broadcast(first_seen), on="model", how="left")
+        .groupBy("account_id")
+        .agg(
+            (
+                F.sum(F.when(F.col("first_seen").isNotNull(), F.col("n")).otherwise(0)) / F.sum("n")
+            ).alias("new_model_share_3d")
+        )
+    )
+
+    system_prompt_users = week.select(
+        "account_id", F.explode("system_prompt_hashes").alias("system_prompt_hash")
+    ).join(customers, on="account_id", how="inner")
+    system_prompt_sharing = (
+        system_prompt_users.join(
+            system_prompt_users.groupBy("system_prompt_hash").agg(
+                F.countDistinct("customer_id").alias("customers")
+            ),
+            on="system_prompt_hash",
+            how="inner",
+        )
+        .groupBy("account_id")
+        .agg((F.max("customers") - 1).cast("long").alias("system_prompt_sharing_customers_7d"))
+    )
+
+    snapshot = accounts.select(
+        "account_id",
+        "created_at",
+        "tier",
+        "verified",
+        "payment_fingerprint",
+        "signup_ip",
+        "email_domain",
+    )
+    tier_rank = F.create_map(*[F.lit(x) for pair in reference.TIER_RANKS.items() for x in pair])
+    end_of_day = F.lit(day + timedelta(days=1)).cast("timestamp")
+    created_day = F.to_date("created_at")
+    silent_since = F.greatest(F.coalesce(created_day, F.lit(window_start)), F.lit(window_start))
+
+    joined = (
+        weekly.join(customers, on="account_id", how="left")
+        .join(hours, on="account_id", how="left")
+        .join(monthly, on="account_id", how="left")
+        .join(streaks, on="account_id", how="left")
+        .join(new_model, on="account_id", how="left")
+        .join(system_prompt_sharing, on="account_id", how="left")
+        .join(snapshot, on="account_id", how="left")
+    )
+    derived = {
+        "active_on_day": F.col("requests_count_1d") > 0,
+        "requests_count_7d": F.col("requests_7d"),
+        "output_input_token_ratio_7d": F.col("output_tokens_sum_7d")
+        / F.greatest(F.col("input_tokens_sum_7d"), F.lit(1)),
+        "hour_entropy_bits_7d": F.coalesce("hour_entropy_bits_7d", F.lit(0.0)),
+        "distinct_asns_7d": F.size("asns_7d").cast("long"),
+        "datacenter_asn_share_7d": _share("datacenter_requests_7d", "requests_7d"),
+        "raw_http_client_share_7d": _share("raw_http_requests_7d", "requests_7d"),
+        "error_rate_7d": _share("error_requests_7d", "requests_7d"),
+        "rate_limited_share_7d": _share("rate_limited_requests_7d", "requests_7d"),
+        "account_age_days": (F.unix_micros(end_of_day) - F.unix_micros("created_at")) / 86_400e6,
+        "tier_rank": tier_rank[F.col("tier")],
+        "verified_flag": F.col("verified").cast("int"),
+        # Days of silence before the streak that ends on D. With no earlier
+        # activity in the window, the account was silent since it was created
+        # (or at least since the window or the lake's history began).
+        "dormant_days_before_activity": F.when(
+            F.col("previous_active_day").isNotNull(),
+            F.datediff("streak_start", "previous_active_day") - 1,
+        ).otherwise(F.greatest(F.datediff("streak_start", silent_since), F.lit(0))),
+        "cot_prompt_share_7d": _share("cot_requests_7d", "requests_7d"),
+        "grader_prompt_share_7d": _share("grader_requests_7d", "requests_7d"),
+        "template_reuse_share_7d": _share("template_reused_requests_7d", "requests_7d"),
+        "system_prompt_sharing_customers_7d": F.coalesce(
+            "system_prompt_sharing_customers_7d", F.lit(0)
+        ),
+        "new_model_share_3d": F.coalesce("new_model_share_3d", F.lit(0.0)),
+        "customer_id": F.coalesce("customer_id", "account_id"),
+    }
+    features = joined.withColumns(derived)
+    return features.select(
+        "account_id",
+        "customer_id",
+        "active_on_day",
+        *[F.col(spec.name).cast(spec.dtype).alias(spec.name) for spec in ACCOUNT_FEATURES],
+        *ROLLING_HELPER_COLUMNS,
+    )
+
+
+ROLLING_HELPER_COLUMNS: tuple[str, ...] = (
+    "requests_7d",
+    "cot_requests_7d",
+    "output_tokens_1d",
+    "countries_7d",
+    "asns_7d",
+    "streak_start",
+    "created_at",
+    "payment_fingerprint",
+    "signup_ip",
+    "email_domain",
+)

@@ -1,0 +1,440 @@
+"""Hydra clusters: stable ids, cluster and cohort features, analyst evidence.
+
+``assign_cluster_ids`` names each connected component of the customer graph.
+A component that holds accounts of yesterday's clusters inherits an id: every
+previous cluster goes to the component holding most of its accounts, and a
+component that wins several (two clusters merged) keeps the larger, then the
+older (``first_seen``), then the smaller id. Other components get a new id
+``hc-<yyyymmdd>-<sha256(smallest customer) prefix>``, deterministic so a rerun of
+the day names them the same.
+
+``cluster_features`` joins each account's group features back onto it; the
+group is its hydra cluster, or its own customer when it is linked to nobody.
+``cohort_features`` finds accounts created together (same hour, same signup
+/24 or /48) or woken together (created the same day, woken the same day after
+14+ dormant days) and measures whether they act in the same minutes.
+
+``cluster_evidence`` is the analyst table ``features/clusters/dt=D`` with one
+row per hydra cluster: hydra_cluster_id, first_seen (date), accounts_count,
+customers_count, requests_1d, output_tokens_1d, top_entities (array of struct
+entity_type, entity_value, accounts: the entities shared by most of the
+cluster's accounts, at most 5), hourly_requests (array of 24 longs, UTC hours of
+day D), sample_prompts (up to 5, a deterministic pseudo-random pick of day D's
+prompts), sample_system_prompts (the 3 most used on day D), and the group-level
+cluster features (``CLUSTER_GROUP_FEATURES``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from features.account import HOURS
+
+WAKE_DORMANT_DAYS = 14
+SAMPLE_PROMPTS = 5
+SAMPLE_SYSTEM_PROMPTS = 3
+TOP_ENTITIES = 5
+IP_ENTITY_TYPES = ("ip", "ip_prefix", "datacenter_ip", "datacenter_ip_prefix")
+
+CLUSTER_GROUP_FEATURES: tuple[str, ...] = (
+    "cluster_customers_count",
+    "cluster_accounts_count",
+    "cluster_output_tokens_sum_1d",
+    "cluster_volume_cv_1d",
+    "cluster_creation_burst_share",
+    "cluster_shared_payment_share",
+    "cluster_shared_ip_share",
+    "cluster_template_overlap",
+    "cluster_synchrony_score",
+    "cluster_cot_share",
+    "cluster_country_count",
+    "cluster_asn_count",
+    "cluster_growth_ratio_1d",
+)
+MEMBER_COLUMNS = ("hydra_cluster_id", "account_id", "customer_id", "first_seen")
+
+
+def assign_cluster_ids(
+    components: DataFrame, members: DataFrame, previous_members: DataFrame, day: date
+) -> DataFrame:
+    """``(customer_id, hydra_cluster_id, first_seen)`` for every linked customer.
+
+    ``components``: ``(node, component)`` over customers; ``members``:
+    ``(account_id, customer_id)`` of the accounts in today's graph window;
+    ``previous_members``: the last cluster members table (``MEMBER_COLUMNS``),
+    possibly empty.
+    """
+    current = members.join(
+        components.select(F.col("node").alias("customer_id"), "component"),
+        on="customer_id",
+        how="inner",
+    )
+    previous = previous_members.select("hydra_cluster_id", "account_id", "first_seen")
+    previous_clusters = previous.groupBy("hydra_cluster_id").agg(
+        F.count(F.lit(1)).alias("previous_accounts"), F.min("first_seen").alias("first_seen")
+    )
+    overlaps = (
+        current.join(
+            previous.select("hydra_cluster_id", "account_id"), on="account_id", how="inner"
+        )
+        .groupBy("component", "hydra_cluster_id")
+        .agg(F.count(F.lit(1)).alias("overlap"))
+        .join(previous_clusters, on="hydra_cluster_id", how="inner")
+    )
+    by_cluster = Window.partitionBy("hydra_cluster_id").orderBy(
+        F.col("overlap").desc(), F.col("component").asc()
+    )
+    by_component = Window.partitionBy("component").orderBy(
+        F.col("previous_accounts").desc(),
+        F.col("first_seen").asc(),
+        F.col("hydra_cluster_id").asc(),
+    )
+    inherited = (
+        overlaps.withColumn("cluster_rank", F.row_number().over(by_cluster))
+        .where(F.col("cluster_rank") == 1)
+        .withColumn("component_rank", F.row_number().over(by_component))
+        .where(F.col("component_rank") == 1)
+        .select("component", "hydra_cluster_id", "first_seen")
+    )
+    new_id = F.concat(
+        F.lit(f"hc-{day:%Y%m%d}-"), F.substring(F.sha2(F.col("component"), 256), 1, 12)
+    )
+    named = (
+        components.select("component")
+        .distinct()
+        .join(inherited, on="component", how="left")
+        .select(
+            "component",
+            F.coalesce("hydra_cluster_id", new_id).alias("hydra_cluster_id"),
+            F.coalesce("first_seen", F.lit(day)).alias("first_seen"),
+        )
+    )
+    return components.join(named, on="component", how="inner").select(
+        F.col("node").alias("customer_id"), "hydra_cluster_id", "first_seen"
+    )
+
+
+def signup_prefix(ip: F.Column) -> F.Column:
+    """/24 of an IPv4 address, or the first three groups (a /48) of a written-out IPv6 one."""
+    v4 = F.regexp_extract(ip, r"^(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$", 1)
+    v6 = F.regexp_extract(F.lower(ip), r"^([0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}):", 1)
+    return F.when(v4 != "", F.concat(v4, F.lit(".0/24"))).when(
+        v6 != "", F.concat(v6, F.lit("::/48"))
+    )
+
+
+def cohort_features(accounts: DataFrame, rolling: DataFrame, activity_day: DataFrame) -> DataFrame:
+    """``(account_id, cohort_size, cohort_sync_share)`` for the accounts active on D.
+
+    ``accounts``: snapshot of D; ``rolling``: ``rolling_account_features`` rows;
+    ``activity_day``: the activity rows of D (for ``active_minutes``).
+    """
+    creation_key = F.when(
+        F.col("signup_ip").isNotNull() & signup_prefix(F.col("signup_ip")).isNotNull(),
+        F.concat(
+            F.lit("created|"),
+            F.date_format("created_at", "yyyy-MM-dd'T'HH"),
+            F.lit("|"),
+            signup_prefix(F.col("signup_ip")),
+        ),
+    )
+    creation = accounts.select("account_id", creation_key.alias("creation_cohort"))
+    creation_sizes = (
+        creation.where(F.col("creation_cohort").isNotNull())
+        .groupBy("creation_cohort")
+        .agg(F.count(F.lit(1)).alias("creation_cohort_size"))
+    )
+    active = rolling.where("active_on_day")
+    wake_key = F.when(
+        F.col("dormant_days_before_activity") >= WAKE_DORMANT_DAYS,
+        F.concat(
+            F.lit("woken|"),
+            F.col("streak_start").cast("string"),
+            F.lit("|"),
+            F.to_date("created_at").cast("string"),
+        ),
+    )
+    woken = active.select("account_id", wake_key.alias("wake_cohort"))
+    wake_sizes = (
+        woken.where(F.col("wake_cohort").isNotNull())
+        .groupBy("wake_cohort")
+        .agg(F.count(F.lit(1)).alias("wake_cohort_size"))
+    )
+    sized = (
+        active.select("account_id")
+        .join(creation, on="account_id", how="left")
+        .join(creation_sizes, on="creation_cohort", how="left")
+        .join(woken, on="account_id", how="left")
+        .join(wake_sizes, on="wake_cohort", how="left")
+        .select(
+            "account_id",
+            F.coalesce("creation_cohort_size", F.lit(1)).alias("creation_size"),
+            F.coalesce("wake_cohort_size", F.lit(1)).alias("wake_size"),
+            "creation_cohort",
+            "wake_cohort",
+        )
+        .select(
+            "account_id",
+            F.when(F.col("wake_size") > F.col("creation_size"), F.col("wake_cohort"))
+            .when(F.col("creation_size") > 1, F.col("creation_cohort"))
+            .alias("cohort"),
+            F.greatest("creation_size", "wake_size").cast("long").alias("cohort_size"),
+        )
+    )
+    minutes = activity_day.select("account_id", F.explode("active_minutes").alias("minute")).join(
+        sized.where(F.col("cohort").isNotNull()), on="account_id", how="inner"
+    )
+    together = minutes.groupBy("cohort", "minute").agg(F.count(F.lit(1)).alias("active_members"))
+    sync = (
+        minutes.join(together, on=["cohort", "minute"], how="inner")
+        .groupBy("account_id")
+        .agg(
+            F.avg((F.col("active_members") - 1) / (F.col("cohort_size") - 1)).alias(
+                "cohort_sync_share"
+            )
+        )
+    )
+    return sized.join(sync, on="account_id", how="left").select(
+        "account_id",
+        "cohort_size",
+        F.coalesce("cohort_sync_share", F.lit(0.0)).alias("cohort_sync_share"),
+    )
+
+
+def account_sharing_flags(memberships: DataFrame, specificity: DataFrame) -> DataFrame:
+    """``(account_id, shares_payment, shares_ip)``: holds an entity another customer holds too."""
+    shared = specificity.select("entity_type", "entity_value")
+    return (
+        memberships.join(shared, on=["entity_type", "entity_value"], how="left_semi")
+        .groupBy("account_id")
+        .agg(
+            F.max(F.col("entity_type") == "payment_fingerprint").alias("shares_payment"),
+            F.max(F.col("entity_type").isin(*IP_ENTITY_TYPES)).alias("shares_ip"),
+        )
+    )
+
+
+def group_key(hydra_cluster_id: F.Column, customer_id: F.Column) -> F.Column:
+    return F.coalesce(hydra_cluster_id, F.concat(F.lit("customer:"), customer_id))
+
+
+def cluster_features(
+    rolling: DataFrame,
+    assignments: DataFrame,
+    memberships: DataFrame,
+    specificity: DataFrame,
+    previous_members: DataFrame,
+) -> DataFrame:
+    """``rolling`` rows plus ``hydra_cluster_id``, ``group_key`` and the group cluster features.
+
+    ``assignments``: ``(customer_id, hydra_cluster_id, first_seen)`` from
+    ``assign_cluster_ids``; ``memberships``/``specificity`` from
+    ``features.linking``; ``previous_members`` as for ``assign_cluster_ids``.
+    """
+    flags = account_sharing_flags(memberships, specificity)
+    rows = (
+        rolling.join(
+            assignments.select("customer_id", "hydra_cluster_id"), on="customer_id", how="left"
+        )
+        .withColumn("group_key", group_key(F.col("hydra_cluster_id"), F.col("customer_id")))
+        .join(flags, on="account_id", how="left")
+    )
+    synced = memberships.where(F.col("entity_type") == "synchrony").join(
+        rows.select("account_id", "group_key"), on="account_id", how="inner"
+    )
+    synced_accounts = (
+        synced.join(
+            synced.groupBy("group_key", "entity_value")
+            .agg(F.countDistinct("customer_id").alias("customers"))
+            .where(F.col("customers") >= 2),
+            on=["group_key", "entity_value"],
+            how="left_semi",
+        )
+        .select("account_id")
+        .distinct()
+        .withColumn("synced", F.lit(True))
+    )
+    rows = rows.join(synced_accounts, on="account_id", how="left")
+
+    active_requests = F.when(F.col("active_on_day"), F.col("requests_count_1d"))
+
+    def share_of_accounts(flag: str):
+        return F.avg(F.coalesce(F.col(flag), F.lit(False)).cast("double"))
+
+    groups = rows.groupBy("group_key").agg(
+        F.countDistinct("customer_id").alias("cluster_customers_count"),
+        F.count(F.lit(1)).alias("cluster_accounts_count"),
+        F.sum("output_tokens_1d").alias("cluster_output_tokens_sum_1d"),
+        F.coalesce(F.stddev_pop(active_requests) / F.avg(active_requests), F.lit(0.0)).alias(
+            "cluster_volume_cv_1d"
+        ),
+        share_of_accounts("shares_payment").alias("cluster_shared_payment_share"),
+        share_of_accounts("shares_ip").alias("cluster_shared_ip_share"),
+        F.avg("template_reuse_share_7d").alias("cluster_template_overlap"),
+        share_of_accounts("synced").alias("cluster_synchrony_score"),
+        F.when(F.sum("requests_7d") > 0, F.sum("cot_requests_7d") / F.sum("requests_7d"))
+        .otherwise(F.lit(0.0))
+        .alias("cluster_cot_share"),
+        F.size(F.array_distinct(F.flatten(F.collect_list("countries_7d")))).alias(
+            "cluster_country_count"
+        ),
+        F.size(F.array_distinct(F.flatten(F.collect_list("asns_7d")))).alias("cluster_asn_count"),
+    )
+    burst = (
+        rows.groupBy("group_key", F.to_date("created_at").alias("created_day"))
+        .agg(F.count(F.lit(1)).alias("created_together"))
+        .groupBy("group_key")
+        .agg(F.max("created_together").alias("largest_creation_day"))
+    )
+    previous_sizes = previous_members.groupBy("hydra_cluster_id").agg(
+        F.count(F.lit(1)).alias("previous_accounts")
+    )
+    group_ids = rows.select("group_key", "hydra_cluster_id").distinct()
+    groups = (
+        groups.join(burst, on="group_key", how="left")
+        .join(group_ids, on="group_key", how="inner")
+        .join(previous_sizes, on="hydra_cluster_id", how="left")
+        .withColumns(
+            {
+                "cluster_creation_burst_share": F.coalesce(
+                    F.col("largest_creation_day") / F.col("cluster_accounts_count"), F.lit(0.0)
+                ),
+                "cluster_growth_ratio_1d": F.coalesce(
+                    F.col("cluster_accounts_count") / F.col("previous_accounts"), F.lit(1.0)
+                ),
+            }
+        )
+        .select("group_key", *CLUSTER_GROUP_FEATURES)
+    )
+    return rows.join(groups, on="group_key", how="inner")
+
+
+def cluster_evidence(
+    clustered: DataFrame,
+    assignments: DataFrame,
+    memberships: DataFrame,
+    activity_day: DataFrame,
+    requests_day: DataFrame,
+) -> DataFrame:
+    """The analyst table: one row per hydra cluster (see the module docstring).
+
+    ``clustered``: ``cluster_features`` rows; ``activity_day``/``requests_day``:
+    day D's activity rows and curated requests.
+    """
+    members = clustered.where(F.col("hydra_cluster_id").isNotNull())
+    account_cluster = members.select("account_id", "hydra_cluster_id")
+    summary = members.groupBy("hydra_cluster_id").agg(
+        F.sum("requests_count_1d").cast("long").alias("requests_1d"),
+        F.sum("output_tokens_1d").cast("long").alias("output_tokens_1d"),
+        *[F.first(name).alias(name) for name in CLUSTER_GROUP_FEATURES],
+    )
+    first_seen = assignments.select("hydra_cluster_id", "first_seen").distinct()
+
+    entity_accounts = (
+        memberships.join(account_cluster, on="account_id", how="inner")
+        .groupBy("hydra_cluster_id", "entity_type", "entity_value")
+        .agg(
+            F.countDistinct("account_id").alias("accounts"),
+            F.countDistinct("customer_id").alias("customers"),
+        )
+        .where(F.col("customers") >= 2)
+    )
+    top_rank = Window.partitionBy("hydra_cluster_id").orderBy(
+        F.col("accounts").desc(), F.col("entity_type"), F.col("entity_value")
+    )
+    top_entities = (
+        entity_accounts.withColumn("rank", F.row_number().over(top_rank))
+        .where(F.col("rank") <= TOP_ENTITIES)
+        .groupBy("hydra_cluster_id")
+        .agg(
+            F.transform(
+                F.array_sort(
+                    F.collect_list(F.struct("rank", "entity_type", "entity_value", "accounts"))
+                ),
+                lambda e: F.struct(
+                    e["entity_type"].alias("entity_type"),
+                    e["entity_value"].alias("entity_value"),
+                    e["accounts"].cast("long").alias("accounts"),
+                ),
+            ).alias("top_entities")
+        )
+    )
+
+    hours = (
+        activity_day.join(account_cluster, on="account_id", how="inner")
+        .select("hydra_cluster_id", F.posexplode("hour_requests").alias("hour", "n"))
+        .groupBy("hydra_cluster_id")
+        .agg(
+            F.array(
+                *[
+                    F.sum(F.when(F.col("hour") == hour, F.col("n")).otherwise(0)).cast("long")
+                    for hour in range(HOURS)
+                ]
+            ).alias("hourly_requests")
+        )
+    )
+
+    cluster_requests = requests_day.join(F.broadcast(account_cluster), on="account_id", how="inner")
+    sample_rank = Window.partitionBy("hydra_cluster_id").orderBy(
+        F.xxhash64("request_id"), F.col("request_id")
+    )
+    prompts = (
+        cluster_requests.select(
+            "hydra_cluster_id", "prompt", F.row_number().over(sample_rank).alias("rank")
+        )
+        .where(F.col("rank") <= SAMPLE_PROMPTS)
+        .groupBy("hydra_cluster_id")
+        .agg(
+            F.transform(
+                F.array_sort(F.collect_list(F.struct("rank", "prompt"))), lambda p: p["prompt"]
+            ).alias("sample_prompts")
+        )
+    )
+    system_rank = Window.partitionBy("hydra_cluster_id").orderBy(
+        F.col("uses").desc(), F.col("system_prompt_hash")
+    )
+    system_prompts = (
+        cluster_requests.where(F.col("system_prompt_hash").isNotNull())
+        .groupBy("hydra_cluster_id", "system_prompt_hash")
+        .agg(F.count(F.lit(1)).alias("uses"), F.min("system_prompt").alias("system_prompt"))
+        .withColumn("rank", F.row_number().over(system_rank))
+        .where(F.col("rank") <= SAMPLE_SYSTEM_PROMPTS)
+        .groupBy("hydra_cluster_id")
+        .agg(
+            F.transform(
+                F.array_sort(F.collect_list(F.struct("rank", "system_prompt"))),
+                lambda p: p["system_prompt"],
+            ).alias("sample_system_prompts")
+        )
+    )
+    empty_strings = F.array().cast("array<string>")
+    return (
+        summary.join(first_seen, on="hydra_cluster_id", how="left")
+        .join(top_entities, on="hydra_cluster_id", how="left")
+        .join(hours, on="hydra_cluster_id", how="left")
+        .join(prompts, on="hydra_cluster_id", how="left")
+        .join(system_prompts, on="hydra_cluster_id", how="left")
+        .select(
+            "hydra_cluster_id",
+            "first_seen",
+            F.col("cluster_accounts_count").alias("accounts_count"),
+            F.col("cluster_customers_count").alias("customers_count"),
+            "requests_1d",
+            "output_tokens_1d",
+            F.coalesce(
+                "top_entities",
+                F.array().cast(
+                    "array<struct<entity_type:string,entity_value:string,accounts:bigint>>"
+                ),
+            ).alias("top_entities"),
+            F.coalesce(
+                "hourly_requests", F.array(*[F.lit(0).cast("long") for _ in range(HOURS)])
+            ).alias("hourly_requests"),
+            F.coalesce("sample_prompts", empty_strings).alias("sample_prompts"),
+            F.coalesce("sample_system_prompts", empty_strings).alias("sample_system_prompts"),
+            *CLUSTER_GROUP_FEATURES,
+        )
+    )

@@ -1,0 +1,200 @@
+"""Prompt text signals, computed in Spark with native functions only.
+
+Per request: whether the prompt (or its system prompt) elicits chain-of-thought,
+whether it uses the model as a grader, and which task categories it touches
+(``features.reference`` patterns). Per account-day: the account's *template
+skeleton* and its MinHash LSH buckets. A distillation harness wraps thousands
+of different questions in the same few templates ("{question} Let's think step
+by step."); the words around the slot recur in most of the account's prompts
+while the question changes. So the skeleton is the set of normalised word
+3-shingles from the prompt's frame (first and last ``frame_words`` words) that
+recur in at least ``min_share`` of the account's prompts of the day. Skeletons
+are MinHashed (Spark ML ``MinHashLSH`` on hashed shingles) and cut into bands
+of ``rows_per_band`` hashes; two accounts whose skeletons are similar share a
+band key with high probability (Jaccard ``J`` collides in a band with
+probability ``J**rows``), and a band key is the "template bucket" entity the
+linking step uses. ``minhash_bands`` is generic and also buckets the sets of
+active minutes for synchrony.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.ml.feature import HashingTF, MinHashLSH
+from pyspark.ml.functions import vector_to_array
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from features import reference
+
+# Only the head of a prompt decides its task category; regexes over 4,000
+# characters per request cost more than they add.
+CATEGORY_SCAN_CHARS = 600
+TASK_CATEGORIES: tuple[str, ...] = tuple(reference.TASK_CATEGORY_PATTERNS)
+
+
+@dataclass(frozen=True)
+class MinHashParams:
+    """How a set is cut into LSH band keys."""
+
+    bands: int = 4
+    rows_per_band: int = 3
+    seed: int = 20261126
+    num_features: int = 1 << 20
+
+
+@dataclass(frozen=True)
+class TemplateParams:
+    frame_words: int = 8
+    min_share: float = 0.3  # a shingle in >= 30% of the day's prompts is part of the skeleton
+    min_prompts: int = 3  # fewer prompts than this cannot show a recurring template
+    minhash: MinHashParams = MinHashParams(bands=4, rows_per_band=3, seed=7)
+
+
+def lowered(text: Column, max_chars: int | None = None) -> Column:
+    text = F.coalesce(text, F.lit(""))
+    if max_chars is not None:
+        text = F.substring(text, 1, max_chars)
+    return F.lower(text)
+
+
+def normalized_words(text: Column) -> Column:
+    """Lower-case words with digit runs folded to ``0`` and punctuation dropped."""
+    cleaned = F.regexp_replace(F.lower(F.coalesce(text, F.lit(""))), r"[0-9]+", "0")
+    cleaned = F.regexp_replace(cleaned, r"[^\p{L}\p{N}']+", " ")
+    return F.filter(F.split(F.trim(cleaned), " "), lambda word: word != F.lit(""))
+
+
+def frame_shingles(text: Column, frame_words: int) -> Column:
+    """Word 3-shingles of the prompt's frame: its first and last ``frame_words`` words.
+
+    A prompt of one or two words is a single shingle; an empty prompt has none.
+    """
+    words = normalized_words(text)
+    n = F.size(words)
+    frame = F.when(n <= 2 * frame_words, words).otherwise(
+        F.concat(F.slice(words, 1, frame_words), F.slice(words, -frame_words, frame_words))
+    )
+    frame_size = F.size(frame)
+    trigrams = F.transform(
+        F.sequence(F.lit(1), F.greatest(frame_size - 2, F.lit(1))),
+        lambda i: F.array_join(F.slice(frame, i, 3), " "),
+    )
+    return F.array_distinct(
+        F.when(frame_size >= 3, trigrams)
+        .when(frame_size > 0, F.array(F.array_join(frame, " ")))
+        .otherwise(F.array().cast("array<string>"))
+    )
+
+
+def with_prompt_signals(requests: DataFrame) -> DataFrame:
+    """Add ``is_cot``, ``is_grader`` (0/1 ints) and one ``task_<category>`` 0/1 int per category."""
+    full_text = F.concat_ws("\n", lowered(F.col("system_prompt"), 2000), lowered(F.col("prompt")))
+    head = lowered(F.col("prompt"), CATEGORY_SCAN_CHARS)
+    return requests.withColumns(
+        {
+            "is_cot": full_text.rlike(reference.COT_PATTERN).cast("int"),
+            "is_grader": full_text.rlike(reference.GRADER_PATTERN).cast("int"),
+            **{
+                f"task_{name}": head.rlike(pattern).cast("int")
+                for name, pattern in reference.TASK_CATEGORY_PATTERNS.items()
+            },
+        }
+    )
+
+
+def task_categories_column(prefix: str = "task_") -> Column:
+    """The names of the categories whose 0/1 column (``task_<name>``) is positive."""
+    return F.array_compact(
+        F.array(*[F.when(F.col(f"{prefix}{name}") > 0, F.lit(name)) for name in TASK_CATEGORIES])
+    )
+
+
+def minhash_bands(
+    frame: DataFrame, set_column: str, output_column: str, key_prefix: str, params: MinHashParams
+) -> DataFrame:
+    """Add ``output_column``: the band keys (strings) of the MinHash of ``set_column``.
+
+    Rows whose set is empty get an empty array: MinHashLSH fails a whole job on
+    an all-zero vector, so they never reach it. Keys are ``<prefix><band>:<hash>``
+    and are stable across days and runs for the same params (the hash functions
+    depend only on the seed).
+    """
+    tokens_column = "_minhash_tokens"
+    vector_column = "_minhash_vector"
+    hashes_column = "_minhash_hashes"
+    non_empty = frame.where(F.size(set_column) > 0)
+    hashed = HashingTF(
+        inputCol=set_column, outputCol=vector_column, numFeatures=params.num_features, binary=True
+    ).transform(non_empty)
+    model = MinHashLSH(
+        inputCol=vector_column,
+        outputCol=hashes_column,
+        numHashTables=params.bands * params.rows_per_band,
+        seed=params.seed,
+    ).fit(hashed)
+    # ``hashes`` is an array of one-element vectors, one per hash table.
+    with_hashes = model.transform(hashed).withColumn(
+        tokens_column, F.transform(hashes_column, lambda v: vector_to_array(v)[0].cast("long"))
+    )
+    band_keys = F.array(
+        *[
+            F.concat(
+                F.lit(f"{key_prefix}{band}:"),
+                F.xxhash64(
+                    *[
+                        F.col(tokens_column)[band * params.rows_per_band + row]
+                        for row in range(params.rows_per_band)
+                    ]
+                ).cast("string"),
+            )
+            for band in range(params.bands)
+        ]
+    )
+    banded = with_hashes.withColumn(output_column, band_keys).drop(
+        tokens_column, vector_column, hashes_column
+    )
+    empty = frame.where(~(F.size(set_column) > 0)).withColumn(
+        output_column, F.array().cast("array<string>")
+    )
+    return banded.unionByName(empty)
+
+
+def account_day_templates(requests: DataFrame, params: TemplateParams) -> DataFrame:
+    """Per account and day: ``template_share`` and ``template_buckets``.
+
+    ``template_share`` is the share of the account's prompts that carry its most
+    common recurring shingle (0 when it has no skeleton); ``template_buckets``
+    are the LSH band keys of the skeleton (empty when none).
+    """
+    shingled = requests.select(
+        "account_id",
+        "dt",
+        F.explode(frame_shingles(F.col("prompt"), params.frame_words)).alias("shingle"),
+    )
+    prompts = requests.groupBy("account_id", "dt").agg(F.count(F.lit(1)).alias("prompts"))
+    recurring = (
+        shingled.groupBy("account_id", "dt", "shingle")
+        .agg(F.count(F.lit(1)).alias("prompts_with_shingle"))
+        .join(prompts, on=["account_id", "dt"], how="inner")
+        .where(
+            (F.col("prompts") >= params.min_prompts)
+            & (F.col("prompts_with_shingle") >= 2)
+            & (F.col("prompts_with_shingle") >= F.col("prompts") * params.min_share)
+        )
+        .groupBy("account_id", "dt")
+        .agg(
+            F.max(F.col("prompts_with_shingle") / F.col("prompts")).alias("template_share"),
+            F.array_sort(F.collect_set("shingle")).alias("skeleton"),
+        )
+    )
+    skeletons = prompts.join(recurring, on=["account_id", "dt"], how="left").select(
+        "account_id",
+        "dt",
+        F.coalesce("template_share", F.lit(0.0)).alias("template_share"),
+        F.coalesce("skeleton", F.array().cast("array<string>")).alias("skeleton"),
+    )
+    return minhash_bands(skeletons, "skeleton", "template_buckets", "tpl", params.minhash).select(
+        "account_id", "dt", "template_share", "template_buckets"
+    )

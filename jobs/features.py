@@ -1,0 +1,398 @@
+"""The features job: account-day features, the customer link graph, hydra clusters.
+
+For day D it reads only days up to D: curated requests of the days whose
+activity rows are missing (always D itself), the activity rows of D-27..D, the
+account snapshot of D and the most recent cluster members before D (for stable
+ids). It writes exactly day D's partition of each table, so a rerun replaces
+the day and a backfill runs days in order:
+
+- ``features/account_activity/dt=D`` (``ACCOUNT_ACTIVITY``): per account-day
+  partial aggregates (``features.account`` docstring); earlier missing days of
+  the 28-day window are computed and written too, oldest first;
+- ``features/account_day/dt=D``: ``KEY_COLUMNS`` + ``FEATURE_SET.names``, one
+  row per account with a request on D;
+- ``features/links/dt=D``: the customer pairs that link, per entity type
+  (``features.linking.LINK_COLUMNS``);
+- ``features/cluster_members/dt=D``: hydra_cluster_id, account_id,
+  customer_id, first_seen, for every account of a linked customer active in
+  D-6..D;
+- ``features/clusters/dt=D``: the analyst evidence table
+  (``features.clusters`` docstring).
+
+A day is usable once its ingest report says validation succeeded; day D must
+be usable, earlier days that are not are left out of the windows (and named
+in the summary).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from features.account import (
+    ROLLING_DAYS,
+    WEEK_DAYS,
+    ActivityParams,
+    account_day_activity,
+    customer_ids,
+    rolling_account_features,
+    with_template_reuse,
+)
+from features.clusters import (
+    MEMBER_COLUMNS,
+    assign_cluster_ids,
+    cluster_evidence,
+    cluster_features,
+    cohort_features,
+)
+from features.components import connected_components
+from features.feature_set import FEATURE_SET, KEY_COLUMNS
+from features.linking import (
+    LINK_COLUMNS,
+    LinkingParams,
+    customer_links,
+    entity_memberships,
+    entity_specificity,
+)
+from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
+from lake import SparkLake, layout, open_store
+from lake.store import ObjectStore
+
+# The job's own intermediate table; lake.layout names the published ones.
+ACCOUNT_ACTIVITY = "features/account_activity"
+INGEST_SUMMARY_FILE = "summary.json"
+MEMBERS_SCHEMA = "hydra_cluster_id string, account_id string, customer_id string, first_seen date"
+
+
+class FeatureInputError(RuntimeError):
+    """Day D cannot be computed: its curated data is missing or failed validation."""
+
+
+@dataclass(frozen=True)
+class FeatureParams:
+    day: date
+    lake_uri: str
+    scratch_dir: str
+    direct_s3a: bool = False
+    activity: ActivityParams = ActivityParams()
+    linking: LinkingParams = field(default_factory=LinkingParams)
+    checkpoint_interval: int = 1
+    # How far back to look for the last cluster members when D-1 was skipped.
+    previous_clusters_lookback_days: int = 7
+    largest_clusters_reported: int = 5
+
+
+@dataclass(frozen=True)
+class FeatureSummary:
+    day: date
+    accounts: int
+    clusters: int
+    linked_accounts: int
+    linked_customers: int
+    largest_clusters: list[dict[str, Any]]
+    edges_by_entity_type: dict[str, int]
+    ignored_entities_by_type: dict[str, int]
+    activity_days_computed: list[date]
+    unusable_days: list[date]
+    timings: dict[str, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["day"] = self.day.isoformat()
+        out["activity_days_computed"] = [d.isoformat() for d in self.activity_days_computed]
+        out["unusable_days"] = [d.isoformat() for d in self.unusable_days]
+        return out
+
+
+def _partition_days(store: ObjectStore, table: str) -> list[date]:
+    days = []
+    for child in store.list_children(layout.table_prefix(table)):
+        if child.startswith("dt="):
+            try:
+                days.append(date.fromisoformat(child[3:]))
+            except ValueError:
+                continue
+    return sorted(days)
+
+
+def ingest_validated(store: ObjectStore, day: date) -> bool:
+    """Whether the ingest report of ``day`` exists and says validation succeeded."""
+    key = layout.report_day_prefix("ingest", day) + INGEST_SUMMARY_FILE
+    if not store.exists(key):
+        return False
+    summary = json.loads(store.read_bytes(key))
+    validation = summary.get("validation") or {}
+    return bool(validation.get("success"))
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - start, 3)
+
+
+def _spark_path(lake: SparkLake, prefix: str) -> str:
+    """Where Spark reads or writes ``prefix``.
+
+    A plain local path when there is one: ``SparkLake.uri`` percent-encodes the
+    ``=`` of ``dt=`` folders (``Path.as_uri``) and Hadoop does not decode it.
+    """
+    local = lake.local_path(prefix)
+    return str(local) if local is not None else lake.uri(prefix)
+
+
+def _read_days(
+    spark: SparkSession, lake: SparkLake, table: str, days: Sequence[date], schema: Any = None
+) -> DataFrame:
+    """Day partitions of a table as one DataFrame with its ``dt`` column (staged first)."""
+    paths = []
+    for day in days:
+        prefix = layout.table_day_prefix(table, day)
+        lake.stage(prefix)
+        paths.append(_spark_path(lake, prefix))
+    reader = spark.read.option("basePath", _spark_path(lake, layout.table_prefix(table)))
+    if schema is not None:
+        reader = reader.schema(schema)
+    return reader.parquet(*paths)
+
+
+def _with_dt_schema(schema) -> Any:
+    from pyspark.sql import types as T
+
+    return T.StructType([*schema.fields, T.StructField("dt", T.DateType(), True)])
+
+
+def _write_day(lake: SparkLake, frame: DataFrame, table: str, day: date) -> None:
+    """Replace exactly ``table``'s partition of ``day`` (written without the ``dt`` column)."""
+    prefix = layout.table_day_prefix(table, day)
+    frame.drop("dt").write.mode("overwrite").parquet(_spark_path(lake, prefix))
+    lake.publish(prefix)
+
+
+def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
+    day = params.day
+    store = open_store(params.lake_uri)
+    lake = SparkLake(store, params.scratch_dir, direct_s3a=params.direct_s3a)
+    timer = _Timer()
+    requests_schema = _with_dt_schema(CURATED_REQUESTS_SCHEMA)
+    accounts_schema = _with_dt_schema(CURATED_ACCOUNTS_SCHEMA)
+
+    curated_days = _partition_days(store, layout.CURATED_REQUESTS)
+    account_days = set(_partition_days(store, layout.CURATED_ACCOUNTS))
+    window_start = day - timedelta(days=ROLLING_DAYS - 1)
+    candidates = [d for d in curated_days if window_start <= d <= day]
+    usable = [d for d in candidates if d in account_days and ingest_validated(store, d)]
+    unusable = sorted(set(candidates) - set(usable))
+    if day not in usable:
+        raise FeatureInputError(
+            f"features for {day}: no validated curated data for that day in {store.uri} "
+            f"(run ingest first; curated days present: {len(curated_days)})"
+        )
+    history_start = min(d for d in curated_days if d in account_days)
+    accounts = _read_days(spark, lake, layout.CURATED_ACCOUNTS, [day], accounts_schema)
+
+    # 1. Activity rows: recompute D, fill in missing earlier days oldest first.
+    have_activity = set(_partition_days(store, ACCOUNT_ACTIVITY))
+    to_compute = [d for d in usable if d == day or d not in have_activity]
+    with timer.stage("activity"):
+        for compute_day in to_compute:
+            requests = _read_days(
+                spark, lake, layout.CURATED_REQUESTS, [compute_day], requests_schema
+            )
+            snapshot = (
+                _read_days(spark, lake, layout.CURATED_ACCOUNTS, [compute_day], accounts_schema)
+                if compute_day != day
+                else accounts
+            )
+            activity = account_day_activity(requests, params.activity).persist()
+            history_days = [
+                d
+                for d in usable
+                if compute_day - timedelta(days=WEEK_DAYS - 1) <= d < compute_day
+                and (d in have_activity or d in to_compute)
+            ]
+            bucket_history = (
+                _read_days(spark, lake, ACCOUNT_ACTIVITY, history_days).select(
+                    "account_id", "dt", "template_buckets", "org_id"
+                )
+                if history_days
+                else activity.select("account_id", "dt", "template_buckets", "org_id").limit(0)
+            )
+            customers = customer_ids(
+                snapshot, bucket_history.unionByName(activity.select(*bucket_history.columns))
+            )
+            _write_day(
+                lake,
+                with_template_reuse(activity, bucket_history, customers),
+                ACCOUNT_ACTIVITY,
+                compute_day,
+            )
+            activity.unpersist()
+            have_activity.add(compute_day)
+
+    # 2. Rolling account features over D-27..D.
+    window_days = [d for d in usable if d in have_activity]
+    with timer.stage("account_features"):
+        activity_window = _read_days(spark, lake, ACCOUNT_ACTIVITY, window_days).persist()
+        rolling = rolling_account_features(activity_window, accounts, day, history_start)
+        rolling = rolling.localCheckpoint(eager=True)
+        customers = rolling.select("account_id", "customer_id")
+
+    # 3. Link customers through shared entities.
+    with timer.stage("linking"):
+        week = activity_window.where(F.col("dt") >= F.lit(day - timedelta(days=WEEK_DAYS - 1)))
+        memberships = entity_memberships(week, accounts, customers).localCheckpoint(eager=True)
+        specificity = entity_specificity(memberships, params.linking).localCheckpoint(eager=True)
+        links = customer_links(memberships, specificity, params.linking).localCheckpoint(eager=True)
+
+    # 4. Connected components and stable ids.
+    with timer.stage("components"):
+        components = connected_components(
+            links.select(
+                F.col("src_customer_id").alias("src"), F.col("dst_customer_id").alias("dst")
+            ),
+            checkpoint_interval=params.checkpoint_interval,
+        )
+        previous_members = _previous_members(spark, lake, store, day, params)
+        assignments = assign_cluster_ids(components, customers, previous_members, day)
+        assignments = assignments.localCheckpoint(eager=True)
+
+    # 5. Cluster and cohort features, evidence; write the day.
+    with timer.stage("clusters_and_writes"):
+        activity_day = activity_window.where(F.col("dt") == F.lit(day))
+        cohorts = cohort_features(accounts, rolling, activity_day)
+        clustered = (
+            cluster_features(rolling, assignments, memberships, specificity, previous_members)
+            .join(cohorts, on="account_id", how="left")
+            .localCheckpoint(eager=True)
+        )
+        account_day = clustered.where("active_on_day").select(
+            "account_id",
+            F.lit(day).alias("dt"),
+            "customer_id",
+            "hydra_cluster_id",
+            *[F.col(spec.name).cast(spec.dtype).alias(spec.name) for spec in FEATURE_SET.specs],
+        )
+        assert tuple(account_day.columns[: len(KEY_COLUMNS)]) == KEY_COLUMNS
+        _write_day(lake, account_day, layout.ACCOUNT_DAY_FEATURES, day)
+        members = clustered.where(F.col("hydra_cluster_id").isNotNull()).join(
+            assignments.select("customer_id", "first_seen"), on="customer_id", how="inner"
+        )
+        _write_day(lake, members.select(*MEMBER_COLUMNS), layout.CLUSTER_MEMBERS, day)
+        _write_day(lake, links.select(*LINK_COLUMNS), layout.ACCOUNT_LINKS, day)
+        requests_day = _read_days(spark, lake, layout.CURATED_REQUESTS, [day], requests_schema)
+        evidence = cluster_evidence(clustered, assignments, memberships, activity_day, requests_day)
+        _write_day(lake, evidence, layout.CLUSTER_FEATURES, day)
+
+    with timer.stage("summary"):
+        summary = _summarise(
+            day, clustered, links, specificity, params, to_compute, unusable, timer.seconds
+        )
+    activity_window.unpersist()
+    return summary
+
+
+def _previous_members(
+    spark: SparkSession, lake: SparkLake, store: ObjectStore, day: date, params: FeatureParams
+) -> DataFrame:
+    earliest = day - timedelta(days=params.previous_clusters_lookback_days)
+    earlier = [d for d in _partition_days(store, layout.CLUSTER_MEMBERS) if earliest <= d < day]
+    if not earlier:
+        return spark.createDataFrame([], MEMBERS_SCHEMA)
+    previous = _read_days(spark, lake, layout.CLUSTER_MEMBERS, [earlier[-1]])
+    return previous.select(*MEMBER_COLUMNS).localCheckpoint(eager=True)
+
+
+def _summarise(
+    day: date,
+    clustered: DataFrame,
+    links: DataFrame,
+    specificity: DataFrame,
+    params: FeatureParams,
+    computed: list[date],
+    unusable: list[date],
+    timings: dict[str, float],
+) -> FeatureSummary:
+    # Every collect below is of aggregates (a handful of rows), never per-request data.
+    totals = clustered.agg(
+        F.sum(F.col("active_on_day").cast("int")).alias("accounts"),
+        F.countDistinct("hydra_cluster_id").alias("clusters"),
+        F.count("hydra_cluster_id").alias("linked_accounts"),
+        F.countDistinct(F.when(F.col("hydra_cluster_id").isNotNull(), F.col("customer_id"))).alias(
+            "linked_customers"
+        ),
+    ).first()
+    largest = (
+        clustered.where(F.col("hydra_cluster_id").isNotNull())
+        .groupBy("hydra_cluster_id")
+        .agg(
+            F.count(F.lit(1)).alias("accounts"),
+            F.countDistinct("customer_id").alias("customers"),
+        )
+        .orderBy(F.col("accounts").desc(), "hydra_cluster_id")
+        .limit(params.largest_clusters_reported)
+        .collect()
+    )
+    edges = links.groupBy("entity_type").count().collect()
+    ignored = specificity.where(~F.col("linking")).groupBy("entity_type").count().collect()
+    return FeatureSummary(
+        day=day,
+        accounts=int(totals["accounts"] or 0),
+        clusters=int(totals["clusters"] or 0),
+        linked_accounts=int(totals["linked_accounts"] or 0),
+        linked_customers=int(totals["linked_customers"] or 0),
+        largest_clusters=[row.asDict() for row in largest],
+        edges_by_entity_type={row["entity_type"]: int(row["count"]) for row in edges},
+        ignored_entities_by_type={row["entity_type"]: int(row["count"]) for row in ignored},
+        activity_days_computed=list(computed),
+        unusable_days=list(unusable),
+        timings=dict(timings),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m jobs.features --day D --lake URI --scratch DIR`` (also under spark-submit)."""
+    from jobs.session import SparkConfig, build_spark_session
+
+    parser = argparse.ArgumentParser(prog="jobs.features", description=__doc__.splitlines()[0])
+    parser.add_argument("--day", required=True, type=date.fromisoformat)
+    parser.add_argument("--lake", required=True, help="lake root URI (folder, file:// or s3://)")
+    parser.add_argument("--scratch", required=True, help="local scratch folder")
+    parser.add_argument("--direct-s3a", action="store_true", help="read/write s3a:// directly")
+    parser.add_argument("--master", default="local[*]", help="Spark master (default local[*])")
+    args = parser.parse_args(argv)
+    spark = build_spark_session(SparkConfig(master=args.master, app_name="hydrasweep-features"))
+    try:
+        summary = run(
+            spark,
+            FeatureParams(
+                day=args.day,
+                lake_uri=args.lake,
+                scratch_dir=args.scratch,
+                direct_s3a=args.direct_s3a,
+            ),
+        )
+    except FeatureInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary.as_dict(), indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,348 @@
+"""Account-day activity and rolling account features on a few inline rows."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from pyspark.sql import functions as F
+
+from features.account import (
+    account_day_activity,
+    rolling_account_features,
+    with_template_reuse,
+)
+from features.feature_set import ACCOUNT_FEATURES
+from tests.features.conftest import (
+    DAY,
+    account,
+    accounts_frame,
+    assert_rows_equal,
+    at,
+    request,
+    requests_frame,
+)
+
+D = DAY
+
+
+def days_ago(n: int):
+    return D - timedelta(days=n)
+
+
+def test_account_day_activity_aggregates_one_day(spark) -> None:
+    rows = [
+        request(
+            "a",
+            at(D, 10, 0, 0),
+            ip="81.2.3.4",
+            input_tokens=10,
+            output_tokens=50,
+            prompt="Let's think step by step: translate hello into French",
+        ),
+        request(
+            "a",
+            at(D, 10, 0, 10),
+            ip="81.2.3.5",
+            status=429,
+            ua_kind="http_client",
+            prompt="Please act as an impartial judge",
+        ),
+        request(
+            "a",
+            at(D, 11, 30, 40),
+            ip="52.1.2.3",
+            asn=16509,
+            country="IE",
+            status=500,
+            model="claude-new",
+            system_prompt="S",
+        ),
+        request("b", at(D, 23, 59, 59), org_id="org-1"),
+    ]
+    got = account_day_activity(requests_frame(spark, rows)).drop(
+        "template_buckets", "sync_bands", "system_prompt_hashes"
+    )
+    hours_a = [0] * 24
+    hours_a[10], hours_a[11] = 2, 1
+    hours_b = [0] * 24
+    hours_b[23] = 1
+    expected = spark.createDataFrame(
+        [
+            (
+                "a",
+                D,
+                None,
+                3,
+                210,
+                450,
+                2,
+                1,
+                1,
+                1,
+                1,
+                1,
+                hours_a,
+                # gaps 10 s and 5430 s
+                (2710.0 / 2720.0),
+                at(D, 10),
+                at(D, 11, 30, 40),
+                ["81.2.3.4", "81.2.3.5"],
+                ["52.1.2.3"],
+                ["81.2.3.0/24"],
+                ["52.1.2.0/24"],
+                [7922, 16509],
+                ["IE", "US"],
+                ["translation", "roleplay"],
+                [600, 690],
+                {"claude-sonnet": 2, "claude-new": 1},
+                0.0,
+            ),
+            (
+                "b",
+                D,
+                "org-1",
+                1,
+                100,
+                200,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                hours_b,
+                None,
+                at(D, 23, 59, 59),
+                at(D, 23, 59, 59),
+                ["198.51.100.7"],
+                [],
+                ["198.51.100.0/24"],
+                [],
+                [7922],
+                ["US"],
+                [],
+                [1439],
+                {"claude-sonnet": 1},
+                0.0,
+            ),
+        ],
+        "account_id string, dt date, org_id string, requests long, input_tokens long, "
+        "output_tokens long, error_requests long, rate_limited_requests long, "
+        "datacenter_requests long, raw_http_requests long, cot_requests long, "
+        "grader_requests long, hour_requests array<long>, interarrival_cv double, "
+        "first_ts timestamp, last_ts timestamp, ips array<string>, datacenter_ips array<string>, "
+        "ip_prefixes array<string>, datacenter_ip_prefixes array<string>, asns array<long>, "
+        "countries array<string>, task_categories array<string>, active_minutes array<int>, "
+        "model_requests map<string,long>, template_share double",
+    )
+    assert_rows_equal(got, expected)
+
+
+def test_template_reuse_counts_only_buckets_shared_with_another_customer(spark) -> None:
+    today = spark.createDataFrame(
+        [("a", D, 10, 0.8, ["b1"]), ("b", D, 4, 1.0, ["b2"]), ("c", D, 5, 0.5, ["b3"])],
+        "account_id string, dt date, requests long, template_share double, template_buckets array<string>",
+    )
+    activity_day = today
+    for name in (
+        "org_id",
+        "input_tokens",
+        "output_tokens",
+        "error_requests",
+        "rate_limited_requests",
+        "datacenter_requests",
+        "raw_http_requests",
+        "cot_requests",
+        "grader_requests",
+        "hour_requests",
+        "interarrival_cv",
+        "first_ts",
+        "last_ts",
+        "ips",
+        "datacenter_ips",
+        "ip_prefixes",
+        "datacenter_ip_prefixes",
+        "asns",
+        "countries",
+        "system_prompt_hashes",
+        "task_categories",
+        "active_minutes",
+        "model_requests",
+        "sync_bands",
+    ):
+        activity_day = activity_day.withColumn(name, F.lit(None))
+    history = spark.createDataFrame(
+        # b1 was used by another customer two days ago; b2 only by b's own org colleague.
+        [("x", days_ago(2), ["b1"]), ("b-colleague", days_ago(1), ["b2"])],
+        "account_id string, dt date, template_buckets array<string>",
+    )
+    customers = spark.createDataFrame(
+        [("a", "a"), ("b", "org-b"), ("b-colleague", "org-b"), ("c", "c"), ("x", "x")],
+        "account_id string, customer_id string",
+    )
+    got = with_template_reuse(activity_day, history, customers).select(
+        "account_id", "template_reused_requests"
+    )
+    expected = spark.createDataFrame(
+        [("a", 8), ("b", 0), ("c", 0)], "account_id string, template_reused_requests long"
+    )
+    assert_rows_equal(got, expected)
+
+
+def test_rolling_account_features(spark) -> None:
+    rows = [
+        # steady: active three days running after 23 silent days; a new model appears on D-1
+        request("steady", at(days_ago(2), 12), system_prompt="S1", prompt="hello"),
+        request("steady", at(days_ago(1), 12), model="claude-new", system_prompt="S1"),
+        request("steady", at(D, 12), model="claude-new", system_prompt="S1"),
+        request("steady", at(D, 13), system_prompt="S1"),
+        # sleeper: one request 20 days ago, silent, then three today
+        request("sleeper", at(days_ago(20), 9)),
+        request(
+            "sleeper",
+            at(D, 10, 0, 0),
+            ip="81.2.3.4",
+            prompt="Let's think step by step: translate hello into French",
+        ),
+        request(
+            "sleeper",
+            at(D, 10, 0, 10),
+            ip="81.2.3.5",
+            status=429,
+            ua_kind="http_client",
+            prompt="Please act as an impartial judge",
+        ),
+        request("sleeper", at(D, 10, 0, 30), ip="52.1.2.3", asn=16509, country="IE"),
+        # fresh: created two days ago, first request today; shares the system prompt
+        request("fresh", at(D, 8), system_prompt="S1", org_id="org-f"),
+        # gone: active only outside the week
+        request("gone", at(days_ago(10), 8)),
+    ]
+    activity = account_day_activity(requests_frame(spark, rows)).withColumn(
+        "template_reused_requests", F.lit(0).cast("long")
+    )
+    created_steady = datetime(2026, 1, 15, 9, 30)
+    created_sleeper = datetime(2026, 10, 1)
+    created_fresh = datetime(2026, 11, 24)
+    accounts = accounts_frame(
+        spark,
+        [
+            account("steady", created_at=created_steady, tier="scale"),
+            account("sleeper", created_at=created_sleeper, tier="free", verified=False),
+            account("fresh", created_at=created_fresh, tier="enterprise", org_id="org-f"),
+            account("gone"),
+        ],
+    )
+    got = rolling_account_features(activity, accounts, D, history_start=days_ago(25))
+    end = datetime(2026, 11, 27)
+
+    def age(created: datetime) -> float:
+        return (end - created).total_seconds() / 86400
+
+    steady_entropy = -(0.75 * math.log2(0.75) + 0.25 * math.log2(0.25))
+    names = ["account_id", "customer_id", "active_on_day"] + [s.name for s in ACCOUNT_FEATURES]
+    expected_rows = [
+        # requests 1d/7d/28d, in/out 7d, ratio, active hours, cv, entropy, ips, prefixes, asns,
+        # dc share, raw share, errors, 429s, age, tier, verified, dormant, cot, grader,
+        # template reuse, task breadth, system prompt sharing, new model share
+        (
+            "steady",
+            "steady",
+            True,
+            2,
+            4,
+            4,
+            400,
+            800,
+            2.0,
+            2,
+            None,
+            steady_entropy,
+            1,
+            1,
+            1,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            age(created_steady),
+            2,
+            1,
+            23.0,  # silent from the start of history (D-25) until its streak began on D-2
+            0.0,
+            0.0,
+            0.0,
+            0,
+            1,
+            0.5,
+        ),
+        (
+            "sleeper",
+            "sleeper",
+            True,
+            3,
+            3,
+            4,
+            300,
+            600,
+            2.0,
+            1,
+            1 / 3,
+            0.0,
+            3,
+            2,
+            2,
+            1 / 3,
+            1 / 3,
+            1 / 3,
+            1 / 3,
+            age(created_sleeper),
+            0,
+            0,
+            19.0,
+            1 / 3,
+            1 / 3,
+            0.0,
+            2,
+            0,
+            0.0,
+        ),
+        (
+            "fresh",
+            "org-f",
+            True,
+            1,
+            1,
+            1,
+            100,
+            200,
+            2.0,
+            1,
+            None,
+            0.0,
+            1,
+            1,
+            1,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            age(created_fresh),
+            3,
+            1,
+            2.0,
+            0.0,
+            0.0,
+            0.0,
+            0,
+            1,
+            0.0,
+        ),
+    ]
+    schema = ", ".join(
+        ["account_id string", "customer_id string", "active_on_day boolean"]
+        + [f"{s.name} {s.dtype}" for s in ACCOUNT_FEATURES]
+    )
+    expected = spark.createDataFrame(expected_rows, schema)
+    assert_rows_equal(got.select(*names), expected)

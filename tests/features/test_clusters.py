@@ -1,0 +1,217 @@
+"""Stable cluster ids, cluster and cohort features, on a few inline rows."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from features.clusters import (
+    CLUSTER_GROUP_FEATURES,
+    MEMBER_COLUMNS,
+    assign_cluster_ids,
+    cluster_features,
+    cohort_features,
+)
+from tests.features.conftest import DAY, account, accounts_frame, assert_rows_equal
+
+D = DAY
+MEMBERS_SCHEMA = "hydra_cluster_id string, account_id string, customer_id string, first_seen date"
+ASSIGNMENT_SCHEMA = "customer_id string, hydra_cluster_id string, first_seen date"
+
+
+def days_ago(n: int):
+    return D - timedelta(days=n)
+
+
+def new_id(component: str) -> str:
+    return f"hc-20261126-{hashlib.sha256(component.encode()).hexdigest()[:12]}"
+
+
+def assign(spark, edges: list[tuple[str, str]], previous: list[tuple]):
+    """Components from explicit ``(node, component)`` pairs; accounts are their own customers."""
+    components = spark.createDataFrame(edges, "node string, component string")
+    members = components.selectExpr("node as account_id", "node as customer_id")
+    previous_members = spark.createDataFrame(previous, MEMBERS_SCHEMA)
+    return assign_cluster_ids(components, members, previous_members, D)
+
+
+def test_growing_cluster_keeps_its_id_and_first_seen(spark) -> None:
+    previous = [("hc-old", "a1", "a1", days_ago(3)), ("hc-old", "a2", "a2", days_ago(3))]
+    got = assign(spark, [("a1", "a1"), ("a2", "a1"), ("a3", "a1")], previous)
+    expected = spark.createDataFrame(
+        [(a, "hc-old", days_ago(3)) for a in ("a1", "a2", "a3")], ASSIGNMENT_SCHEMA
+    )
+    assert_rows_equal(got, expected)
+
+
+def test_merging_clusters_keep_the_larger_then_the_older_id(spark) -> None:
+    previous = [
+        ("hc-big", "b1", "b1", days_ago(1)),
+        ("hc-big", "b2", "b2", days_ago(1)),
+        ("hc-big", "b3", "b3", days_ago(1)),
+        ("hc-small", "s1", "s1", days_ago(5)),
+        ("hc-small", "s2", "s2", days_ago(5)),
+        ("hc-young", "x1", "x1", days_ago(2)),
+        ("hc-young", "x2", "x2", days_ago(2)),
+        ("hc-aged", "y1", "y1", days_ago(6)),
+        ("hc-aged", "y2", "y2", days_ago(6)),
+    ]
+    components = [(n, "b1") for n in ("b1", "b2", "b3", "s1", "s2")]
+    components += [(n, "x1") for n in ("x1", "x2", "y1", "y2")]
+    got = assign(spark, components, previous)
+    expected = spark.createDataFrame(
+        [(n, "hc-big", days_ago(1)) for n in ("b1", "b2", "b3", "s1", "s2")]
+        + [(n, "hc-aged", days_ago(6)) for n in ("x1", "x2", "y1", "y2")],
+        ASSIGNMENT_SCHEMA,
+    )
+    assert_rows_equal(got, expected)
+
+
+def test_split_cluster_id_goes_to_the_bigger_part_and_new_ids_are_deterministic(spark) -> None:
+    previous = [("hc-s", p, p, days_ago(4)) for p in ("p1", "p2", "p3", "p4")]
+    components = [
+        ("p1", "p1"),
+        ("p2", "p1"),
+        ("p3", "p1"),
+        ("p4", "p4"),
+        ("q1", "p4"),
+        ("n1", "n1"),
+        ("n2", "n1"),
+    ]
+    got = assign(spark, components, previous)
+    expected = spark.createDataFrame(
+        [
+            ("p1", "hc-s", days_ago(4)),
+            ("p2", "hc-s", days_ago(4)),
+            ("p3", "hc-s", days_ago(4)),
+            ("p4", new_id("p4"), D),
+            ("q1", new_id("p4"), D),
+            ("n1", new_id("n1"), D),
+            ("n2", new_id("n1"), D),
+        ],
+        ASSIGNMENT_SCHEMA,
+    )
+    assert_rows_equal(got, expected)
+
+
+ROLLING_SCHEMA = (
+    "account_id string, customer_id string, active_on_day boolean, requests_count_1d long, "
+    "output_tokens_1d long, template_reuse_share_7d double, requests_7d long, "
+    "cot_requests_7d long, countries_7d array<string>, asns_7d array<long>, created_at timestamp"
+)
+
+
+def test_cluster_features_describe_the_cluster_or_the_customer(spark) -> None:
+    c1, c2 = datetime(2026, 11, 20, 3), datetime(2026, 11, 21, 3)
+    rolling = spark.createDataFrame(
+        [
+            # a hydra cluster: three customers, one account idle today
+            ("h1", "h1", True, 10, 100, 1.0, 70, 35, ["US"], [9009], c1),
+            ("h2", "h2", True, 30, 300, 0.5, 70, 35, ["SG"], [9009, 16276], c1),
+            ("h3", "h3", False, 0, 0, 0.0, 60, 0, ["US"], [16276], c2),
+            # an unlinked enterprise org with two accounts
+            ("e1", "org-e", True, 5, 50, 0.0, 20, 0, ["DE"], [3320], c1),
+            ("e2", "org-e", True, 5, 60, 0.0, 20, 10, ["DE"], [3320], c2),
+        ],
+        ROLLING_SCHEMA,
+    )
+    assignments = spark.createDataFrame(
+        [(c, "hc-1", days_ago(2)) for c in ("h1", "h2", "h3")], ASSIGNMENT_SCHEMA
+    )
+    memberships = spark.createDataFrame(
+        [
+            ("h1", "h1", "payment_fingerprint", "card"),
+            ("h2", "h2", "payment_fingerprint", "card"),
+            ("h1", "h1", "ip", "1.2.3.4@2026-11-26"),
+            ("h3", "h3", "ip", "1.2.3.4@2026-11-26"),
+            ("h1", "h1", "synchrony", "s0:1@2026-11-26"),
+            ("h2", "h2", "synchrony", "s0:1@2026-11-26"),
+            ("e1", "org-e", "synchrony", "s0:9@2026-11-26"),
+            ("e2", "org-e", "synchrony", "s0:9@2026-11-26"),
+        ],
+        "account_id string, customer_id string, entity_type string, entity_value string",
+    )
+    specificity = spark.createDataFrame(
+        [
+            ("payment_fingerprint", "card", 2, 2, 1.5, True),
+            ("ip", "1.2.3.4@2026-11-26", 2, 2, 0.6, True),
+        ],
+        "entity_type string, entity_value string, accounts long, customers long, weight double, linking boolean",
+    )
+    previous = spark.createDataFrame(
+        [("hc-1", "h1", "h1", days_ago(2)), ("hc-1", "h2", "h2", days_ago(2))], MEMBERS_SCHEMA
+    )
+    got = cluster_features(rolling, assignments, memberships, specificity, previous).select(
+        "account_id", "hydra_cluster_id", *CLUSTER_GROUP_FEATURES
+    )
+    hc = ("hc-1", 3, 3, 400, 0.5, 2 / 3, 2 / 3, 2 / 3, 0.5, 2 / 3, 70 / 200, 2, 2, 1.5)
+    org = (None, 1, 2, 110, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 10 / 40, 1, 1, 1.0)
+    expected = spark.createDataFrame(
+        [("h1", *hc), ("h2", *hc), ("h3", *hc), ("e1", *org), ("e2", *org)],
+        "account_id string, hydra_cluster_id string, cluster_customers_count long, "
+        "cluster_accounts_count long, cluster_output_tokens_sum_1d long, cluster_volume_cv_1d double, "
+        "cluster_creation_burst_share double, cluster_shared_payment_share double, "
+        "cluster_shared_ip_share double, cluster_template_overlap double, "
+        "cluster_synchrony_score double, cluster_cot_share double, cluster_country_count int, "
+        "cluster_asn_count int, cluster_growth_ratio_1d double",
+    )
+    assert_rows_equal(got, expected)
+
+
+def test_cohorts_created_together_and_acting_together(spark) -> None:
+    signup = datetime(2026, 11, 10, 14, 5)
+    accounts = accounts_frame(
+        spark,
+        [
+            account("k1", created_at=signup, signup_ip="128.32.0.10"),
+            account("k2", created_at=signup + timedelta(minutes=40), signup_ip="128.32.0.77"),
+            account("k3", created_at=signup + timedelta(minutes=50), signup_ip="128.32.0.9"),
+            account("late", created_at=signup + timedelta(hours=1), signup_ip="128.32.0.9"),
+            account("w1", created_at=datetime(2025, 3, 1, 8)),
+            account("w2", created_at=datetime(2025, 3, 1, 20)),
+            account("alone", signup_ip=None),
+        ],
+    )
+    rolling = spark.createDataFrame(
+        [
+            ("k1", True, 0.0, D, signup),
+            ("k2", True, 0.0, D, signup),
+            ("k3", False, 0.0, None, signup),
+            ("late", True, 0.0, D, signup),
+            ("w1", True, 30.0, D, datetime(2025, 3, 1, 8)),
+            ("w2", True, 20.0, D, datetime(2025, 3, 1, 20)),
+            ("alone", True, 0.0, D, datetime(2026, 1, 1)),
+        ],
+        "account_id string, active_on_day boolean, dormant_days_before_activity double, "
+        "streak_start date, created_at timestamp",
+    )
+    activity_day = spark.createDataFrame(
+        [
+            ("k1", [600, 601]),
+            ("k2", [600, 900]),
+            ("late", [600]),
+            ("w1", [5]),
+            ("w2", [5, 6]),
+            ("alone", [5]),
+        ],
+        "account_id string, active_minutes array<int>",
+    )
+    got = cohort_features(accounts, rolling, activity_day)
+    expected = spark.createDataFrame(
+        [
+            # k1 and k2: cohort of 3 (k3 idle); at minute 600 one other of the two others is active
+            ("k1", 3, (0.5 + 0.0) / 2),
+            ("k2", 3, (0.5 + 0.0) / 2),
+            ("late", 1, 0.0),
+            # w1 and w2: created the same day, woken the same day after 14+ days of silence
+            ("w1", 2, 1.0),
+            ("w2", 2, 0.5),
+            ("alone", 1, 0.0),
+        ],
+        "account_id string, cohort_size long, cohort_sync_share double",
+    )
+    assert_rows_equal(got, expected)
+
+
+def test_member_columns() -> None:
+    assert MEMBER_COLUMNS == ("hydra_cluster_id", "account_id", "customer_id", "first_seen")

@@ -1,0 +1,163 @@
+"""The features job end to end on a tiny curated lake: outputs, stable ids, reruns."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from features.feature_set import FEATURE_SET, KEY_COLUMNS
+from jobs.features import FeatureInputError, FeatureParams, run
+from lake import layout
+from tests.features.conftest import DAY, account, assert_rows_equal, at, request, write_curated_day
+
+YESTERDAY = DAY - timedelta(days=1)
+
+
+def campaign_day(day, campaign_accounts: list[str]) -> list[dict]:
+    """A small campaign (shared card, proxies, one system prompt) next to an org and a hobbyist."""
+    rows = []
+    for i, acct in enumerate(campaign_accounts):
+        for m in range(6):
+            rows.append(
+                request(
+                    acct,
+                    at(day, 3, m * 7, i),
+                    ip=f"45.9.0.{m}",
+                    asn=9009,
+                    system_prompt="You are a data generator.",
+                    ua_kind="http_client",
+                    prompt=f"Question {m * 11 + i}: name {m} rivers? Let's think step by step.",
+                )
+            )
+    for acct in ("ent-1", "ent-2"):
+        rows += [
+            request(
+                acct,
+                at(day, 9 + h),
+                ip="198.51.100.20",
+                org_id="org-ent",
+                system_prompt="Acme internal helper",
+                prompt=f"summarise memo {h}",
+            )
+            for h in range(3)
+        ]
+    rows += [
+        request("hobby", at(day, 20, m), ip="73.1.2.3", prompt=p)
+        for m, p in enumerate(["hi", "what is a black hole", "write a haiku"])
+    ]
+    return rows
+
+
+def directory(campaign_accounts: list[str]) -> list[dict]:
+    created = datetime(2026, 11, 20, 3)
+    return [
+        account(a, payment_fingerprint="card-x", created_at=created) for a in campaign_accounts
+    ] + [
+        account("ent-1", org_id="org-ent", payment_fingerprint="card-ent", email_domain="acme.com"),
+        account("ent-2", org_id="org-ent", payment_fingerprint="card-ent", email_domain="acme.com"),
+        account("hobby"),
+    ]
+
+
+def read_day(spark, root: Path, table: str, day):
+    return spark.read.parquet(str(root / layout.table_day_prefix(table, day)))
+
+
+def test_job_links_the_campaign_keeps_its_id_and_reruns_identically(spark, lake_root: Path) -> None:
+    write_curated_day(
+        spark,
+        lake_root,
+        YESTERDAY,
+        campaign_day(YESTERDAY, ["c1", "c2", "c3"]),
+        directory(["c1", "c2", "c3", "c4"]),
+    )
+    write_curated_day(
+        spark,
+        lake_root,
+        DAY,
+        campaign_day(DAY, ["c1", "c2", "c3", "c4"]),
+        directory(["c1", "c2", "c3", "c4"]),
+    )
+    params = dict(lake_uri=str(lake_root), scratch_dir=str(lake_root.parent / "scratch"))
+    first = run(spark, FeatureParams(day=YESTERDAY, **params))
+    assert first.clusters == 1 and first.linked_accounts == 3
+
+    summary = run(spark, FeatureParams(day=DAY, **params))
+    assert summary.accounts == 7
+    assert summary.clusters == 1
+    assert summary.linked_accounts == 4
+    assert summary.largest_clusters[0]["accounts"] == 4
+
+    members_yesterday = read_day(spark, lake_root, layout.CLUSTER_MEMBERS, YESTERDAY)
+    members = read_day(spark, lake_root, layout.CLUSTER_MEMBERS, DAY)
+    cluster_id = members_yesterday.first()["hydra_cluster_id"]
+    expected_members = spark.createDataFrame(
+        [(cluster_id, a, a, YESTERDAY) for a in ("c1", "c2", "c3", "c4")],
+        "hydra_cluster_id string, account_id string, customer_id string, first_seen date",
+    )
+    assert_rows_equal(members, expected_members)
+
+    features = read_day(spark, lake_root, layout.ACCOUNT_DAY_FEATURES, DAY)
+    assert features.columns == [c for c in KEY_COLUMNS if c != "dt"] + FEATURE_SET.names
+    assert {
+        f.name: f.dataType.simpleString()
+        for f in features.schema.fields
+        if f.name in FEATURE_SET.names
+    } == {
+        s.name: ("bigint" if s.dtype == "long" else "int" if s.dtype == "integer" else s.dtype)
+        for s in FEATURE_SET.specs
+    }
+    keys = features.select(
+        "account_id",
+        "customer_id",
+        "hydra_cluster_id",
+        "cluster_customers_count",
+        "cluster_growth_ratio_1d",
+    )
+    expected_keys = spark.createDataFrame(
+        [(a, a, cluster_id, 4, 4 / 3) for a in ("c1", "c2", "c3", "c4")]
+        + [
+            ("ent-1", "org-ent", None, 1, 1.0),
+            ("ent-2", "org-ent", None, 1, 1.0),
+            ("hobby", "hobby", None, 1, 1.0),
+        ],
+        "account_id string, customer_id string, hydra_cluster_id string, "
+        "cluster_customers_count long, cluster_growth_ratio_1d double",
+    )
+    assert_rows_equal(keys, expected_keys)
+
+    evidence = read_day(spark, lake_root, layout.CLUSTER_FEATURES, DAY).first()
+    assert evidence["hydra_cluster_id"] == cluster_id
+    assert (evidence["accounts_count"], evidence["customers_count"], evidence["requests_1d"]) == (
+        4,
+        4,
+        24,
+    )
+    assert evidence["first_seen"] == YESTERDAY
+    assert sum(evidence["hourly_requests"]) == 24 and evidence["hourly_requests"][3] == 24
+    assert len(evidence["sample_prompts"]) == 5
+    assert evidence["sample_system_prompts"] == ["You are a data generator."]
+    assert evidence["top_entities"][0]["accounts"] == 4
+
+    links = read_day(spark, lake_root, layout.ACCOUNT_LINKS, DAY)
+    assert {r["entity_type"] for r in links.collect()} >= {"payment_fingerprint", "system_prompt"}
+
+    # A rerun of the day replaces it with identical rows.
+    before = features.orderBy("account_id").collect()
+    run(spark, FeatureParams(day=DAY, **params))
+    after = (
+        read_day(spark, lake_root, layout.ACCOUNT_DAY_FEATURES, DAY).orderBy("account_id").collect()
+    )
+    assert before == after
+
+
+def test_job_refuses_a_day_without_validated_curated_data(spark, lake_root: Path) -> None:
+    write_curated_day(
+        spark, lake_root, DAY, campaign_day(DAY, ["c1"]), directory(["c1"]), validated=False
+    )
+    with pytest.raises(FeatureInputError, match="no validated curated data"):
+        run(
+            spark, FeatureParams(day=DAY, lake_uri=str(lake_root), scratch_dir=str(lake_root / "s"))
+        )

@@ -1,0 +1,212 @@
+"""The flows end to end on simulated data, under Prefect's test harness.
+
+One module-scoped home: a private copy of the session's simulated lake, a
+model trained and promoted through the ``retrain`` and ``promote`` flows. Then
+the daily sweep runs a day through to queue rows and a run report, and a
+backfill killed mid-way (SIGKILL of a real ``hydrasweep backfill`` process)
+and rerun ends with the same outputs and queue state as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from flows.runtime import RunConfig
+
+pytestmark = pytest.mark.slow
+
+LAKE_TABLES = (
+    "curated/requests",
+    "curated/accounts",
+    "features/account_day",
+    "features/cluster_members",
+    "scores",
+)
+QUEUE_TABLES = ("cases", "members", "sightings", "evidence", "sweeps")
+
+
+@pytest.fixture(scope="module")
+def prefect_harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def make_home(path: Path, source_lake: Path) -> RunConfig:
+    path.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source_lake, path / "lake")
+    return RunConfig(
+        home=str(path),
+        lake=str(path / "lake"),
+        queue_url=f"sqlite:///{path / 'queue.db'}",
+        mlflow_tracking_uri=f"sqlite:///{path / 'mlflow.db'}",
+    )
+
+
+@pytest.fixture(scope="module")
+def trained_home(simulated_lake, prefect_harness, tmp_path_factory: pytest.TempPathFactory):
+    """A home whose champion was trained as of the day before the last campaign."""
+    from flows.training import promote, retrain
+    from simulate.config import CAMPAIGN_REASONING
+
+    _, lake, sim = simulated_lake
+    home = tmp_path_factory.mktemp("flows") / "home"
+    config = make_home(home, lake)
+    as_of = sim.campaign_start(CAMPAIGN_REASONING) - timedelta(days=1)
+    trained = retrain(as_of=as_of, config=config)
+    assert trained["train"]["model_version"] == "1"
+    decision = promote(config=config)
+    assert decision["promoted"], decision["reason"]
+    return home, config, sim
+
+
+def test_daily_sweep_runs_a_day_through_to_queue_rows(trained_home) -> None:
+    from flows.daily import daily_sweep
+    from review.db import open_queue
+    from review.service import list_cases
+
+    home, config, sim = trained_home
+    day = sim.day_list[-1]
+    result = daily_sweep(day=day, config=config)
+
+    assert result["ingest"]["validation"]["success"] is True
+    assert result["score"]["model_version"] == "1"
+    assert result["score"]["flagged"] > 0
+    engine = open_queue(config.settings().queue_database_url)
+    cases = list_cases(engine, status="all", limit=1000)
+    engine.dispose()
+    assert cases, "the sweep landed no case"
+    assert result["land"]["flagged_accounts"] == result["score"]["flagged"]
+    assert {case.last_seen for case in cases} == {day}
+    report = home / "lake" / "reports" / "sweep" / f"dt={day.isoformat()}" / "report.md"
+    text = report.read_text()
+    assert f"daily sweep {day.isoformat()}" in text and "validation: passed" in text
+    status = json.loads((report.parent / "status.json").read_text())
+    assert list(status["stages"]) == ["ingest", "features", "score", "land"]
+
+    # a rerun of the day replaces, never duplicates
+    again = daily_sweep(day=day, config=config)
+    engine = open_queue(config.settings().queue_database_url)
+    assert [c.id for c in list_cases(engine, status="all", limit=1000)] == [c.id for c in cases]
+    engine.dispose()
+    assert again["score"]["flagged"] == result["score"]["flagged"]
+
+
+def lake_snapshot(lake: Path, days: list) -> dict[str, pd.DataFrame]:
+    """Every row of the day partitions, as text, in a canonical order."""
+    out = {}
+    for table in LAKE_TABLES:
+        frames = [
+            pd.read_parquet(lake / table / f"dt={day.isoformat()}")
+            for day in days
+            if (lake / table / f"dt={day.isoformat()}").exists()
+        ]
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        text = frame.reindex(sorted(frame.columns), axis=1).astype(str)
+        out[table] = text.sort_values(list(text.columns)).reset_index(drop=True)
+    return out
+
+
+def queue_snapshot(url: str) -> dict[str, list[tuple]]:
+    engine = sa.create_engine(url)
+    out = {}
+    with engine.connect() as conn:
+        for table in QUEUE_TABLES:
+            rows = conn.execute(sa.text(f"SELECT * FROM {table}")).mappings().all()
+            out[table] = sorted(
+                tuple(
+                    (key, str(value))
+                    for key, value in sorted(row.items())
+                    if not key.endswith("_at") and key not in ("run_id", "land_count")
+                )
+                for row in rows
+            )
+    engine.dispose()
+    return out
+
+
+def test_backfill_killed_mid_way_resumes_to_identical_state(trained_home, tmp_path: Path) -> None:
+    from flows.backfill import backfill
+
+    home, _, sim = trained_home
+    days = sim.day_list[-4:-1]
+
+    def fork(name: str) -> RunConfig:
+        target = tmp_path / name
+        shutil.copytree(home, target, ignore=shutil.ignore_patterns("queue.db", "scratch"))
+        # The copy's MLflow store points at the original artifacts (absolute paths): read-only use.
+        return RunConfig(
+            home=str(target),
+            lake=str(target / "lake"),
+            queue_url=f"sqlite:///{target / 'queue.db'}",
+            mlflow_tracking_uri=f"sqlite:///{target / 'mlflow.db'}",
+        )
+
+    reference = fork("reference")
+    backfill(start=days[0], end=days[-1], config=reference)
+
+    interrupted = fork("interrupted")
+    env = {
+        **os.environ,
+        "HYDRASWEEP_HOME": interrupted.home,
+        "HYDRASWEEP_LAKE": interrupted.lake,
+        "HYDRASWEEP_QUEUE_URL": interrupted.queue_url,
+        "MLFLOW_TRACKING_URI": interrupted.mlflow_tracking_uri,
+        "HYDRASWEEP_SPARK_MASTER": "local[1]",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flows.cli",
+            "backfill",
+            "--start",
+            str(days[0]),
+            "--end",
+            str(days[-1]),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    status_of_first = (
+        Path(interrupted.lake) / "reports" / "sweep" / f"dt={days[0].isoformat()}" / "status.json"
+    )
+    deadline = time.monotonic() + 600
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            if (
+                status_of_first.exists()
+                and "features" in json.loads(status_of_first.read_text())["stages"]
+            ):
+                break
+            time.sleep(0.5)
+        assert process.poll() is None, "the backfill finished before it could be killed"
+        os.killpg(process.pid, signal.SIGKILL)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+
+    backfill(start=days[0], end=days[-1], config=interrupted)
+
+    expected = lake_snapshot(Path(reference.lake), days)
+    actual = lake_snapshot(Path(interrupted.lake), days)
+    for table in LAKE_TABLES:
+        assert len(expected[table]) > 0, table
+        pd.testing.assert_frame_equal(actual[table], expected[table], obj=table)
+    assert queue_snapshot(interrupted.queue_url) == queue_snapshot(reference.queue_url)
