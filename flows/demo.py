@@ -155,11 +155,28 @@ def run_demo(
     console.print(f"sweeping {sweep_start}..{end} into the review queue ...")
     backfill(start=sweep_start, end=end, config=config)
 
-    # 5. summary
+    # 5. a console login for the demo's queue, and the summary
+    password = _demo_console_user(config)
     swept = [sweep_start + timedelta(days=i) for i in range(SWEPT_DAYS)]
     figures = detection_figures(config, swept)
     _print_summary(console, config, figures, trained, decision, time.monotonic() - started, end)
+    console.print(f"  console login:  user 'demo', password '{password}' (role lead)")
     return {"figures": figures, "train": trained, "promotion": decision}
+
+
+def _demo_console_user(config: RunConfig) -> str:
+    import secrets
+
+    from review.db import open_queue
+    from review.users import add_user
+
+    password = secrets.token_urlsafe(12)
+    engine = open_queue(config.settings().queue_database_url)
+    try:
+        add_user(engine, "demo", role="lead", password=password, replace=True)
+    finally:
+        engine.dispose()
+    return password
 
 
 def _print_summary(
@@ -188,7 +205,7 @@ def _print_summary(
     console.print(
         f"precision {figures['precision']:.1%}, recall {figures['recall']:.1%} "
         f"({figures['flagged']} accounts flagged); model version "
-        f"{(trained.get('train') or {}).get('version')}; demo took {seconds / 60:.1f} min"
+        f"{(trained.get('train') or {}).get('model_version')}; demo took {seconds / 60:.1f} min"
     )
     console.print("\n[bold]Where to look next[/bold]")
     console.print(

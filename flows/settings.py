@@ -66,6 +66,10 @@ class Settings(BaseSettings):
         default=0.0, ge=0.0, description="How long a sweep waits for a day's _SUCCESS markers."
     )
     daily_intake_cap: int = Field(default=50, ge=1, description="New cases a sweep may open a day.")
+    # Absolute promotion floors (a first model must reach them; see models.promotion).
+    min_pr_auc: float = Field(default=0.5, ge=0.0, le=1.0)
+    min_recall_at_precision_95: float = Field(default=0.2, ge=0.0, le=1.0)
+    min_cluster_recall: float = Field(default=0.5, ge=0.0, le=1.0)
 
     @property
     def lake_uri(self) -> str:

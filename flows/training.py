@@ -51,13 +51,17 @@ def train_task(config: RunConfig, as_of: date) -> dict[str, Any]:
 
 @flow(name="retrain")
 def retrain(
-    as_of: date, config: RunConfig | None = None, export_labels: bool = True
+    as_of: date | None = None, config: RunConfig | None = None, export_labels: bool = True
 ) -> dict[str, Any]:
-    """Train a challenger as of ``as_of`` (features and labels known then)."""
+    """Train a challenger as of ``as_of`` (features and labels known then; default
+    yesterday UTC, for the scheduled weekly run)."""
+    from flows.daily import yesterday_utc
+
+    as_of = as_of or yesterday_utc()
     config = config or RunConfig()
     exported = export_review_labels(config) if export_labels else None
     result = train_task(config, as_of)
-    get_run_logger().info("challenger version %s", result.get("version"))
+    get_run_logger().info("challenger version %s", result.get("model_version"))
     return {"labels_export": exported, "train": result}
 
 
@@ -74,6 +78,11 @@ def promote(config: RunConfig | None = None, rollback: bool = False) -> dict[str
         tracking_uri=settings.tracking_uri,
         model_name=settings.model_name,
         direct_s3a=settings.spark_s3a,
+        gates=promotion.PromotionGates(
+            min_pr_auc=settings.min_pr_auc,
+            min_recall_at_precision_95=settings.min_recall_at_precision_95,
+            min_cluster_recall=settings.min_cluster_recall,
+        ),
     )
     if rollback:
         decision = promotion.rollback(params)

@@ -9,6 +9,21 @@ import pytest
 from flows.settings import apply_offline_defaults, load_settings
 
 
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # MLflow's set_tracking_uri exports MLFLOW_TRACKING_URI for child processes,
+    # so an earlier test in the session may have left one behind.
+    for name in (
+        "MLFLOW_TRACKING_URI",
+        "HYDRASWEEP_LAKE",
+        "HYDRASWEEP_QUEUE_URL",
+        "HYDRASWEEP_SPARK_MASTER",
+        "HYDRASWEEP_HOME",
+        "HYDRASWEEP_MAX_BAD_LINE_SHARE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
 def test_defaults_work_with_nothing_running(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
