@@ -25,7 +25,7 @@ demo: install
 test: install system-deps
 	bash infra/ensure-services.sh
 	$(BIN)/ruff check flows jobs features models review lake simulate tests bench
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/pytest -q
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/pytest -q -rfE --durations=15
 
 lint: install
 	$(BIN)/ruff check flows jobs features models review lake simulate tests bench
