@@ -27,6 +27,8 @@ class RunConfig(BaseModel):
     queue_url: str | None = None
     mlflow_tracking_uri: str | None = None
     spark_master: str | None = None
+    # A promotion floor a run may relax (the demo's short, small history); None: settings.
+    min_cluster_recall: float | None = None
 
     def settings(self) -> Settings:
         return load_settings(**self.model_dump())

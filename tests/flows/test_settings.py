@@ -76,3 +76,14 @@ def test_offline_defaults_respect_user_choices(monkeypatch: pytest.MonkeyPatch) 
 
     assert os.environ["DO_NOT_TRACK"] == "true"
     assert os.environ["MLFLOW_DISABLE_TELEMETRY"] == "false"
+
+
+def test_run_config_is_flags_for_a_flow_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.runtime import RunConfig
+
+    monkeypatch.setenv("HYDRASWEEP_MIN_CLUSTER_RECALL", "0.4")
+    monkeypatch.setenv("HYDRASWEEP_LAKE", "s3://bucket/lake")
+    assert RunConfig().settings().min_cluster_recall == 0.4
+    config = RunConfig(lake="/data/lake", min_cluster_recall=0.3)
+    assert config.settings().lake_uri == "/data/lake"
+    assert config.settings().min_cluster_recall == 0.3
