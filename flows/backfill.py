@@ -42,9 +42,11 @@ def champion_exists(config: RunConfig) -> bool:
 
     settings = config.settings()
     try:
-        MlflowClient(tracking_uri=settings.tracking_uri).get_model_version_by_alias(
-            settings.model_name, "champion"
-        )
+        # registry_uri too: MLflow otherwise uses the process-wide registry URI,
+        # which an earlier training or scoring in this process may have pointed elsewhere.
+        MlflowClient(
+            tracking_uri=settings.tracking_uri, registry_uri=settings.tracking_uri
+        ).get_model_version_by_alias(settings.model_name, "champion")
     except MlflowException:
         return False
     return True

@@ -63,7 +63,6 @@ def spark():
             app_name="hydrasweep-tests",
             driver_memory="3g",
             shuffle_partitions=2,
-            extra={"spark.sql.adaptive.enabled": "false"},
         )
     )
     session.sparkContext.setCheckpointDir(str(_TEST_HOME / "spark-checkpoints"))

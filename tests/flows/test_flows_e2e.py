@@ -182,7 +182,10 @@ def test_backfill_killed_mid_way_resumes_to_identical_state(trained_home, tmp_pa
         "HYDRASWEEP_LAKE": interrupted.lake,
         "HYDRASWEEP_QUEUE_URL": interrupted.queue_url,
         "MLFLOW_TRACKING_URI": interrupted.mlflow_tracking_uri,
-        "HYDRASWEEP_SPARK_MASTER": "local[1]",
+        # The same Spark settings as the test session's, so that both runs
+        # aggregate in the same partitions (floating-point sums, sample order).
+        "HYDRASWEEP_SPARK_MASTER": "local[2]",
+        "HYDRASWEEP_SPARK_SHUFFLE_PARTITIONS": "2",
     }
     process = subprocess.Popen(
         [
