@@ -132,7 +132,8 @@ def lake_snapshot(lake: Path, days: list) -> dict[str, pd.DataFrame]:
             if (lake / table / f"dt={day.isoformat()}").exists()
         ]
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        text = frame.reindex(sorted(frame.columns), axis=1).astype(str)
+        # Floating-point sums may differ in the last bit between two Spark runs.
+        text = frame.reindex(sorted(frame.columns), axis=1).round(9).astype(str)
         out[table] = text.sort_values(list(text.columns)).reset_index(drop=True)
     return out
 
@@ -145,7 +146,7 @@ def queue_snapshot(url: str) -> dict[str, list[tuple]]:
             rows = conn.execute(sa.text(f"SELECT * FROM {table}")).mappings().all()
             out[table] = sorted(
                 tuple(
-                    (key, str(value))
+                    (key, str(round(value, 9) if isinstance(value, float) else value))
                     for key, value in sorted(row.items())
                     if not key.endswith("_at") and key not in ("run_id", "land_count")
                 )
