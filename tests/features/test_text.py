@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from pyspark.sql import functions as F
-
 from features.text import (
     MinHashParams,
     TemplateParams,
     account_day_templates,
-    frame_shingles,
     minhash_bands,
     task_categories_column,
+    with_frame_shingles,
     with_prompt_signals,
 )
 from tests.features.conftest import assert_rows_equal
@@ -23,7 +21,7 @@ def test_frame_shingles_normalise_and_keep_only_the_frame(spark) -> None:
         [("Q1", "Solve 12+30 NOW!!"), ("Q2", "hi"), ("Q3", "   "), ("Q4", "a b c d e f g h")],
         "id string, prompt string",
     )
-    got = frame.select("id", frame_shingles(F.col("prompt"), 2).alias("shingles"))
+    got = with_frame_shingles(frame, "prompt", "shingles", 2).select("id", "shingles")
     expected = spark.createDataFrame(
         [
             ("Q1", ["solve 0 0", "0 0 now"]),
