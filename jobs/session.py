@@ -8,6 +8,8 @@ overwrite (a rerun replaces exactly the days it writes), UI off locally.
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
 
 from pyspark.sql import SparkSession
@@ -20,6 +22,12 @@ class SparkConfig:
     driver_memory: str = "4g"
     shuffle_partitions: int = 8
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def _on_this_machine(master: str) -> bool:
+    return master.startswith("local") or master.startswith(
+        ("spark://127.0.0.1:", "spark://localhost:")
+    )
 
 
 def build_spark_session(config: SparkConfig | None = None) -> SparkSession:
@@ -45,6 +53,12 @@ def build_spark_session(config: SparkConfig | None = None) -> SparkSession:
         builder = builder.config("spark.driver.host", "127.0.0.1").config(
             "spark.driver.bindAddress", "127.0.0.1"
         )
+    if _on_this_machine(config.master) and not os.environ.get("PYSPARK_PYTHON"):
+        # Python workers (scoring's pandas UDF) must import what the driver
+        # imports: run them on this interpreter, not whatever "python3" is on
+        # PATH. PySpark reads the variable when the context starts; a remote
+        # cluster names its own (PYSPARK_PYTHON, infra/spark).
+        os.environ["PYSPARK_PYTHON"] = sys.executable
     for key, value in config.extra.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()

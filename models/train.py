@@ -96,6 +96,11 @@ class TrainParams:
     # Unlabeled accounts join as presumed legitimate at this fraction of a labeled
     # account's weight (0 leaves them out); see models.training_set.
     unlabeled_weight: float = 0.1
+    # Unlabeled accounts in a hydra cluster with known abuse (and no known
+    # legitimate account) that day are taken as abusive at this fraction of a
+    # labeled account's weight (0 leaves them presumed legitimate); see
+    # models.training_set.training_rows.
+    cluster_label_weight: float = 0.5
     # OpenMP threads of the in-process fit. One by default: on a 2-core machine
     # shared with other work, all-core XGBoost was measured 30x slower (thread
     # thrashing) on a training set of this project's size; data large enough to
@@ -227,16 +232,17 @@ def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
     features = read_feature_window(spark, spark_lake, data_window)
 
     holdout = _holdout_accounts(params)
+    # Left out before labeling: a held-out campaign lends no label to anyone.
+    training_features = features.filter(~F.col("account_id").isin(holdout)) if holdout else features
     rows = training_rows(
         spark,
-        features,
+        training_features,
         label_set.frame,
         params.as_of,
         params.window_days,
         unlabeled_weight=params.unlabeled_weight,
+        cluster_label_weight=params.cluster_label_weight,
     )
-    if holdout:
-        rows = rows.filter(~F.col("account_id").isin(holdout))
     days = [row["dt"] for row in rows.select("dt").distinct().collect()]
     if not days:
         raise TrainingDataError(
@@ -270,7 +276,10 @@ def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
         key = (part_name[r[IS_VALIDATION]], r[LABEL])
         accounts[key] = accounts.get(key, 0) + int(r["accounts"])
         weight[key] = weight.get(key, 0.0) + float(r["weight"])
-        kind = "unlabeled" if not r[LABELED] else ("positive" if r[LABEL] else "negative")
+        if r[LABELED]:
+            kind = "positive" if r[LABEL] else "negative"
+        else:
+            kind = "cluster_labeled" if r[LABEL] else "unlabeled"
         for what in ("accounts", "rows"):
             label_counts[f"{key[0]}_{kind}_{what}"] = int(r[what])
     check_both_classes(accounts, val_window)
@@ -341,6 +350,8 @@ def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
                     "holdout_campaign": params.holdout_campaign or "",
                     "seed": params.seed,
                     "corroboration_quantile": params.corroboration_quantile,
+                    "unlabeled_weight": params.unlabeled_weight,
+                    "cluster_label_weight": params.cluster_label_weight,
                     **{f"xgb_{k}": v for k, v in xgb_params.items() if k != "random_state"},
                     **label_counts,
                 }

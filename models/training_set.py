@@ -21,6 +21,8 @@ accounts join as presumed legitimate at that fraction of a labeled account's
 weight (positive-unlabeled learning): enough to teach what ordinary traffic looks
 like, little enough that an undiscovered abuser among them barely pulls. An
 account whose label arrives after the cut-off is, at the cut-off, unlabeled.
+An unlabeled account sharing a hydra cluster with known abuse is the exception:
+it takes its cluster's label (``training_rows``, ``cluster_label_weight``).
 """
 
 from __future__ import annotations
@@ -140,26 +142,65 @@ def training_rows(
     as_of: date,
     window_days: int,
     unlabeled_weight: float = 0.0,
+    cluster_label_weight: float = 0.0,
 ) -> DataFrame:
     """Account-day rows as known at the end of ``as_of`` (Spark).
 
     ``labels`` is the full label history (``models.labels`` frame); the cut-off is
     applied here to both sides, so a caller cannot leak by passing too much.
     Columns: key columns, ``FEATURE_SET.names``, ``label``, ``weight`` and
-    ``labeled`` (false for presumed-legitimate unlabeled accounts).
+    ``labeled`` (false for rows whose label is not the account's own: presumed
+    legitimate, or taken from its cluster).
+
+    Cluster labels (``cluster_label_weight > 0``): enforcement acts on a sample
+    of a campaign's accounts and the rest keep running, while the linking step
+    puts the whole network into one hydra cluster. An unlabeled account-day whose
+    cluster holds, that day, an account known to be abusive at the cut-off and
+    none known to be legitimate is taken as abusive, at ``cluster_label_weight``
+    of a labeled account's weight. Presumed legitimate instead, the campaign's
+    unenforced accounts would teach the model that the campaign's own behaviour
+    is normal, and on validation days they would count as false positives of
+    every threshold that catches the campaign. Cluster membership of day D is
+    computed from data up to D, so this adds nothing from after the cut-off.
     """
-    if not 0.0 <= unlabeled_weight <= 1.0:
-        raise ValueError(f"unlabeled_weight must be in [0, 1], got {unlabeled_weight}")
+    for name, value in (
+        ("unlabeled_weight", unlabeled_weight),
+        ("cluster_label_weight", cluster_label_weight),
+    ):
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name} must be in [0, 1], got {value}")
     window = DataWindow.ending(as_of, window_days)
     known = labels_frame(spark, labels_known_at(labels, as_of))
     per_account = Window.partitionBy("account_id")
-    account_weight = F.when(F.col(LABEL).isNotNull(), F.lit(1.0)).otherwise(F.lit(unlabeled_weight))
+    cluster_day = Window.partitionBy("dt", "hydra_cluster_id")
+    own_label = F.col(LABEL)
+
+    def cluster_holds(label: int):
+        return F.max(F.coalesce((own_label == label).cast("int"), F.lit(0))).over(cluster_day)
+
+    from_cluster = (
+        F.lit(cluster_label_weight > 0)
+        & own_label.isNull()
+        & F.col("hydra_cluster_id").isNotNull()
+        & (cluster_holds(1) == 1)
+        & (cluster_holds(0) == 0)
+    )
     rows = (
         features.filter(F.col("dt").between(F.lit(window.start), F.lit(window.end)))
-        .join(known, on="account_id", how="left" if unlabeled_weight > 0 else "inner")
-        .withColumn(LABELED, F.col(LABEL).isNotNull())
-        .withColumn(WEIGHT, account_weight / F.count(F.lit(1)).over(per_account))
-        .withColumn(LABEL, F.coalesce(F.col(LABEL), F.lit(0)))
+        .join(known, on="account_id", how="left")
+        .withColumn(LABELED, own_label.isNotNull())
+        .withColumn(
+            "_row_weight",
+            F.when(F.col(LABELED), F.lit(1.0))
+            .when(from_cluster, F.lit(cluster_label_weight))
+            .otherwise(F.lit(unlabeled_weight)),
+        )
+        .withColumn(
+            LABEL,
+            F.coalesce(own_label, F.when(from_cluster, F.lit(1)), F.lit(0)).cast("int"),
+        )
+        .where(F.col("_row_weight") > 0)
+        .withColumn(WEIGHT, F.col("_row_weight") / F.count(F.lit(1)).over(per_account))
     )
     return rows.select(*KEY_COLUMNS, *FEATURE_SET.names, LABEL, WEIGHT, LABELED)
 

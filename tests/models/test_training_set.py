@@ -144,3 +144,66 @@ def test_time_split_names_the_missing_class() -> None:
     frame = _frame([(date(2026, 3, d), 1 if d < 5 else 0) for d in range(1, 8)])
     with pytest.raises(TrainingDataError, match=r"validation days .* no positive \(label 1\)"):
         split_by_time(frame, validation_days=2)
+
+
+def test_unlabeled_accounts_take_their_clusters_known_abuse_and_nothing_later(spark) -> None:
+    day, later = date(2026, 3, 9), date(2026, 3, 10)
+    rows = [
+        # (account, day, cluster)
+        ("enforced", day, "hc-campaign"),
+        ("running", day, "hc-campaign"),  # same cluster, never enforced: abusive
+        ("running", later, None),  # a day outside any cluster keeps the PU default
+        ("cleared", day, "hc-mixed"),  # a reviewer cleared an account of this cluster
+        ("enforced-2", day, "hc-mixed"),
+        ("neighbour", day, "hc-mixed"),  # known abuse and known legitimate: no cluster label
+        ("early", day, "hc-later"),  # its cluster's abuse is known only after the cut-off
+        ("late-enforced", day, "hc-later"),
+    ]
+    schema = T.StructType(
+        [
+            T.StructField("account_id", T.StringType()),
+            T.StructField("dt", T.DateType()),
+            T.StructField("customer_id", T.StringType()),
+            T.StructField("hydra_cluster_id", T.StringType()),
+            *[T.StructField(name, T.DoubleType()) for name in FEATURE_SET.names],
+        ]
+    )
+    features = spark.createDataFrame(
+        [(a, d, f"c-{a}", c, *[1.0] * len(FEATURE_SET.names)) for a, d, c in rows], schema
+    )
+    labels = parse_label_lines(
+        {
+            "labels/l.jsonl": b"\n".join(
+                [
+                    b'{"account_id": "enforced", "label": 1, "labeled_at": "2026-03-09", "source": "e"}',
+                    b'{"account_id": "enforced-2", "label": 1, "labeled_at": "2026-03-09", "source": "e"}',
+                    b'{"account_id": "cleared", "label": 0, "labeled_at": "2026-03-09", "source": "r"}',
+                    b'{"account_id": "late-enforced", "label": 1, "labeled_at": "2026-03-11", "source": "e"}',
+                ]
+            )
+        }
+    ).frame
+
+    def outcome(**weights):
+        got = training_rows(spark, features, labels, later, window_days=7, **weights)
+        return {
+            (r["account_id"], r["dt"]): (r["label"], round(r["weight"], 6), r["labeled"])
+            for r in got.collect()
+        }
+
+    assert outcome(unlabeled_weight=0.1, cluster_label_weight=0.5) == {
+        ("enforced", day): (1, 1.0, True),
+        ("enforced-2", day): (1, 1.0, True),
+        ("cleared", day): (0, 1.0, True),
+        # Two days: 0.5 (cluster label) and 0.1 (presumed legitimate), each over 2 rows.
+        ("running", day): (1, 0.25, False),
+        ("running", later): (0, 0.05, False),
+        ("neighbour", day): (0, 0.1, False),
+        ("early", day): (0, 0.1, False),
+        ("late-enforced", day): (0, 0.1, False),
+    }
+    # Without cluster labels the unlabeled stay presumed legitimate; with neither
+    # weight only the accounts' own labels remain.
+    assert outcome(unlabeled_weight=0.1)[("running", day)] == (0, 0.05, False)
+    assert set(outcome()) == {("enforced", day), ("enforced-2", day), ("cleared", day)}
+    assert outcome(cluster_label_weight=0.5)[("running", day)] == (1, 0.5, False)
