@@ -1,8 +1,9 @@
 """Backfill: the sweep over a range of days, idempotent and resumable.
 
 Ingest runs for several days at once (bounded concurrency: days are
-independent there); features then run strictly in day order, because rolling
-windows and stable cluster ids of day D read day D-1's outputs; scoring and
+independent there); features run strictly in day order, because rolling
+windows and stable cluster ids of day D read day D-1's outputs, each as soon as
+its day's ingest is in (overlapping the ingest of later days); scoring and
 landing follow in order when a champion model exists (or not at all with
 ``features_only``). Each finished stage is recorded per day under
 ``reports/sweep/dt=D/status.json``; a rerun skips finished stages unless
@@ -69,24 +70,22 @@ def backfill(
         logger.warning("no champion model yet: backfilling up to features only")
     done = {day: set() if force else set(read_day_status(config, day)["stages"]) for day in days}
 
-    # Stage 1: ingest, a few days at once.
+    # Ingest runs a few days at once in the task runner's threads; features,
+    # scoring and landing follow in day order as soon as each day's ingest is
+    # in, so they overlap with the ingest of later days. The first failure stops
+    # the ordered part: no later day is computed from a gap.
     pending = [day for day in days if "ingest" not in done[day]]
     waits = {day: wait_for_day.submit(config, day) for day in pending}
     ingests = {day: ingest_stage.submit(config, day, wait_for=[waits[day]]) for day in pending}
     failed: dict[date, str] = {}
-    for position, day in enumerate(pending, start=1):
-        try:
-            ingests[day].result()
-            done[day] = {"ingest"}  # a re-ingested day invalidates its later stages
-            logger.info("ingest %d/%d: %s done", position, len(pending), day)
-        except Exception as exc:  # noqa: BLE001 - reported per day below
-            failed[day] = f"ingest: {exc}"
-
-    # Stage 2 and 3: in day order; stop at the first failure so no later day
-    # is computed from a gap.
     run_id = str(flow_run.get_id() or "local-backfill")
     for position, day in enumerate(days, start=1):
-        if day in failed:
+        try:
+            if day in ingests:
+                ingests[day].result()
+                done[day] = {"ingest"}  # a re-ingested day invalidates its later stages
+        except Exception as exc:  # noqa: BLE001 - reported per day below
+            failed[day] = f"ingest: {exc}"
             break
         try:
             if "features" not in done[day]:
@@ -100,6 +99,15 @@ def backfill(
             failed[day] = str(exc)
             break
         logger.info("day %d/%d: %s done", position, len(days), day)
+    # Ingests already started for later days still finish (and are recorded), so
+    # a rerun resumes after them; their failures are reported too.
+    for day, future in ingests.items():
+        if day in failed:
+            continue
+        try:
+            future.result()
+        except Exception as exc:  # noqa: BLE001
+            failed[day] = f"ingest: {exc}"
 
     result = {
         "start": start.isoformat(),

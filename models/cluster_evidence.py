@@ -2,26 +2,34 @@
 
 Labels cover only campaigns already enforced; the next one arrives with a new
 tactic. What a hydra campaign cannot easily avoid is being *many customers that
-behave as one*: they share infrastructure (egress IPs, payment instruments),
-they are fresh or freshly woken accounts created or reactivated together, they
-act in lockstep, and they split the load evenly to stay under per-account limits.
-Each of those alone has an innocent explanation (a SaaS platform's customers
-share its egress IPs; an enterprise onboards forty seats the same hour), so the
-evidence is **corroborated, never trusted alone**:
+behave as one* while *harvesting the model*. Evidence therefore has two sides:
+
+- **coordination**, five independent families scored 0..1 from the cluster
+  features: shared infrastructure (egress IPs, payment instruments), lockstep
+  activity, fresh or freshly woken accounts, load-balanced volume, and egress
+  rotating through many networks per account (residential proxy pools);
+- **extraction content**: the cluster's traffic elicits chain-of-thought, or
+  the account uses the model as a grader.
+
+Each coordination family alone has an innocent explanation (a SaaS platform's
+customers share its egress IPs; a university class signs up the same hour and
+works the same assignment; a reseller's traffic rotates through many networks),
+and so does reasoning-heavy content alone (a benchmark lab). So the evidence is
+**corroborated, never trusted alone**:
 
 - it applies only to clusters of at least ``MIN_CLUSTER_CUSTOMERS`` distinct
   customers (an org counts once), so an enterprise's own accounts never qualify;
-- each of four independent *families* scores 0..1 from the cluster features, and
-  the evidence score is ``clip((sum of families - 1) / 2, 0, 1)``: one family
-  firing gives 0, two give 0.5 (``EVIDENCE_MIN``), three or more give 1
-  (``EVIDENCE_ALONE``);
-- scoring (``models.scoring``) flags on evidence when three families agree, or
-  when two agree and the account's own supervised score is above most legitimate
-  accounts' (a corroboration floor chosen on validation data). The supervised
-  model counts as one more independent witness; no single signal ever flags.
+- ``coordination = clip(sum of families - 1, 0, 1)``: one family gives 0, two
+  give 1; the evidence score is ``min(coordination, content)``: at least three
+  independent witnesses (two coordination families and the content) for 1;
+- scoring (``models.scoring``) flags on evidence alone at ``EVIDENCE_ALONE``, or
+  from ``EVIDENCE_MIN`` when the account's own supervised score is above most
+  legitimate accounts' (a corroboration floor chosen on validation data). The
+  supervised model counts as one more independent witness; no single signal
+  ever flags.
 
-Prompt-template overlap is deliberately not a family: customers of the same
-product legitimately send the same templates; the supervised model weighs it.
+Prompt-template overlap is deliberately not content evidence: customers of the
+same product legitimately send the same templates; the supervised model weighs it.
 """
 
 from __future__ import annotations
@@ -32,12 +40,13 @@ import numpy as np
 import pandas as pd
 
 MIN_CLUSTER_CUSTOMERS = 3
-EVIDENCE_MIN = 0.5  # two independent families fully present
-EVIDENCE_ALONE = 1.0  # three: enough without the supervised model's support
+EVIDENCE_MIN = 0.5  # half-strength: needs the supervised model's support
+EVIDENCE_ALONE = 0.75  # two coordination families and clearly extraction-shaped content
 FAMILY_SHOWN = 0.5  # a family at least this strong is named in the case reasons
 COHORT_MIN = 3
 YOUNG_DAYS = 14.0
 WOKEN_DORMANT_DAYS = 14.0
+CONTENT = "extraction_content"
 EVIDENCE_SCORE = "cluster_evidence_score"
 
 
@@ -74,9 +83,20 @@ FAMILIES: tuple[EvidenceFamily, ...] = (
         "requests spread evenly over the cluster's accounts, as a scheduler would",
         ("cluster_accounts_count", "cluster_volume_cv_1d"),
     ),
+    EvidenceFamily(
+        "rotating_egress",
+        "the account's traffic rotates through many networks (a proxy pool)",
+        ("distinct_ip_prefixes_7d", "distinct_asns_7d"),
+    ),
 )
+CONTENT_FAMILY = EvidenceFamily(
+    CONTENT,
+    "the cluster's prompts elicit chain-of-thought, or the account uses the model as a grader",
+    ("cluster_cot_share", "grader_prompt_share_7d"),
+)
+SHOWN_FAMILIES: tuple[EvidenceFamily, ...] = (*FAMILIES, CONTENT_FAMILY)
 EVIDENCE_COLUMNS: tuple[str, ...] = tuple(
-    sorted({signal for family in FAMILIES for signal in family.signals})
+    sorted({signal for family in SHOWN_FAMILIES for signal in family.signals})
 )
 
 
@@ -112,12 +132,18 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
     )
     fresh = np.maximum(
         _ramp(f["cluster_creation_burst_share"], 0.3, 0.7),
-        np.where(cohort & (young | woken), 1.0, 0.0),
+        np.where(young | woken, 1.0, 0.0),
     )
     balanced = np.where(
         f["cluster_accounts_count"].astype("float64").fillna(0).to_numpy() >= COHORT_MIN,
         _falling_ramp(f["cluster_volume_cv_1d"], 0.6, 0.25),
         0.0,
+    )
+    rotating = np.maximum(
+        _ramp(f["distinct_ip_prefixes_7d"], 8, 24), _ramp(f["distinct_asns_7d"], 4, 10)
+    )
+    content = np.maximum(
+        _ramp(f["cluster_cot_share"], 0.3, 0.7), _ramp(f["grader_prompt_share_7d"], 0.3, 0.7)
     )
     strengths = pd.DataFrame(
         {
@@ -125,6 +151,8 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
             "lockstep_activity": lockstep,
             "fresh_or_woken_cohort": fresh,
             "load_balanced_volume": balanced,
+            "rotating_egress": rotating,
+            CONTENT: content,
         },
         index=features.index,
     )
@@ -132,9 +160,11 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
 
 
 def evidence_score(strengths: pd.DataFrame) -> pd.Series:
-    """Corroborated evidence: one family alone scores 0, two 0.5, three or more 1."""
-    total = strengths[[family.name for family in FAMILIES]].sum(axis=1)
-    return ((total - 1.0) / 2.0).clip(lower=0.0, upper=1.0).rename(EVIDENCE_SCORE)
+    """Coordination (two families for full strength) corroborated by extraction content."""
+    coordination = (strengths[[family.name for family in FAMILIES]].sum(axis=1) - 1.0).clip(
+        lower=0.0, upper=1.0
+    )
+    return np.minimum(coordination, strengths[CONTENT]).rename(EVIDENCE_SCORE)
 
 
 def cluster_evidence(features: pd.DataFrame) -> pd.Series:
@@ -151,10 +181,10 @@ def evidence_items(features: pd.DataFrame, strengths: pd.DataFrame) -> list[list
     """Per row, the families strong enough to show, with the signal values behind them."""
     items: list[list[dict]] = []
     signal_values = {column: features[column].to_numpy() for column in EVIDENCE_COLUMNS}
-    strength_values = {family.name: strengths[family.name].to_numpy() for family in FAMILIES}
+    strength_values = {family.name: strengths[family.name].to_numpy() for family in SHOWN_FAMILIES}
     for row in range(len(features)):
         shown = []
-        for family in FAMILIES:
+        for family in SHOWN_FAMILIES:
             strength = float(strength_values[family.name][row])
             if strength >= FAMILY_SHOWN:
                 shown.append(

@@ -10,9 +10,9 @@ Per row:
 - ``cluster_evidence_score``: the label-free evidence (``models.cluster_evidence``);
 - ``flagged``: ``model_score >= threshold`` (the threshold chosen on validation
   data for the target precision, stored with the model version), **or**
-  corroborated cluster evidence: three evidence families agree
-  (``evidence >= EVIDENCE_ALONE``), or two agree (``evidence >= EVIDENCE_MIN``)
-  and the account's own model score is above ``corroboration_floor`` (a quantile
+  corroborated cluster evidence: two coordination families and extraction
+  content (``evidence >= EVIDENCE_ALONE``), or half of that (``evidence >=
+  EVIDENCE_MIN``) and the account's own model score is above ``corroboration_floor`` (a quantile
   of legitimate validation scores, also stored with the version);
 - ``score``: the ranking reviewers see: ``model_score``, raised by noisy-OR with
   the evidence when the evidence is corroborated;

@@ -14,7 +14,8 @@ legitimate look-alike resembles a campaign on one signal only:
 - ``camp-b``: sleeper accounts woken together, residential IPs, grader prompts,
   labeled;
 - ``camp-c``: a new tactic starting later (rotating proxies, moderate volumes per
-  account, a new-model rush), never labeled before the cut-off used in the tests.
+  account, a new-model rush, reasoning-eliciting sweeps), never labeled before
+  the cut-off used in the tests.
 
 Values are uniform draws within per-population ranges, one draw per
 account-day; the seed makes the table identical on every run.
@@ -207,7 +208,7 @@ POPULATIONS: dict[str, dict] = {
             "raw_http_client_share_7d": (0.3, 0.6),
             "account_age_days": (2, 20),
             "verified_flag": (0.0, 0.0),
-            "cot_prompt_share_7d": (0.2, 0.5),
+            "cot_prompt_share_7d": (0.5, 0.9),
             "grader_prompt_share_7d": (0.1, 0.3),
             "template_reuse_share_7d": (0.3, 0.6),
             "task_breadth_count_7d": (8, 20),

@@ -1,4 +1,4 @@
-"""Label-free evidence: corroborated across families, never from one signal alone."""
+"""Label-free evidence: coordination corroborated by extraction content, never one signal alone."""
 
 from __future__ import annotations
 
@@ -44,6 +44,11 @@ def _row(**overrides: float) -> pd.DataFrame:
         "account_age_days": 400.0,
         "dormant_days_before_activity": 0.0,
         "cluster_volume_cv_1d": 1.5,
+        "distinct_ip_prefixes_7d": 2.0,
+        "distinct_asns_7d": 1.0,
+        # extraction-shaped content present unless a case says otherwise
+        "cluster_cot_share": 0.9,
+        "grader_prompt_share_7d": 0.0,
     }
     return pd.DataFrame([{**base, **overrides}])
 
@@ -51,10 +56,30 @@ def _row(**overrides: float) -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({}, 0.0),
-        ({"cluster_shared_ip_share": 0.9}, 0.0),  # one family alone is never evidence
-        ({"cluster_shared_ip_share": 0.9, "cluster_synchrony_score": 0.9}, 0.5),
-        ({"cluster_shared_payment_share": 0.5, "cluster_synchrony_score": 0.9}, 0.25),  # half ramp
+        ({}, 0.0),  # content alone (a benchmark lab's reasoning prompts) is no evidence
+        ({"cluster_shared_ip_share": 0.9}, 0.0),  # one coordination family alone neither
+        ({"cluster_shared_ip_share": 0.9, "cluster_synchrony_score": 0.9}, 1.0),
+        ({"cluster_shared_payment_share": 0.5, "cluster_synchrony_score": 0.9}, 0.5),  # half ramp
+        # coordination without extraction content: a class doing its homework together
+        (
+            {
+                "cluster_shared_ip_share": 0.9,
+                "cluster_synchrony_score": 0.9,
+                "cluster_volume_cv_1d": 0.1,
+                "cluster_cot_share": 0.1,
+            },
+            0.0,
+        ),
+        # content from grader prompts; coordination from proxy rotation and balanced load
+        (
+            {
+                "cluster_cot_share": 0.0,
+                "grader_prompt_share_7d": 0.9,
+                "distinct_ip_prefixes_7d": 40.0,
+                "cluster_volume_cv_1d": 0.2,
+            },
+            1.0,
+        ),
         (
             {
                 "cluster_shared_ip_share": 0.9,
@@ -76,16 +101,28 @@ def _row(**overrides: float) -> pd.DataFrame:
         ),
         # missing values count as absent, not as suspicious
         ({"cluster_shared_ip_share": float("nan"), "cluster_synchrony_score": 0.9}, 0.0),
+        (
+            {
+                "cluster_shared_ip_share": 0.9,
+                "cluster_synchrony_score": 0.9,
+                "cluster_cot_share": float("nan"),
+            },
+            0.0,
+        ),
     ],
 )
-def test_evidence_score_needs_two_independent_families(overrides: dict, expected: float) -> None:
+def test_evidence_needs_coordination_and_content(overrides: dict, expected: float) -> None:
     assert cluster_evidence(_row(**overrides)).iloc[0] == pytest.approx(expected)
 
 
 def test_evidence_items_name_families_with_their_signal_values() -> None:
     row = _row(cluster_shared_ip_share=0.9, cluster_synchrony_score=0.8)
     items = evidence_items(row, family_strengths(row))[0]
-    assert [item["evidence"] for item in items] == ["shared_infrastructure", "lockstep_activity"]
+    assert [item["evidence"] for item in items] == [
+        "shared_infrastructure",
+        "lockstep_activity",
+        "extraction_content",
+    ]
     assert items[0]["signals"] == {
         "cluster_customers_count": 12.0,
         "cluster_shared_ip_share": 0.9,

