@@ -63,7 +63,10 @@ _OWN_PACKAGES = ("flows", "jobs", "features", "models", "review", "lake", "simul
 def _speaks_for_itself(exc: Exception) -> bool:
     """Our own errors (a day not ready, a failed gate, no champion) are written
     for the user; a foreign exception keeps its type name as a clue."""
-    return isinstance(exc, UserError | ValueError) or type(exc).__module__.split(".")[0] in _OWN_PACKAGES
+    return (
+        isinstance(exc, UserError | ValueError)
+        or type(exc).__module__.split(".")[0] in _OWN_PACKAGES
+    )
 
 
 def _debug() -> bool:

@@ -481,7 +481,9 @@ def run(spark: SparkSession, params: IngestParams) -> IngestSummary:
     if spark_lake.staged:
         # The staged raw copies are no longer read (both datasets are written out).
         for dataset in layout.RAW_DATASETS:
-            shutil.rmtree(spark_lake.local_path(layout.raw_day_prefix(dataset, day)), ignore_errors=True)
+            shutil.rmtree(
+                spark_lake.local_path(layout.raw_day_prefix(dataset, day)), ignore_errors=True
+            )
 
     volume_bounds, volume_note = _volume_limits(store, params)
     limits = DayLimits(

@@ -70,7 +70,7 @@ FAMILIES: tuple[EvidenceFamily, ...] = (
     ),
     EvidenceFamily(
         "fresh_or_woken_cohort",
-        "accounts created in a burst, or young/long-dormant accounts moving as a cohort",
+        "accounts created in a burst, or young or long-dormant accounts in a multi-customer cluster",
         (
             "cluster_creation_burst_share",
             "account_age_days",

@@ -38,7 +38,10 @@ def test_write_read_list_and_delete(store) -> None:
         "raw/requests/dt=2026-11-03/part-0.jsonl.gz",
         "raw/requests/dt=2026-11-03/part-1.jsonl.gz",
     ]
-    assert gzip.decompress(store.read_bytes("raw/requests/dt=2026-11-03/part-1.jsonl.gz")) == b'{"a": 1}\n'
+    assert (
+        gzip.decompress(store.read_bytes("raw/requests/dt=2026-11-03/part-1.jsonl.gz"))
+        == b'{"a": 1}\n'
+    )
     assert store.list_children("raw/requests") == ["dt=2026-11-03", "dt=2026-11-04"]
     assert store.list_days("requests") == [date(2026, 11, 3), date(2026, 11, 4)]
     assert store.exists("raw/requests/dt=2026-11-03/_SUCCESS")
@@ -88,7 +91,9 @@ def test_upload_dir_replaces_prefix_and_download_mirrors(store, tmp_path: Path) 
 def test_s3_listing_paginates_past_1000_keys(s3_bucket: str) -> None:
     client = boto3.client("s3")
     for i in range(1105):
-        client.put_object(Bucket=s3_bucket, Key=f"lake/raw/requests/dt=2026-11-03/part-{i:05d}.jsonl.gz", Body=b"")
+        client.put_object(
+            Bucket=s3_bucket, Key=f"lake/raw/requests/dt=2026-11-03/part-{i:05d}.jsonl.gz", Body=b""
+        )
     store = open_store(f"s3://{s3_bucket}/lake")
     files = store.raw_day_files("requests", DAY)
     assert len(files) == 1105
@@ -105,12 +110,17 @@ def test_s3_missing_bucket_is_a_clear_error(s3_endpoint: str) -> None:
         list(unchecked.list_keys("raw/"))
 
 
-def test_s3_store_talks_to_the_endpoint_from_the_environment(s3_endpoint: str, s3_bucket: str) -> None:
+def test_s3_store_talks_to_the_endpoint_from_the_environment(
+    s3_endpoint: str, s3_bucket: str
+) -> None:
     store = open_store(f"s3://{s3_bucket}")
     assert isinstance(store, S3Store)
     assert store.client.meta.endpoint_url == s3_endpoint
     store.write_bytes("labels/a.jsonl", b"{}\n")
-    assert boto3.client("s3").get_object(Bucket=s3_bucket, Key="labels/a.jsonl")["Body"].read() == b"{}\n"
+    assert (
+        boto3.client("s3").get_object(Bucket=s3_bucket, Key="labels/a.jsonl")["Body"].read()
+        == b"{}\n"
+    )
 
 
 def test_open_store_rejects_unknown_schemes(tmp_path: Path) -> None:
@@ -122,7 +132,9 @@ def test_open_store_rejects_unknown_schemes(tmp_path: Path) -> None:
 
 def test_spark_lake_uris(tmp_path: Path, s3_bucket: str) -> None:
     local = SparkLake(LocalStore(tmp_path / "lake"), tmp_path / "scratch")
-    assert local.uri("curated/requests") == "file://" + str(tmp_path / "lake" / "curated" / "requests")
+    assert local.uri("curated/requests") == "file://" + str(
+        tmp_path / "lake" / "curated" / "requests"
+    )
     assert local.uri("curated/requests/dt=2026-11-03/").endswith("/curated/requests/dt=2026-11-03")
     s3 = open_store(f"s3://{s3_bucket}/root")
     assert SparkLake(s3, tmp_path, direct_s3a=True).uri("curated/requests") == (
