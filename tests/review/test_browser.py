@@ -20,6 +20,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
 
 from review.db import open_queue
 from review.service import get_case, list_cases
@@ -86,12 +87,20 @@ def browser() -> Iterator[WebDriver]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def _wait_for_text(driver: WebDriver, element_id: str, text: str) -> None:
+    """Wait for the page a click navigated to (slow under load) to show ``text``."""
+    WebDriverWait(driver, 30).until(
+        lambda d: any(e.text == text for e in d.find_elements(By.ID, element_id))
+    )
+
+
 def _log_in(driver: WebDriver, base: str, name: str) -> None:
     driver.get(f"{base}/")
     assert "/login" in driver.current_url
     driver.find_element(By.ID, "username").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.ID, "login-button").click()
+    _wait_for_text(driver, "who", f"{name} (analyst)")
     assert driver.find_element(By.ID, "who").text == f"{name} (analyst)"
 
 
@@ -103,6 +112,7 @@ def test_login_claim_decide_with_payloads_inert(
     assert [r.find_element(By.TAG_NAME, "a").text for r in rows] == ["#1", "#2"]
 
     browser.find_element(By.ID, "claim-next").click()
+    _wait_for_text(browser, "case-status", "claimed")
     assert browser.current_url == f"{console}/cases/1"
     assert browser.find_element(By.ID, "case-status").text == "claimed"
 
@@ -120,6 +130,7 @@ def test_login_claim_decide_with_payloads_inert(
     browser.find_element(By.ID, "outcome-abuse").click()
     browser.find_element(By.ID, "reason").send_keys("one payment card, templated prompts")
     browser.find_element(By.ID, "decide-button").click()
+    _wait_for_text(browser, "case-status", "closed")
 
     assert browser.find_element(By.ID, "case-status").text == "closed"
     assert browser.find_element(By.CSS_SELECTOR, ".flash.ok").text == "Case 1 decided: abuse."
