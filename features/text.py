@@ -19,6 +19,7 @@ active minutes for synchrony.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pyspark.ml.feature import HashingTF, MinHashLSH
@@ -101,16 +102,100 @@ def with_frame_shingles(
     return framed.withColumn(output_column, shingles).drop(words_column, frame_column)
 
 
+def _first_chars(items) -> tuple[frozenset[str] | None, bool]:
+    """The characters a parsed regex sequence can start with, and whether it can match empty.
+
+    ``None`` when any character can start it (``.``, negated classes, anything
+    not understood): no guard is possible then.
+    """
+    from re import _constants as C  # the parser's own opcodes (stdlib, Python >= 3.11)
+
+    first: set[str] = set()
+    for op, arg in items:
+        if op is C.LITERAL:
+            chars, nullable = frozenset(chr(arg)), False
+        elif op is C.AT:  # ^, $, \b: zero-width
+            chars, nullable = frozenset(), True
+        elif op is C.SUBPATTERN:
+            chars, nullable = _first_chars(arg[-1])
+        elif op is C.BRANCH:
+            alternatives = [_first_chars(alternative) for alternative in arg[1]]
+            if any(chars is None for chars, _ in alternatives):
+                return None, False
+            chars = frozenset().union(*(chars for chars, _ in alternatives))
+            nullable = any(nullable for _, nullable in alternatives)
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
+            chars, nullable = _first_chars(arg[2])
+            nullable = nullable or arg[0] == 0
+        elif op is C.IN:
+            chars, nullable = _class_chars(arg), False
+        else:
+            return None, False
+        if chars is None:
+            return None, False
+        first |= chars
+        if not nullable:
+            return frozenset(first), False
+    return frozenset(first), True
+
+
+def _class_chars(items) -> frozenset[str] | None:
+    from re import _constants as C
+
+    chars: set[str] = set()
+    for op, arg in items:
+        if op is C.LITERAL:
+            chars.add(chr(arg))
+        elif op is C.RANGE and arg[1] - arg[0] < 256:
+            chars.update(chr(code) for code in range(arg[0], arg[1] + 1))
+        elif op is C.CATEGORY and arg is C.CATEGORY_DIGIT:
+            chars.update("0123456789")
+        else:
+            return None
+    return frozenset(chars)
+
+
+def guarded_pattern(pattern: str) -> str:
+    """``pattern`` behind a lookahead on the characters a match can start with.
+
+    Java's regex engine tries every alternative of ``a|b|c`` at every position
+    of the text; our signal patterns are alternations of a dozen phrases, so
+    most of their cost is failing at positions where no phrase can start. The
+    lookahead ``(?=[...])`` rejects those positions with one class test. It
+    only removes positions where no match can start, so the guarded pattern
+    matches exactly the same texts (tests/features/test_text.py checks it);
+    a pattern that can start anywhere, match empty or carries inline flags is
+    returned unchanged.
+    """
+    try:
+        parsed = re._parser.parse(pattern)
+    except re.error:
+        return pattern
+    if parsed.state.flags & ~re.UNICODE:
+        return pattern
+    chars, nullable = _first_chars(parsed)
+    if not chars or nullable:
+        return pattern
+    if max(map(ord, chars)) > 0xFFFF:
+        return pattern
+    # \uXXXX means the same character to Java's engine and to Python's.
+    members = "".join(
+        char if char.isascii() and char.isalnum() else f"\\u{ord(char):04x}"
+        for char in sorted(chars)
+    )
+    return f"(?=[{members}])(?:{pattern})"
+
+
 def with_prompt_signals(requests: DataFrame) -> DataFrame:
     """Add ``is_cot``, ``is_grader`` (0/1 ints) and one ``task_<category>`` 0/1 int per category."""
     full_text = F.concat_ws("\n", lowered(F.col("system_prompt"), 2000), lowered(F.col("prompt")))
     head = lowered(F.col("prompt"), CATEGORY_SCAN_CHARS)
     return requests.withColumns(
         {
-            "is_cot": full_text.rlike(reference.COT_PATTERN).cast("int"),
-            "is_grader": full_text.rlike(reference.GRADER_PATTERN).cast("int"),
+            "is_cot": full_text.rlike(guarded_pattern(reference.COT_PATTERN)).cast("int"),
+            "is_grader": full_text.rlike(guarded_pattern(reference.GRADER_PATTERN)).cast("int"),
             **{
-                f"task_{name}": head.rlike(pattern).cast("int")
+                f"task_{name}": head.rlike(guarded_pattern(pattern)).cast("int")
                 for name, pattern in reference.TASK_CATEGORY_PATTERNS.items()
             },
         }

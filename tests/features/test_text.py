@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyspark.sql import functions as F
+
+from features import reference
 from features.text import (
     MinHashParams,
     TemplateParams,
     account_day_templates,
+    guarded_pattern,
     minhash_bands,
     task_categories_column,
     with_frame_shingles,
@@ -103,3 +110,91 @@ def test_accounts_using_one_template_share_buckets_and_a_chatty_one_has_none(spa
     assert len(by_account["t1"]["template_buckets"]) == TemplateParams().minhash.bands
     assert by_account["h1"]["template_buckets"] == []
     assert by_account["few"]["template_buckets"] == []
+
+
+SIGNAL_PATTERNS = {
+    "cot": reference.COT_PATTERN,
+    "grader": reference.GRADER_PATTERN,
+    **reference.TASK_CATEGORY_PATTERNS,
+}
+# Texts built from the patterns' own phrases, near misses and noise: where a
+# wrong guard would show (a phrase whose first character the guard forgot).
+_PHRASES = [
+    "step by step",
+    "let's think",
+    "Let’s think",
+    "impartial judge",
+    "[[rating]]",
+    "(a)",
+    "- yes\n- no",
+    "how many",
+    "12 + 30",
+    "def ",
+    "c++",
+    "tl;dr",
+    "search(",
+    "you are a ",
+    "what is",
+    "<thinking>",
+    "rubric",
+    "rate the response",
+    "on a scale of 1",
+    "summarise",
+    "translate",
+    "ÉTAPE",
+    "naïve",
+]
+_texts = st.lists(
+    st.one_of(
+        st.sampled_from(_PHRASES), st.text(alphabet=" \n-([<abcdefhlrstwy0129;:'", max_size=12)
+    ),
+    max_size=8,
+).map(" ".join)
+
+
+def test_guarded_pattern_keeps_unguardable_patterns() -> None:
+    for pattern in (".abc", "(?i)abc", "a?b?", "[^a]b", r"\w+x"):
+        assert guarded_pattern(pattern) == pattern
+    assert guarded_pattern(r"\bab|[x-z]\d|^(c|d)e") == r"(?=[acdxyz])(?:\bab|[x-z]\d|^(c|d)e)"
+
+
+@given(text=_texts)
+@settings(max_examples=400, deadline=None)
+def test_guarded_patterns_match_exactly_what_the_patterns_match(text: str) -> None:
+    lowered_text = text.lower()
+    for name, pattern in SIGNAL_PATTERNS.items():
+        guarded = guarded_pattern(pattern)
+        assert guarded != pattern, name  # every signal pattern is guarded
+        assert bool(re.search(guarded, lowered_text)) == bool(re.search(pattern, lowered_text)), (
+            name,
+            text,
+        )
+
+
+def test_guarded_patterns_agree_with_the_originals_in_spark_on_simulated_prompts(
+    spark, simulated_lake
+) -> None:
+    """Java's engine, on every prompt of the simulated lake (templated, human, grader, code)."""
+    _, lake, _ = simulated_lake
+    prompts = spark.read.parquet(str(lake / "curated" / "requests")).select(
+        F.lower(F.concat_ws("\n", "system_prompt", "prompt")).alias("text")
+    )
+    checks = [
+        F.sum(
+            (F.col("text").rlike(pattern) != F.col("text").rlike(guarded_pattern(pattern))).cast(
+                "int"
+            )
+        ).alias(name)
+        for name, pattern in SIGNAL_PATTERNS.items()
+    ]
+    matches = [
+        F.sum(F.col("text").rlike(pattern).cast("int")).alias(f"{name}_matches")
+        for name, pattern in SIGNAL_PATTERNS.items()
+    ]
+    row = prompts.agg(*checks, *matches, F.count(F.lit(1)).alias("prompts")).first()
+    assert row["prompts"] > 10_000
+    assert {name: row[name] for name in SIGNAL_PATTERNS} == dict.fromkeys(SIGNAL_PATTERNS, 0)
+    # The comparison means something only where the patterns do match.
+    assert all(
+        row[f"{name}_matches"] > 0 for name in ("cot", "grader", "code", "math", "translation")
+    )
