@@ -19,33 +19,14 @@ requests a day; peak memory under 8 GB at 1M.
 from __future__ import annotations
 
 import argparse
-import json
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
+from _harness import jvm_peak_mb, print_result, python_peak_mb, run_child
+
 DAY = date(2026, 11, 2)
-RESULT_PREFIX = "RESULT "
-
-
-def _jvm_peak_mb(spark) -> float | None:
-    """Peak RSS (VmHWM) of the JVM behind a local session, read while it still runs."""
-    process = getattr(spark.sparkContext._gateway, "proc", None)
-    if process is None:
-        return None
-    status = Path(f"/proc/{process.pid}/status")
-    for line in status.read_text().splitlines() if status.exists() else []:
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return None
-
-
-def _python_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
 def measure_spark(root: Path, scale: float, master: str, driver_memory: str) -> dict:
@@ -73,14 +54,14 @@ def measure_spark(root: Path, scale: float, master: str, driver_memory: str) -> 
     started = time.perf_counter()
     summary = run_features(spark, FeatureParams(day=DAY, lake_uri=str(lake), scratch_dir=scratch))
     seconds = time.perf_counter() - started
-    jvm = _jvm_peak_mb(spark) or 0.0
+    jvm = jvm_peak_mb(spark) or 0.0
     spark.stop()
     return {
         "engine": "spark",
         "scale": scale,
         "requests": requests,
         "seconds": seconds,
-        "peak_mb": jvm + _python_peak_mb(),
+        "peak_mb": jvm + python_peak_mb(),
         "accounts": summary.accounts,
         "clusters": summary.clusters,
         "timings": summary.timings,
@@ -122,19 +103,9 @@ def measure_duckdb(root: Path) -> dict:
         "engine": "duckdb",
         "requests": requests,
         "seconds": seconds,
-        "peak_mb": _python_peak_mb(),
+        "peak_mb": python_peak_mb(),
         "accounts": accounts,
     }
-
-
-def _child(args: list[str]) -> dict:
-    completed = subprocess.run(
-        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
-    )
-    for line in completed.stdout.splitlines():
-        if line.startswith(RESULT_PREFIX):
-            return json.loads(line[len(RESULT_PREFIX) :])
-    raise RuntimeError(f"benchmark child {args} failed:\n{completed.stderr[-4000:]}")
 
 
 def main() -> None:
@@ -149,17 +120,18 @@ def main() -> None:
 
     if args.child == "spark":
         result = measure_spark(Path(args.root), args.scales[0], args.master, args.driver_memory)
-        print(RESULT_PREFIX + json.dumps(result))
+        print_result(result)
         return
     if args.child == "duckdb":
-        print(RESULT_PREFIX + json.dumps(measure_duckdb(Path(args.root))))
+        print_result(measure_duckdb(Path(args.root)))
         return
 
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-features-"))
     rows = []
     for scale in args.scales:
         root = base / f"scale-{scale:g}"
-        spark_result = _child(
+        spark_result = run_child(
+            __file__,
             [
                 "--child",
                 "spark",
@@ -171,9 +143,9 @@ def main() -> None:
                 args.master,
                 "--driver-memory",
                 args.driver_memory,
-            ]
+            ],
         )
-        duck_result = _child(["--child", "duckdb", "--root", str(root)])
+        duck_result = run_child(__file__, ["--child", "duckdb", "--root", str(root)])
         rows.append((scale, spark_result, duck_result))
         print(f"scale {scale:g}: spark stages {spark_result['timings']}", flush=True)
 

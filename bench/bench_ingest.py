@@ -4,38 +4,22 @@ Usage: ``python bench/bench_ingest.py [--scale 40] [--master local[2]] [--keep D
 The day is written by ``simulate.run_simulation`` into a temporary local lake,
 then ``jobs.ingest.run`` ingests it twice (cold: first JIT/codegen in the JVM;
 warm: the same day again). Rows per second count raw request lines read.
-Peak memory is the driver's Python RSS and the JVM's (a child process), from
-``resource.getrusage``.
+Peak memory is the driver's Python RSS (``resource.getrusage``) and the JVM's
+(VmHWM), both from ``bench/_harness.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
+from _harness import jvm_peak_mb, python_peak_mb
+
 DAY = date(2026, 11, 2)
-
-
-def _peak_mb(who: int) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
-
-
-def _jvm_peak_mb(spark) -> float | None:
-    """Peak RSS (VmHWM) of the JVM behind a local session, read while it still runs."""
-    process = getattr(spark.sparkContext._gateway, "proc", None)  # the spark-submit launcher
-    if process is None:
-        return None
-    # The launcher execs into the JVM, so its pid is the JVM's.
-    status = Path(f"/proc/{process.pid}/status")
-    for line in status.read_text().splitlines() if status.exists() else []:
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return None
 
 
 def main() -> None:
@@ -76,7 +60,7 @@ def main() -> None:
             rows.append(
                 (label, summary.rows_read, summary.curated_rows, summary.bad_lines, seconds)
             )
-        jvm_mb = _jvm_peak_mb(spark)
+        jvm_mb = jvm_peak_mb(spark)
     finally:
         spark.stop()
         if not args.keep:
@@ -92,9 +76,7 @@ def main() -> None:
             f"{label:<6}{read:>12,}{curated:>12,}{bad:>8,}{seconds:>10.1f}{read / seconds:>12,.0f}"
         )
     print(
-        f"peak RSS: driver (python) {_peak_mb(resource.RUSAGE_SELF):,.0f} MB, "
-        f"JVM {jvm_mb if jvm_mb is not None else float('nan'):,.0f} MB, "
-        f"finished children {_peak_mb(resource.RUSAGE_CHILDREN):,.0f} MB"
+        f"peak RSS: driver (python) {python_peak_mb():,.0f} MB, JVM {jvm_mb:,.0f} MB"
         + (f"; raw day {raw_mb:,.0f} MB gzip" if raw_mb is not None else "")
     )
 

@@ -28,32 +28,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from _harness import jvm_peak_mb, print_result, python_peak_mb, run_child
+
 HISTORY_START = date(2026, 10, 1)
 SWEEP_DAY = date(2026, 11, 2)
-RESULT_PREFIX = "RESULT "
-
-
-def _jvm_peak_mb(spark) -> float:
-    process = getattr(spark.sparkContext._gateway, "proc", None)
-    status = Path(f"/proc/{process.pid}/status") if process is not None else None
-    if status is None or not status.exists():
-        return 0.0
-    for line in status.read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _python_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
 def _config(root: Path, lake: str, master: str):
@@ -114,10 +97,10 @@ def measure_sweep(root: Path, master: str, driver_memory: str) -> dict:
     result = daily_sweep(day=SWEEP_DAY, config=config)
     seconds = time.perf_counter() - started
     spark = spark_session(config.settings())
-    jvm = _jvm_peak_mb(spark)
+    jvm = jvm_peak_mb(spark)
     return {
         "seconds": seconds,
-        "peak_mb": jvm + _python_peak_mb(),
+        "peak_mb": jvm + python_peak_mb(),
         "jvm_peak_mb": jvm,
         "rows_read": result["ingest"].get("rows_read"),
         "curated": result["ingest"].get("curated_rows"),
@@ -187,20 +170,10 @@ def measure_duckdb(root: Path) -> dict:
     seconds = time.perf_counter() - started
     return {
         "seconds": seconds,
-        "peak_mb": _python_peak_mb(),
+        "peak_mb": python_peak_mb(),
         "accounts": accounts,
         "requests": int(requests or 0),
     }
-
-
-def _child(args: list[str]) -> dict:
-    completed = subprocess.run(
-        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
-    )
-    for line in completed.stdout.splitlines():
-        if line.startswith(RESULT_PREFIX):
-            return json.loads(line[len(RESULT_PREFIX) :])
-    raise RuntimeError(f"benchmark child {args[:2]} failed:\n{completed.stderr[-4000:]}")
 
 
 def main() -> None:
@@ -223,13 +196,14 @@ def main() -> None:
     elif args.child == "duckdb":
         result = measure_duckdb(root)
     if args.child:
-        print(RESULT_PREFIX + json.dumps(result, default=str))
+        print_result(result)
         return
 
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     common = ["--root", str(base), "--master", args.master]
     started = time.perf_counter()
-    prepared = _child(
+    prepared = run_child(
+        __file__,
         [
             "--child",
             "setup",
@@ -240,11 +214,13 @@ def main() -> None:
             str(args.history_days),
             "--history-scale",
             str(args.history_scale),
-        ]
+        ],
     )
     print(f"setup (not timed): {time.perf_counter() - started:.0f} s, {prepared}", flush=True)
-    sweep = _child(["--child", "sweep", *common, "--driver-memory", args.driver_memory])
-    duck = _child(["--child", "duckdb", *common])
+    sweep = run_child(
+        __file__, ["--child", "sweep", *common, "--driver-memory", args.driver_memory]
+    )
+    duck = run_child(__file__, ["--child", "duckdb", *common])
 
     header = f"{'engine':<22} {'requests':>10} {'seconds':>8} {'µs/req':>7} {'peak MB':>8} {'accounts':>9}"
     print(header)
