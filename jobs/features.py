@@ -367,16 +367,26 @@ def _summarise(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m jobs.features --day D --lake URI --scratch DIR`` (also under spark-submit)."""
-    from jobs.session import SparkConfig, build_spark_session
+    from jobs.session import SparkConfig, build_spark_session, job_master
 
     parser = argparse.ArgumentParser(prog="jobs.features", description=__doc__.splitlines()[0])
     parser.add_argument("--day", required=True, type=date.fromisoformat)
     parser.add_argument("--lake", required=True, help="lake root URI (folder, file:// or s3://)")
     parser.add_argument("--scratch", required=True, help="local scratch folder")
     parser.add_argument("--direct-s3a", action="store_true", help="read/write s3a:// directly")
-    parser.add_argument("--master", default="local[*]", help="Spark master (default local[*])")
+    parser.add_argument(
+        "--master", default=None, help="Spark master (default: spark-submit's, else local[*])"
+    )
+    parser.add_argument("--driver-memory", default="4g")
     args = parser.parse_args(argv)
-    spark = build_spark_session(SparkConfig(master=args.master, app_name="hydrasweep-features"))
+    spark = build_spark_session(
+        SparkConfig(
+            master=job_master(args.master),
+            app_name=f"hydrasweep-features-{args.day}",
+            driver_memory=args.driver_memory,
+        )
+    )
+    print(f"features {args.day} on master {spark.sparkContext.master}", file=sys.stderr)
     try:
         summary = run(
             spark,
@@ -390,6 +400,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FeatureInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        spark.stop()
     print(json.dumps(summary.as_dict(), indent=2, default=str))
     return 0
 

@@ -573,18 +573,8 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _submitted_master() -> str | None:
-    """The master spark-submit was given, if this process runs under it."""
-    from pyspark import SparkConf, SparkContext
-
-    # Under spark-submit the JVM is already up and holds --master as spark.master;
-    # reading it through SparkConf needs the gateway, which this starts (or joins).
-    SparkContext._ensure_initialized()
-    return SparkConf().get("spark.master", None)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    from jobs.session import SparkConfig, build_spark_session
+    from jobs.session import SparkConfig, build_spark_session, job_master
     from lake.errors import LakeError
 
     args = _parse_args(argv)
@@ -605,14 +595,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         print(f"error: {DayNotReady(params.day, missing)}", file=sys.stderr)
         return 1
-    master = args.master or _submitted_master() or "local[*]"
     spark = build_spark_session(
         SparkConfig(
-            master=master,
+            master=job_master(args.master),
             app_name=f"hydrasweep-ingest-{args.day}",
             driver_memory=args.driver_memory,
         )
     )
+    print(f"ingest {args.day} on master {spark.sparkContext.master}", file=sys.stderr)
     try:
         summary = run(spark, params)
     except (JobError, LakeError) as error:

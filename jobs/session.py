@@ -64,3 +64,18 @@ def build_spark_session(config: SparkConfig | None = None) -> SparkSession:
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def submitted_master() -> str | None:
+    """The master spark-submit was given, if this process runs under it."""
+    from pyspark import SparkConf, SparkContext
+
+    # Under spark-submit the JVM is already up and holds --master as spark.master;
+    # reading it through SparkConf needs the gateway, which this starts (or joins).
+    SparkContext._ensure_initialized()
+    return SparkConf().get("spark.master", None)
+
+
+def job_master(requested: str | None) -> str:
+    """A job's master: its ``--master`` flag, else spark-submit's, else ``local[*]``."""
+    return requested or submitted_master() or "local[*]"

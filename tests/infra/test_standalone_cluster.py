@@ -135,8 +135,6 @@ def _spark_submit(
         "--day", DAY.isoformat(),
         "--lake", str(lake),
         "--scratch", str(scratch),
-        # The job's own --master defaults to local[*] and would override spark-submit's.
-        "--master", cluster.master_url,
     ]  # fmt: skip
     result = subprocess.run(
         argv, env=env, cwd=scratch.parent, capture_output=True, text=True, timeout=600, check=False
@@ -145,6 +143,12 @@ def _spark_submit(
         f"spark-submit {job} exited {result.returncode}:\n{result.stdout[-2000:]}\n"
         f"{result.stderr[-4000:]}\n{cluster.log_tail()}"
     )
+    # No --master of its own: the job runs where spark-submit sent it (the
+    # driver's Python output may come out on either stream).
+    output = result.stdout + result.stderr
+    assert f"on master {cluster.master_url}" in output, [
+        line for line in output.splitlines() if " on master " in line
+    ]
 
 
 def _clean_env() -> dict[str, str]:
