@@ -367,7 +367,7 @@ def _summarise(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m jobs.features --day D --lake URI --scratch DIR`` (also under spark-submit)."""
-    from jobs.session import SparkConfig, build_spark_session, job_master
+    from jobs.session import start_job_session
 
     parser = argparse.ArgumentParser(prog="jobs.features", description=__doc__.splitlines()[0])
     parser.add_argument("--day", required=True, type=date.fromisoformat)
@@ -379,14 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--driver-memory", default="4g")
     args = parser.parse_args(argv)
-    spark = build_spark_session(
-        SparkConfig(
-            master=job_master(args.master),
-            app_name=f"hydrasweep-features-{args.day}",
-            driver_memory=args.driver_memory,
-        )
-    )
-    print(f"features {args.day} on master {spark.sparkContext.master}", file=sys.stderr)
+    spark = start_job_session("features", args.day, args.master, args.driver_memory)
     try:
         summary = run(
             spark,

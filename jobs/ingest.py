@@ -574,7 +574,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from jobs.session import SparkConfig, build_spark_session, job_master
+    from jobs.session import start_job_session
     from lake.errors import LakeError
 
     args = _parse_args(argv)
@@ -595,14 +595,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         print(f"error: {DayNotReady(params.day, missing)}", file=sys.stderr)
         return 1
-    spark = build_spark_session(
-        SparkConfig(
-            master=job_master(args.master),
-            app_name=f"hydrasweep-ingest-{args.day}",
-            driver_memory=args.driver_memory,
-        )
-    )
-    print(f"ingest {args.day} on master {spark.sparkContext.master}", file=sys.stderr)
+    spark = start_job_session("ingest", args.day, args.master, args.driver_memory)
     try:
         summary = run(spark, params)
     except (JobError, LakeError) as error:

@@ -79,3 +79,18 @@ def submitted_master() -> str | None:
 def job_master(requested: str | None) -> str:
     """A job's master: its ``--master`` flag, else spark-submit's, else ``local[*]``."""
     return requested or submitted_master() or "local[*]"
+
+
+def start_job_session(
+    job: str, day: object, requested_master: str | None, driver_memory: str
+) -> SparkSession:
+    """The session of a job's ``main`` (``hydrasweep-<job>-<day>``); says on stderr where it runs."""
+    spark = build_spark_session(
+        SparkConfig(
+            master=job_master(requested_master),
+            app_name=f"hydrasweep-{job}-{day}",
+            driver_memory=driver_memory,
+        )
+    )
+    print(f"{job} {day} on master {spark.sparkContext.master}", file=sys.stderr)
+    return spark
