@@ -188,6 +188,9 @@ def test_backfill_killed_mid_way_resumes_to_identical_state(trained_home, tmp_pa
         "HYDRASWEEP_SPARK_MASTER": "local[2]",
         "HYDRASWEEP_SPARK_SHUFFLE_PARTITIONS": "2",
     }
+    # Its output goes to a file: if it ends on its own, the reason is in the failure.
+    log_path = tmp_path / "interrupted-backfill.log"
+    log = log_path.open("w")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -200,8 +203,8 @@ def test_backfill_killed_mid_way_resumes_to_identical_state(trained_home, tmp_pa
             str(days[-1]),
         ],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     status_of_first = (
@@ -216,12 +219,16 @@ def test_backfill_killed_mid_way_resumes_to_identical_state(trained_home, tmp_pa
             ):
                 break
             time.sleep(0.5)
-        assert process.poll() is None, "the backfill finished before it could be killed"
+        assert process.poll() is None, (
+            f"the backfill ended (exit {process.returncode}) before it could be killed:\n"
+            + log_path.read_text()[-4000:]
+        )
         os.killpg(process.pid, signal.SIGKILL)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=60)
+        log.close()
 
     backfill(start=days[0], end=days[-1], config=interrupted)
 
