@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -88,8 +89,12 @@ def browser() -> Iterator[WebDriver]:
 
 
 def _wait_for_text(driver: WebDriver, element_id: str, text: str) -> None:
-    """Wait for the page a click navigated to (slow under load) to show ``text``."""
-    WebDriverWait(driver, 30).until(
+    """Wait for the page a click navigated to (slow under load) to show ``text``.
+
+    The old page's element can go stale between finding it and reading its
+    text while the new page loads; the wait tries again then.
+    """
+    WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: any(e.text == text for e in d.find_elements(By.ID, element_id))
     )
 
