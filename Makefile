@@ -24,12 +24,12 @@ demo: install
 
 test: install system-deps
 	bash infra/ensure-services.sh
-	$(BIN)/ruff check flows jobs features models review lake simulate tests bench
+	$(BIN)/ruff check flows jobs features models review lakeio simulate tests bench
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/pytest -q -rfE --durations=15
 
 lint: install
-	$(BIN)/ruff check flows jobs features models review lake simulate tests bench
-	$(BIN)/ruff format --check flows jobs features models review lake simulate tests bench
+	$(BIN)/ruff check flows jobs features models review lakeio simulate tests bench
+	$(BIN)/ruff format --check flows jobs features models review lakeio simulate tests bench
 
 bench: install
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done

@@ -38,7 +38,7 @@ def measure_spark(root: Path, scale: float, master: str, driver_memory: str) -> 
     from jobs.ingest import IngestParams
     from jobs.ingest import run as run_ingest
     from jobs.session import SparkConfig, build_spark_session
-    from lake import open_store
+    from lakeio import open_store
     from simulate import SimulationConfig, run_simulation
 
     lake = root / "lake"

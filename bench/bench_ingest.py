@@ -35,7 +35,7 @@ def main() -> None:
     apply_offline_defaults()
     from jobs.ingest import IngestParams, run
     from jobs.session import SparkConfig, build_spark_session
-    from lake import open_store
+    from lakeio import open_store
     from simulate import SimulationConfig, run_simulation
 
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-ingest-"))

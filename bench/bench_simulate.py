@@ -22,7 +22,7 @@ from datetime import date
 
 def run_one(scale: float, days: int) -> dict[str, float]:
     """Simulate in this process and measure it (the child side)."""
-    from lake import open_store
+    from lakeio import open_store
     from simulate import SimulationConfig, run_simulation
 
     config = SimulationConfig(start=date(2026, 11, 2), days=days, seed=7, scale=scale)

@@ -56,7 +56,7 @@ def setup(root: Path, scale: float, history_days: int, history_scale: float, mas
     from flows.backfill import backfill
     from flows.settings import apply_offline_defaults
     from flows.training import promote, retrain
-    from lake import open_store
+    from lakeio import open_store
     from simulate import SimulationConfig, run_simulation
 
     apply_offline_defaults()

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     return code if isinstance(code, int) else 0
 
 
-_OWN_PACKAGES = ("flows", "jobs", "features", "models", "review", "lake", "simulate")
+_OWN_PACKAGES = ("flows", "jobs", "features", "models", "review", "lakeio", "simulate")
 
 
 def _speaks_for_itself(exc: Exception) -> bool:

@@ -41,7 +41,7 @@ def detection_figures(config: RunConfig, days: list[date]) -> dict[str, Any]:
     """Per-population flag rates over the swept days, against the simulator's truth."""
     import pandas as pd
 
-    from lake import SparkLake, layout
+    from lakeio import SparkLake, layout
     from simulate.truth import load_truth
 
     settings = config.settings()

@@ -15,7 +15,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from flows.settings import Settings
-from lake import SparkLake, layout, open_store
+from lakeio import SparkLake, layout, open_store
 from review.landing import ClusterEvidence, FlaggedAccount, SweepLanding
 
 

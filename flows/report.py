@@ -13,7 +13,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.runtime import RunConfig, lake_store
-from lake import layout
+from lakeio import layout
 
 
 def _fmt(value: Any) -> str:

@@ -14,7 +14,7 @@ from pyspark.sql import SparkSession
 
 from flows.settings import Settings, load_settings
 from jobs.session import SparkConfig, build_spark_session
-from lake import ObjectStore, open_store
+from lakeio import ObjectStore, open_store
 
 
 class RunConfig(BaseModel):

@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.errors import UserError
 from flows.runtime import RunConfig, lake_store, spark_session
-from lake import layout
+from lakeio import layout
 
 STAGES = ("ingest", "features", "score", "land")
 

@@ -65,8 +65,8 @@ from features.linking import (
     entity_specificity,
 )
 from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
-from lake import SparkLake, layout, open_store
-from lake.store import ObjectStore
+from lakeio import SparkLake, layout, open_store
+from lakeio.store import ObjectStore
 
 # The job's own intermediate table; lake.layout names the published ones.
 ACCOUNT_ACTIVITY = "features/account_activity"

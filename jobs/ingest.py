@@ -74,7 +74,7 @@ from jobs.validation import (
     requesting_accounts,
     validate_day,
 )
-from lake import ObjectStore, SparkLake, layout, open_store
+from lakeio import ObjectStore, SparkLake, layout, open_store
 
 log = logging.getLogger(__name__)
 
@@ -575,7 +575,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from jobs.session import start_job_session
-    from lake.errors import LakeError
+    from lakeio.errors import LakeError
 
     args = _parse_args(argv)
     logging.basicConfig(

@@ -7,8 +7,8 @@ directly (a local lake, or ``s3a://`` on a cluster with the hadoop-aws jars) or
 by staging through a local folder with boto3.
 """
 
-from lake.errors import LakeError
-from lake.spark_io import SparkLake
-from lake.store import LocalStore, ObjectStore, S3Store, open_store
+from lakeio.errors import LakeError
+from lakeio.spark_io import SparkLake
+from lakeio.store import LocalStore, ObjectStore, S3Store, open_store
 
 __all__ = ["LakeError", "LocalStore", "ObjectStore", "S3Store", "SparkLake", "open_store"]

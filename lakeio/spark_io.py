@@ -18,7 +18,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from lake.store import LocalStore, ObjectStore, S3Store, _as_prefix
+from lakeio.store import LocalStore, ObjectStore, S3Store, _as_prefix
 
 
 class SparkLake:

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlparse
 
-from lake import layout
-from lake.errors import LakeError
+from lakeio import layout
+from lakeio.errors import LakeError
 
 
 class ObjectStore(ABC):

@@ -17,7 +17,7 @@ import pandas as pd
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from lake import SparkLake, layout, open_store
+from lakeio import SparkLake, layout, open_store
 from models import tracking
 from models.errors import ModelError, NoChampionError
 from models.scoring import FlagRule, apply_model

@@ -21,8 +21,8 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from lake import layout
-from lake.store import ObjectStore
+from lakeio import layout
+from lakeio.store import ObjectStore
 
 log = logging.getLogger(__name__)
 

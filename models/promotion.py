@@ -31,7 +31,7 @@ from mlflow.entities.model_registry import ModelVersion
 from pyspark.sql import SparkSession
 
 from features.feature_set import FEATURE_SET
-from lake import SparkLake, open_store
+from lakeio import SparkLake, open_store
 from models import tracking
 from models.errors import PromotionError
 from models.evaluate import evaluate_scored

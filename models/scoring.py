@@ -39,7 +39,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from features.feature_set import FEATURE_SET
-from lake import SparkLake, layout, open_store
+from lakeio import SparkLake, layout, open_store
 from models import tracking
 from models.cluster_evidence import (
     EVIDENCE_ALONE,

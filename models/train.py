@@ -42,7 +42,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from features.feature_set import FEATURE_SET
-from lake import SparkLake, open_store
+from lakeio import SparkLake, open_store
 from models import plots, tracking
 from models.errors import TrainingDataError
 from models.evaluate import evaluate_scored, threshold_for_precision

@@ -36,7 +36,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
-from lake import SparkLake, layout
+from lakeio import SparkLake, layout
 from models.errors import TrainingDataError
 from models.labels import labels_known_at
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from lake import ObjectStore, layout
+from lakeio import ObjectStore, layout
 from review.db import read_session
 from review.tables import Decision, Member
 

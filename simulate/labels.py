@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from lake import ObjectStore, layout
+from lakeio import ObjectStore, layout
 from simulate.accounts import Directory, iso_ms
 from simulate.config import SimulationConfig
 

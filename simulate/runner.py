@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from lake import ObjectStore
+from lakeio import ObjectStore
 from simulate import catalog, labels, truth
 from simulate.accounts import HARD_NEGATIVE_SIGNAL, POPULATIONS, build_directory
 from simulate.config import BAD_LINE_KINDS, CAMPAIGNS, SimulationConfig

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from lake import ObjectStore, layout
+from lakeio import ObjectStore, layout
 from simulate.accounts import HARD_NEGATIVE_SIGNAL, NEVER, Directory, iso_ms
 
 TRUTH_ACCOUNTS_KEY = layout.TRUTH_PREFIX + "accounts.jsonl"

@@ -21,7 +21,7 @@ from datetime import date
 
 import numpy as np
 
-from lake import ObjectStore, layout
+from lakeio import ObjectStore, layout
 from simulate import accounts as A
 from simulate import faults, traffic
 from simulate.accounts import Directory

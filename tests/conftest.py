@@ -161,7 +161,7 @@ def simulated_lake(spark, tmp_path_factory: pytest.TempPathFactory):
     ``root`` also serves as the jobs' scratch folder.
     """
     from jobs import features, ingest
-    from lake import open_store
+    from lakeio import open_store
     from simulate import SimulationConfig, run_simulation
 
     root = tmp_path_factory.mktemp("simulated")

@@ -1,4 +1,4 @@
-"""Imports point one way: flows -> jobs, models, review, simulate -> features, lake.
+"""Imports point one way: flows -> jobs, models, review, simulate -> features, lakeio.
 
 Read from the source with ``ast`` so a stray import fails here, not in review.
 """
@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("flows", "jobs", "models", "review", "simulate", "features", "lake")
+PACKAGES = ("flows", "jobs", "models", "review", "simulate", "features", "lakeio")
 ALLOWED: dict[str, set[str]] = {
-    "flows": {"jobs", "models", "review", "simulate", "features", "lake"},
-    "jobs": {"features", "lake"},
-    "models": {"features", "lake"},
-    "review": {"lake"},
-    "simulate": {"features", "lake"},
+    "flows": {"jobs", "models", "review", "simulate", "features", "lakeio"},
+    "jobs": {"features", "lakeio"},
+    "models": {"features", "lakeio"},
+    "review": {"lakeio"},
+    "simulate": {"features", "lakeio"},
     "features": set(),
-    "lake": set(),
+    "lakeio": set(),
 }
 
 

@@ -502,7 +502,7 @@ def register(app: typer.Typer) -> None:
         from flows.settings import load_settings
 
         if labels:
-            from lake import LakeError, open_store
+            from lakeio import LakeError, open_store
             from review.feedback import export_labels
 
             settings = load_settings(lake=lake, home=home, queue_url=queue_url)

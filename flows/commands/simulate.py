@@ -16,7 +16,7 @@ from flows.commands.options import LakeOption
 from flows.errors import UserError
 
 if TYPE_CHECKING:
-    from lake import ObjectStore
+    from lakeio import ObjectStore
     from simulate import SimulationConfig, SimulationSummary
 
 
@@ -59,8 +59,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write synthetic traffic that follows the contract into the lake."""
         from flows.settings import load_settings
-        from lake import open_store
-        from lake.errors import LakeError
+        from lakeio import open_store
+        from lakeio.errors import LakeError
         from simulate import SimulationConfig
 
         first_day = _parse_day(start, "--start")

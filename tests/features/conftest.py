@@ -18,7 +18,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 
 from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
-from lake import layout
+from lakeio import layout
 
 DAY = date(2026, 11, 26)
 _request_ids = itertools.count()

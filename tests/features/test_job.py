@@ -9,7 +9,7 @@ import pytest
 
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
 from jobs.features import FeatureInputError, FeatureParams, run
-from lake import layout
+from lakeio import layout
 from tests.features.conftest import DAY, account, assert_rows_equal, at, request, write_curated_day
 
 YESTERDAY = DAY - timedelta(days=1)

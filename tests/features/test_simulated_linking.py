@@ -36,7 +36,7 @@ import pytest
 
 from jobs.features import FeatureParams
 from jobs.features import run as run_features
-from lake import layout, open_store
+from lakeio import layout, open_store
 
 START = date(2026, 11, 1)
 DAYS = 5

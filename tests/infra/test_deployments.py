@@ -204,7 +204,7 @@ def _terminal(run: dict[str, Any]) -> dict[str, Any] | None:
 def _assert_features_written(lake: Path, day: date) -> None:
     import json
 
-    from lake import layout
+    from lakeio import layout
 
     status = json.loads((lake / layout.report_day_prefix("sweep", day) / "status.json").read_text())
     assert set(status["stages"]) == {"ingest", "features"}

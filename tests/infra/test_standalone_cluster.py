@@ -24,7 +24,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
-from lake import layout
+from lakeio import layout
 from tests.support import REPO_ROOT
 from tests.support.frames import assert_frames_equal
 from tests.support.lakes import write_tiny_lake
@@ -35,8 +35,8 @@ pytestmark = pytest.mark.slow
 DAY = date(2026, 11, 26)
 SPARK_SUBMIT = str(Path(sys.executable).with_name("spark-submit"))
 JOBS = ("ingest", "features")
-# What the jobs need on executors, per the import direction jobs -> features, lake.
-SHIPPED_PACKAGES = ("jobs", "features", "lake")
+# What the jobs need on executors, per the import direction jobs -> features, lakeio.
+SHIPPED_PACKAGES = ("jobs", "features", "lakeio")
 
 
 def test_jobs_submitted_to_a_standalone_cluster(spark: SparkSession, tmp_path: Path) -> None:

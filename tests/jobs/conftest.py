@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from lake import ObjectStore, layout
+from lakeio import ObjectStore, layout
 
 _ids = itertools.count()
 

@@ -21,7 +21,7 @@ from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
 from jobs import ingest
 from jobs.ingest import DayNotReady, IngestParams, IngestSummary, ValidationFailed, load_summary
 from jobs.validation import ValidationOutcome
-from lake import layout, open_store
+from lakeio import layout, open_store
 
 DAY = date(2026, 11, 3)
 

@@ -14,7 +14,7 @@ import pytest
 
 import jobs.ingest
 from jobs.ingest import IngestParams, load_summary
-from lake import layout, open_store
+from lakeio import layout, open_store
 
 DAY = date(2026, 11, 5)
 

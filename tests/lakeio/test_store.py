@@ -9,7 +9,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from lake import LakeError, LocalStore, S3Store, SparkLake, layout, open_store
+from lakeio import LakeError, LocalStore, S3Store, SparkLake, layout, open_store
 
 DAY = date(2026, 11, 3)
 

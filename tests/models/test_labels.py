@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from lake import open_store
+from lakeio import open_store
 from models.labels import labels_known_at, parse_label_lines, read_labels
 
 

@@ -37,7 +37,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lake import open_store
+from lakeio import open_store
 from models.promotion import PromotionGates, promote
 from models.scoring import score_day
 from models.train import train_challenger

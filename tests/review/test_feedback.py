@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from lake import open_store
+from lakeio import open_store
 from review.feedback import LABELS_KEY, export_labels
 from review.landing import land_sweep
 from review.service import claim_case, decide_case, get_case, list_cases

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from lake import ObjectStore, open_store
+from lakeio import ObjectStore, open_store
 from simulate import SimulationConfig, SimulationSummary, load_manifest, load_truth, run_simulation
 from tests.simulate.contract_check import classify_request_line, read_lines
 

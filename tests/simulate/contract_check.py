@@ -13,7 +13,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from lake import ObjectStore
+from lakeio import ObjectStore
 
 REQUEST_TYPES: dict[str, tuple[type, ...]] = {
     "request_id": (str,),

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from flows.cli import main
-from lake import open_store
+from lakeio import open_store
 from simulate import load_manifest
 
 

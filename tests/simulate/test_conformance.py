@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lake import layout, open_store
+from lakeio import layout, open_store
 from simulate import BAD_LINE_KINDS, SimulationConfig, load_manifest, run_simulation
 from tests.simulate.contract_check import (
     check_account,

@@ -11,7 +11,7 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lake import layout, open_store
+from lakeio import layout, open_store
 from simulate import SimulationConfig, run_simulation
 from simulate.accounts import build_directory
 from simulate.writer import write_day

@@ -13,7 +13,7 @@ from typing import BinaryIO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lake import LocalStore, layout, open_store
+from lakeio import LocalStore, layout, open_store
 from simulate import BAD_LINE_KINDS, SimulationConfig, load_manifest, run_simulation
 from tests.simulate.contract_check import classify_request_line, read_lines
 

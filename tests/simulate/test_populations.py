@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lake import open_store
+from lakeio import open_store
 from simulate import SimulationConfig, catalog, run_simulation
 from tests.simulate.contract_check import read_lines
 

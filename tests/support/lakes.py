@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from lake import open_store
+from lakeio import open_store
 
 
 def write_tiny_lake(lake_root: Path, last_day: date, *, days: int = 3) -> None:
