@@ -39,3 +39,28 @@ def test_python_workers_run_on_the_drivers_interpreter() -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "worker xgboost" in result.stdout
+
+
+def test_generated_code_of_earlier_queries_is_reused(spark) -> None:
+    """A day of features generates hundreds of classes; repeating a query must not compile again.
+
+    Spark's default cache holds 100 generated classes, so after 150 distinct
+    queries the first one would be compiled anew (the features job compiled
+    ~700 classes every day, most of them the same as the day before).
+    """
+    from pyspark.sql import functions as F
+
+    compilations = (
+        spark._jvm.org.apache.spark.metrics.source.CodegenMetrics.METRIC_COMPILATION_TIME()
+    )
+
+    def query(i: int) -> list:
+        # The literal is inlined into the generated code: each i is a class of its own.
+        return spark.range(3).select((F.col("id") * i + i).alias("v")).collect()
+
+    first = query(1)
+    for i in range(2, 152):
+        query(i)
+    before = compilations.getCount()
+    assert query(1) == first
+    assert compilations.getCount() == before
