@@ -68,7 +68,7 @@ from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
 from lakeio import SparkLake, layout, open_store
 from lakeio.store import ObjectStore
 
-# The job's own intermediate table; lake.layout names the published ones.
+# The job's own intermediate table; lakeio.layout names the published ones.
 ACCOUNT_ACTIVITY = "features/account_activity"
 INGEST_SUMMARY_FILE = "summary.json"
 MEMBERS_SCHEMA = "hydra_cluster_id string, account_id string, customer_id string, first_seen date"
