@@ -137,7 +137,11 @@ def account_day_activity(
         requests.groupBy("account_id", "dt", "model")
         .agg(F.count(F.lit(1)).alias("n"))
         .groupBy("account_id", "dt")
-        .agg(F.map_from_entries(F.collect_list(F.struct("model", "n"))).alias("model_requests"))
+        .agg(
+            F.map_from_entries(F.array_sort(F.collect_list(F.struct("model", "n")))).alias(
+                "model_requests"
+            )
+        )
     )
     templates = account_day_templates(requests, params.template)
     sync = params.synchrony

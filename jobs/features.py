@@ -184,6 +184,20 @@ def _write_day(lake: SparkLake, frame: DataFrame, table: str, day: date) -> None
     lake.publish(prefix)
 
 
+def spread(frame: DataFrame, partitions: int) -> DataFrame:
+    """``frame`` in at least ``partitions`` partitions.
+
+    A day's curated requests are one Parquet file per dataset at small volumes,
+    and a file is not split below its row groups: the prompt regexes and
+    shingling would run in one task on one core. Spreading costs one shuffle of
+    data that is small by construction (it fits one split); large days already
+    arrive in many splits and are left as they are.
+    """
+    if frame.rdd.getNumPartitions() >= partitions:
+        return frame
+    return frame.repartition(partitions, "account_id")
+
+
 def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
     day = params.day
     store = open_store(params.lake_uri)
@@ -211,8 +225,9 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
     to_compute = [d for d in usable if d == day or d not in have_activity]
     with timer.stage("activity"):
         for compute_day in to_compute:
-            requests = _read_days(
-                spark, lake, layout.CURATED_REQUESTS, [compute_day], requests_schema
+            requests = spread(
+                _read_days(spark, lake, layout.CURATED_REQUESTS, [compute_day], requests_schema),
+                spark.sparkContext.defaultParallelism,
             )
             snapshot = (
                 _read_days(spark, lake, layout.CURATED_ACCOUNTS, [compute_day], accounts_schema)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
-from jobs.features import FeatureInputError, FeatureParams, run
+from jobs.features import FeatureInputError, FeatureParams, run, spread
 from lakeio import layout
 from tests.features.conftest import DAY, account, assert_rows_equal, at, request, write_curated_day
 
@@ -161,3 +161,15 @@ def test_job_refuses_a_day_without_validated_curated_data(spark, lake_root: Path
         run(
             spark, FeatureParams(day=DAY, lake_uri=str(lake_root), scratch_dir=str(lake_root / "s"))
         )
+
+
+def test_small_inputs_are_spread_over_the_cores(spark) -> None:
+    # One Parquet split would run every prompt regex of the day in one task.
+    one_split = spark.range(100).selectExpr("cast(id as string) as account_id").coalesce(1)
+    spread_out = spread(one_split, 2)
+    assert spread_out.rdd.getNumPartitions() == 2
+    assert sorted(r.account_id for r in spread_out.collect()) == sorted(
+        r.account_id for r in one_split.collect()
+    )
+    many_splits = one_split.repartition(4)
+    assert spread(many_splits, 2) is many_splits
