@@ -55,7 +55,7 @@ from features.clusters import (
     cluster_features,
     cohort_features,
 )
-from features.components import connected_components
+from features.components import DRIVER_EDGES, connected_components
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
 from features.linking import (
     LINK_COLUMNS,
@@ -87,6 +87,8 @@ class FeatureParams:
     activity: ActivityParams = ActivityParams()
     linking: LinkingParams = field(default_factory=LinkingParams)
     checkpoint_interval: int = 1
+    # Link graphs up to this many edges are solved on the driver (features.components).
+    component_driver_edges: int = DRIVER_EDGES
     # How far back to look for the last cluster members when D-1 was skipped.
     previous_clusters_lookback_days: int = 7
     largest_clusters_reported: int = 5
@@ -282,6 +284,7 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
                 F.col("src_customer_id").alias("src"), F.col("dst_customer_id").alias("dst")
             ),
             checkpoint_interval=params.checkpoint_interval,
+            driver_edges=params.component_driver_edges,
         )
         previous_members = _previous_members(spark, lake, store, day, params)
         assignments = assign_cluster_ids(components, customers, previous_members, day)
