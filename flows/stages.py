@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.errors import UserError
 from flows.runtime import RunConfig, lake_store, spark_session
+from jobs.session import INGEST_POOL, SWEEP_POOL, scheduler_pool
 from lakeio import layout
 
 STAGES = ("ingest", "features", "score", "land")
@@ -83,16 +84,18 @@ def ingest_stage(config: RunConfig, day: date) -> dict[str, Any]:
     from jobs.ingest import IngestParams, run
 
     settings = config.settings()
-    summary = run(
-        spark_session(settings),
-        IngestParams(
-            day=day,
-            lake_uri=settings.lake_uri,
-            scratch_dir=str(settings.scratch_dir),
-            direct_s3a=settings.spark_s3a,
-            max_bad_line_share=settings.max_bad_line_share,
-        ),
-    )
+    spark = spark_session(settings)
+    with scheduler_pool(spark, INGEST_POOL):
+        summary = run(
+            spark,
+            IngestParams(
+                day=day,
+                lake_uri=settings.lake_uri,
+                scratch_dir=str(settings.scratch_dir),
+                direct_s3a=settings.spark_s3a,
+                max_bad_line_share=settings.max_bad_line_share,
+            ),
+        )
     summary = summary_dict(summary)
     record_stage(config, day, "ingest", summary)
     get_run_logger().info("ingested %s: %s curated rows", day, summary.get("curated_rows"))
@@ -104,15 +107,17 @@ def features_stage(config: RunConfig, day: date) -> dict[str, Any]:
     from jobs.features import FeatureParams, run
 
     settings = config.settings()
-    summary = run(
-        spark_session(settings),
-        FeatureParams(
-            day=day,
-            lake_uri=settings.lake_uri,
-            scratch_dir=str(settings.scratch_dir),
-            direct_s3a=settings.spark_s3a,
-        ),
-    )
+    spark = spark_session(settings)
+    with scheduler_pool(spark, SWEEP_POOL):
+        summary = run(
+            spark,
+            FeatureParams(
+                day=day,
+                lake_uri=settings.lake_uri,
+                scratch_dir=str(settings.scratch_dir),
+                direct_s3a=settings.spark_s3a,
+            ),
+        )
     summary = summary_dict(summary)
     record_stage(config, day, "features", summary)
     get_run_logger().info(
@@ -126,17 +131,19 @@ def score_stage(config: RunConfig, day: date) -> dict[str, Any]:
     from models.scoring import ScoreParams, score_day
 
     settings = config.settings()
-    summary = score_day(
-        spark_session(settings),
-        ScoreParams(
-            day=day,
-            lake_uri=settings.lake_uri,
-            scratch_dir=str(settings.scratch_dir),
-            tracking_uri=settings.tracking_uri,
-            model_name=settings.model_name,
-            direct_s3a=settings.spark_s3a,
-        ),
-    )
+    spark = spark_session(settings)
+    with scheduler_pool(spark, SWEEP_POOL):
+        summary = score_day(
+            spark,
+            ScoreParams(
+                day=day,
+                lake_uri=settings.lake_uri,
+                scratch_dir=str(settings.scratch_dir),
+                tracking_uri=settings.tracking_uri,
+                model_name=settings.model_name,
+                direct_s3a=settings.spark_s3a,
+            ),
+        )
     summary = summary_dict(summary)
     record_stage(config, day, "score", summary)
     return summary
@@ -150,7 +157,9 @@ def land_stage(config: RunConfig, day: date, run_id: str) -> dict[str, Any]:
     from review.service import list_cases
 
     settings = config.settings()
-    landing = build_landing(spark_session(settings), settings, day, run_id)
+    spark = spark_session(settings)
+    with scheduler_pool(spark, SWEEP_POOL):
+        landing = build_landing(spark, settings, day, run_id)
     engine = open_queue(settings.queue_database_url)
     try:
         result = land_sweep(engine, landing, intake_cap=settings.daily_intake_cap)

@@ -10,9 +10,18 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pyspark.sql import SparkSession
+
+# Fair-scheduler pools (see the file): the day-ordered stages of a sweep before
+# the ingest of later days that runs beside them.
+SCHEDULER_POOLS_FILE = Path(__file__).with_name("spark_pools.xml")
+SWEEP_POOL = "sweep"
+INGEST_POOL = "ingest"
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,12 @@ def build_spark_session(config: SparkConfig | None = None) -> SparkSession:
         # Parquet written by the pipeline must read back identically on every run.
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     )
+    if SCHEDULER_POOLS_FILE.is_file():
+        # Not a file when the code runs from a zip (spark-submit --py-files):
+        # jobs then share Spark's default FIFO queue, as one job per process does.
+        builder = builder.config("spark.scheduler.mode", "FAIR").config(
+            "spark.scheduler.allocation.file", SCHEDULER_POOLS_FILE.as_uri()
+        )
     if config.master.startswith("local"):
         builder = builder.config("spark.driver.host", "127.0.0.1").config(
             "spark.driver.bindAddress", "127.0.0.1"
@@ -69,6 +84,18 @@ def build_spark_session(config: SparkConfig | None = None) -> SparkSession:
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+@contextmanager
+def scheduler_pool(spark: SparkSession, pool: str) -> Iterator[None]:
+    """Run the Spark jobs this thread submits inside ``pool`` (``spark_pools.xml``)."""
+    context = spark.sparkContext
+    previous = context.getLocalProperty("spark.scheduler.pool")
+    context.setLocalProperty("spark.scheduler.pool", pool)
+    try:
+        yield
+    finally:
+        context.setLocalProperty("spark.scheduler.pool", previous)  # type: ignore[arg-type]
 
 
 def submitted_master() -> str | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 
 WORKER_IMPORTS = """
 from jobs.session import SparkConfig, build_spark_session
@@ -64,3 +66,39 @@ def test_generated_code_of_earlier_queries_is_reused(spark) -> None:
     before = compilations.getCount()
     assert query(1) == first
     assert compilations.getCount() == before
+
+
+def test_sweep_stages_run_in_their_scheduler_pool(spark) -> None:
+    from jobs.session import INGEST_POOL, SWEEP_POOL, scheduler_pool
+
+    context = spark.sparkContext
+    jvm_context = context._jsc.sc()
+    assert jvm_context.getSchedulingMode().toString() == "FAIR"
+    # The pools come from the packaged allocation file: the ordered stages of a
+    # sweep take every core they ask for, ingest of later days what is left.
+    sweep = jvm_context.getPoolForName(SWEEP_POOL).get()
+    ingest = jvm_context.getPoolForName(INGEST_POOL).get()
+    assert (sweep.weight(), ingest.weight()) == (4, 1)
+    assert sweep.minShare() > ingest.minShare() == 0
+
+    before = context.getLocalProperty("spark.scheduler.pool")
+    seen_running: list[int] = []
+
+    def slow(rows):
+        time.sleep(3)
+        return [sum(1 for _ in rows)]
+
+    def ingest_job() -> None:
+        with scheduler_pool(spark, INGEST_POOL):
+            assert context.getLocalProperty("spark.scheduler.pool") == INGEST_POOL
+            context.parallelize(range(4), 2).mapPartitions(slow).collect()
+
+    worker = threading.Thread(target=ingest_job)
+    worker.start()
+    while worker.is_alive():
+        seen_running.append(ingest.runningTasks())
+        time.sleep(0.1)
+    worker.join()
+    assert max(seen_running) > 0  # the job's tasks ran in the ingest pool
+    assert sweep.runningTasks() == 0
+    assert context.getLocalProperty("spark.scheduler.pool") == before
