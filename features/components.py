@@ -132,11 +132,12 @@ def connected_components(
         .distinct()
         .localCheckpoint(eager=True)
     )
+    # One action tells a small graph from a large one and already holds the small one.
+    head = current.limit(driver_edges + 1).collect() if driver_edges > 0 else []
+    if driver_edges > 0 and len(head) <= driver_edges:
+        solved = components_of_edges([(row["src"], row["dst"]) for row in head])
+        return current.sparkSession.createDataFrame(sorted(solved.items()), COMPONENT_SCHEMA)
     fingerprint = _fingerprint(current)
-    if fingerprint[0] <= driver_edges:
-        solved = components_of_edges([(row["src"], row["dst"]) for row in current.collect()])
-        spark = current.sparkSession
-        return spark.createDataFrame(sorted(solved.items()), COMPONENT_SCHEMA)
     persisted: list[DataFrame] = []
     for round_number in range(1, max_rounds + 1):
         following = small_star(large_star(current))
