@@ -11,11 +11,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from pyspark.sql import SparkSession
 
 from flows.errors import UserError
 from flows.runtime import RunConfig, lake_store, spark_session
@@ -61,6 +63,17 @@ def record_stage(config: RunConfig, day: date, stage: str, summary: dict[str, An
     store.write_bytes(_status_key(day), json.dumps(status, indent=2, default=str).encode())
 
 
+def run_day_job(
+    config: RunConfig, day: date, stage: str, pool: str, job: Callable[[SparkSession], Any]
+) -> dict[str, Any]:
+    """Run one stage's Spark job in its scheduler pool and record the day's stage as done."""
+    spark = spark_session(config.settings())
+    with scheduler_pool(spark, pool):
+        summary = summary_dict(job(spark))
+    record_stage(config, day, stage, summary)
+    return summary
+
+
 @task(name="wait-for-day", retries=3, retry_delay_seconds=[2, 10, 30], cache_policy=NO_CACHE)
 def wait_for_day(config: RunConfig, day: date) -> None:
     """Wait (up to the configured time) for both _SUCCESS markers of the day."""
@@ -84,20 +97,14 @@ def ingest_stage(config: RunConfig, day: date) -> dict[str, Any]:
     from jobs.ingest import IngestParams, run
 
     settings = config.settings()
-    spark = spark_session(settings)
-    with scheduler_pool(spark, INGEST_POOL):
-        summary = run(
-            spark,
-            IngestParams(
-                day=day,
-                lake_uri=settings.lake_uri,
-                scratch_dir=str(settings.scratch_dir),
-                direct_s3a=settings.spark_s3a,
-                max_bad_line_share=settings.max_bad_line_share,
-            ),
-        )
-    summary = summary_dict(summary)
-    record_stage(config, day, "ingest", summary)
+    params = IngestParams(
+        day=day,
+        lake_uri=settings.lake_uri,
+        scratch_dir=str(settings.scratch_dir),
+        direct_s3a=settings.spark_s3a,
+        max_bad_line_share=settings.max_bad_line_share,
+    )
+    summary = run_day_job(config, day, "ingest", INGEST_POOL, lambda spark: run(spark, params))
     get_run_logger().info("ingested %s: %s curated rows", day, summary.get("curated_rows"))
     return summary
 
@@ -107,19 +114,13 @@ def features_stage(config: RunConfig, day: date) -> dict[str, Any]:
     from jobs.features import FeatureParams, run
 
     settings = config.settings()
-    spark = spark_session(settings)
-    with scheduler_pool(spark, SWEEP_POOL):
-        summary = run(
-            spark,
-            FeatureParams(
-                day=day,
-                lake_uri=settings.lake_uri,
-                scratch_dir=str(settings.scratch_dir),
-                direct_s3a=settings.spark_s3a,
-            ),
-        )
-    summary = summary_dict(summary)
-    record_stage(config, day, "features", summary)
+    params = FeatureParams(
+        day=day,
+        lake_uri=settings.lake_uri,
+        scratch_dir=str(settings.scratch_dir),
+        direct_s3a=settings.spark_s3a,
+    )
+    summary = run_day_job(config, day, "features", SWEEP_POOL, lambda spark: run(spark, params))
     get_run_logger().info(
         "features %s: %s", day, {k: summary.get(k) for k in ("accounts", "clusters")}
     )
@@ -131,22 +132,15 @@ def score_stage(config: RunConfig, day: date) -> dict[str, Any]:
     from models.scoring import ScoreParams, score_day
 
     settings = config.settings()
-    spark = spark_session(settings)
-    with scheduler_pool(spark, SWEEP_POOL):
-        summary = score_day(
-            spark,
-            ScoreParams(
-                day=day,
-                lake_uri=settings.lake_uri,
-                scratch_dir=str(settings.scratch_dir),
-                tracking_uri=settings.tracking_uri,
-                model_name=settings.model_name,
-                direct_s3a=settings.spark_s3a,
-            ),
-        )
-    summary = summary_dict(summary)
-    record_stage(config, day, "score", summary)
-    return summary
+    params = ScoreParams(
+        day=day,
+        lake_uri=settings.lake_uri,
+        scratch_dir=str(settings.scratch_dir),
+        tracking_uri=settings.tracking_uri,
+        model_name=settings.model_name,
+        direct_s3a=settings.spark_s3a,
+    )
+    return run_day_job(config, day, "score", SWEEP_POOL, lambda spark: score_day(spark, params))
 
 
 @task(name="land-cases", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
