@@ -19,8 +19,10 @@ active minutes for synchrony.
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
+from functools import reduce
 
 from pyspark.ml.feature import HashingTF, MinHashLSH
 from pyspark.ml.functions import vector_to_array
@@ -33,6 +35,8 @@ from features import reference
 # characters per request cost more than they add.
 CATEGORY_SCAN_CHARS = 600
 TASK_CATEGORIES: tuple[str, ...] = tuple(reference.TASK_CATEGORY_PATTERNS)
+# What an empty set is hashed as (its band keys are dropped): MinHashLSH rejects empty vectors.
+_EMPTY_SET_TOKEN = "\x00empty"
 
 
 @dataclass(frozen=True)
@@ -186,16 +190,190 @@ def guarded_pattern(pattern: str) -> str:
     return f"(?=[{members}])(?:{pattern})"
 
 
+# Shortest phrase (or every phrase of a choice) that a prefilter looks for.
+MIN_FACTOR_CHARS = 3
+
+
+@dataclass(frozen=True)
+class PhrasePlan:
+    """A signal pattern split so that most texts are decided by substring tests.
+
+    A pattern ``A1|A2|...`` is found in a text exactly when one of its top-level
+    alternatives is. ``literals`` are the alternatives that are plain phrases
+    (found iff the text contains them: a byte search, no regex engine);
+    ``factored`` pairs each other alternative with phrases one of which any of
+    its matches contains (``\bstory\b`` needs ``story``), so its regex runs only
+    on texts that contain one; ``rest`` (nothing required) always runs. The
+    regexes keep their lookahead guard (``guarded_pattern``).
+    """
+
+    literals: tuple[str, ...]
+    factored: tuple[tuple[tuple[str, ...], str], ...]
+    rest: str | None
+
+    def column(self, text: Column) -> Column:
+        terms = [text.contains(literal) for literal in self.literals]
+        for factors, alternative in self.factored:
+            prefilter = reduce(operator.or_, [text.contains(factor) for factor in factors])
+            terms.append(prefilter & text.rlike(guarded_pattern(alternative)))
+        if self.rest is not None:
+            terms.append(text.rlike(guarded_pattern(self.rest)))
+        return reduce(operator.or_, terms) if terms else F.lit(False)
+
+
+def top_level_alternatives(pattern: str) -> list[str]:
+    """``pattern`` split at the ``|`` that are outside groups and character classes."""
+    parts, depth, start, index, in_class = [], 0, 0, 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            # A ``]`` right after ``[`` or ``[^`` is a member, not the end.
+            if pattern[index + 1 : index + 2] == "^":
+                index += 1
+            if pattern[index + 1 : index + 2] == "]":
+                index += 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:index])
+            start = index + 1
+        index += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _literal_text(items) -> str | None:
+    """The phrase a parsed sequence stands for when it is nothing but literal characters."""
+    from re import _constants as C
+
+    chars = []
+    for op, arg in items:
+        if op is C.LITERAL:
+            chars.append(chr(arg))
+        elif op is C.SUBPATTERN and arg[1] == 0 and arg[2] == 0:  # a group without flags
+            inner = _literal_text(arg[-1])
+            if inner is None:
+                return None
+            chars.append(inner)
+        else:
+            return None
+    return "".join(chars)
+
+
+def _required_phrases(items) -> tuple[str, ...] | None:
+    """Phrases one of which every match of a parsed sequence contains (the best found), or None.
+
+    Candidates are runs of literal characters and groups that are a choice of
+    plain phrases (``(judge|grader)``); the best has the longest shortest phrase.
+    """
+    from re import _constants as C
+
+    candidates: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for op, arg in items:
+        if op is C.LITERAL:
+            run.append(chr(arg))
+            continue
+        if run:
+            candidates.append(("".join(run),))
+            run = []
+        if op is C.SUBPATTERN and arg[1] == 0 and arg[2] == 0:
+            inner = arg[-1]
+            if len(inner) == 1 and inner[0][0] is C.BRANCH:
+                choices = [_literal_text(branch) for branch in inner[0][1][1]]
+                if all(choices):
+                    candidates.append(tuple(sorted(set(choices))))
+            elif (text := _literal_text(inner)) is not None:
+                candidates.append((text,))
+    if run:
+        candidates.append(("".join(run),))
+    usable = [c for c in candidates if min(map(len, c)) >= MIN_FACTOR_CHARS]
+    if not usable:
+        return None
+    return max(usable, key=lambda c: (min(map(len, c)), -len(c)))
+
+
+def _has_group_reference(items) -> bool:
+    from re import _constants as C
+
+    for op, arg in items:
+        if op in (C.GROUPREF, C.GROUPREF_EXISTS):
+            return True
+        nested = []
+        if op is C.SUBPATTERN:
+            nested = [arg[-1]]
+        elif op is C.BRANCH:
+            nested = arg[1]
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+            nested = [arg[2]]
+        elif op in (C.ASSERT, C.ASSERT_NOT):
+            nested = [arg[1]]
+        if any(_has_group_reference(sub) for sub in nested):
+            return True
+    return False
+
+
+def phrase_plan(pattern: str) -> PhrasePlan:
+    """How ``pattern_found`` decides ``pattern`` (see ``PhrasePlan``).
+
+    A pattern the parser rejects (Java-only syntax), with inline flags or with
+    back-references stays one regex (``rest``).
+    """
+    whole = PhrasePlan(literals=(), factored=(), rest=pattern)
+    try:
+        parsed = re._parser.parse(pattern)
+        alternatives = top_level_alternatives(pattern)
+        parsed_alternatives = [re._parser.parse(alternative) for alternative in alternatives]
+    except re.error:
+        return whole
+    if parsed.state.flags & ~re.UNICODE or _has_group_reference(parsed):
+        return whole
+    literals: list[str] = []
+    factored: list[tuple[tuple[str, ...], str]] = []
+    rest: list[str] = []
+    for source, items in zip(alternatives, parsed_alternatives, strict=True):
+        literal = _literal_text(items)
+        if literal:
+            literals.append(literal)
+        elif (required := _required_phrases(items)) is not None:
+            factored.append((required, source))
+        else:
+            rest.append(source)
+    return PhrasePlan(
+        literals=tuple(literals), factored=tuple(factored), rest="|".join(rest) if rest else None
+    )
+
+
+def pattern_found(text: Column, pattern: str) -> Column:
+    """``text.rlike(pattern)`` for a non-null ``text``, mostly by substring tests.
+
+    The signal patterns are alternations of phrases; Java's engine tries every
+    alternative at every position of every prompt, which made the seventeen
+    signals most of the features job's time. ``phrase_plan`` keeps the answer
+    and moves the work to byte searches (tests/features/test_text.py checks
+    both against the plain regex).
+    """
+    return phrase_plan(pattern).column(text)
+
+
 def with_prompt_signals(requests: DataFrame) -> DataFrame:
     """Add ``is_cot``, ``is_grader`` (0/1 ints) and one ``task_<category>`` 0/1 int per category."""
     full_text = F.concat_ws("\n", lowered(F.col("system_prompt"), 2000), lowered(F.col("prompt")))
     head = lowered(F.col("prompt"), CATEGORY_SCAN_CHARS)
     return requests.withColumns(
         {
-            "is_cot": full_text.rlike(guarded_pattern(reference.COT_PATTERN)).cast("int"),
-            "is_grader": full_text.rlike(guarded_pattern(reference.GRADER_PATTERN)).cast("int"),
+            "is_cot": pattern_found(full_text, reference.COT_PATTERN).cast("int"),
+            "is_grader": pattern_found(full_text, reference.GRADER_PATTERN).cast("int"),
             **{
-                f"task_{name}": head.rlike(guarded_pattern(pattern)).cast("int")
+                f"task_{name}": pattern_found(head, pattern).cast("int")
                 for name, pattern in reference.TASK_CATEGORY_PATTERNS.items()
             },
         }
@@ -214,18 +392,26 @@ def minhash_bands(
 ) -> DataFrame:
     """Add ``output_column``: the band keys (strings) of the MinHash of ``set_column``.
 
-    Rows whose set is empty get an empty array: MinHashLSH fails a whole job on
-    an all-zero vector, so they never reach it. Keys are ``<prefix><band>:<hash>``
-    and are stable across days and runs for the same params (the hash functions
-    depend only on the seed).
+    Rows whose set is empty get an empty array. MinHashLSH fails a whole job on
+    an all-zero vector, so an empty set is hashed as a one-token placeholder and
+    its keys are dropped; one pass over ``frame`` (splitting it into empty and
+    non-empty rows computed everything before it twice). Keys are
+    ``<prefix><band>:<hash>`` and are stable across days and runs for the same
+    params (the hash functions depend only on the seed).
     """
     tokens_column = "_minhash_tokens"
     vector_column = "_minhash_vector"
     hashes_column = "_minhash_hashes"
-    non_empty = frame.where(F.size(set_column) > 0)
+    input_column = "_minhash_input"
+    present = F.size(set_column) > 0
     hashed = HashingTF(
-        inputCol=set_column, outputCol=vector_column, numFeatures=params.num_features, binary=True
-    ).transform(non_empty)
+        inputCol=input_column, outputCol=vector_column, numFeatures=params.num_features, binary=True
+    ).transform(
+        frame.withColumn(
+            input_column,
+            F.when(present, F.col(set_column)).otherwise(F.array(F.lit(_EMPTY_SET_TOKEN))),
+        )
+    )
     model = MinHashLSH(
         inputCol=vector_column,
         outputCol=hashes_column,
@@ -250,13 +436,9 @@ def minhash_bands(
             for band in range(params.bands)
         ]
     )
-    banded = with_hashes.withColumn(output_column, band_keys).drop(
-        tokens_column, vector_column, hashes_column
-    )
-    empty = frame.where(~(F.size(set_column) > 0)).withColumn(
-        output_column, F.array().cast("array<string>")
-    )
-    return banded.unionByName(empty)
+    return with_hashes.withColumn(
+        output_column, F.when(present, band_keys).otherwise(F.array().cast("array<string>"))
+    ).drop(tokens_column, vector_column, hashes_column, input_column)
 
 
 def account_day_templates(requests: DataFrame, params: TemplateParams) -> DataFrame:

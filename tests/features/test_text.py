@@ -16,7 +16,10 @@ from features.text import (
     account_day_templates,
     guarded_pattern,
     minhash_bands,
+    pattern_found,
+    phrase_plan,
     task_categories_column,
+    top_level_alternatives,
     with_frame_shingles,
     with_prompt_signals,
 )
@@ -82,6 +85,19 @@ def test_minhash_bands_identical_sets_share_every_band_and_empty_sets_get_none(s
     assert rows["d"] == []
 
 
+def test_minhash_bands_read_their_input_once_and_give_null_sets_no_bands(spark) -> None:
+    frame = spark.createDataFrame(
+        [("a", ["x", "y"]), ("n", None), ("e", [])], "id string, items array<string>"
+    )
+    banded = minhash_bands(frame, "items", "bands", "k", MinHashParams(bands=2, rows_per_band=2))
+    rows = {r["id"]: r["bands"] for r in banded.collect()}
+    assert rows == {"a": rows["a"], "n": [], "e": []} and len(rows["a"]) == 2
+    # Empty and non-empty rows in one pass: a split and union computed the input twice.
+    plan = banded._jdf.queryExecution().optimizedPlan().toString()
+    assert "Union" not in plan
+    assert banded.count() == 3
+
+
 def test_accounts_using_one_template_share_buckets_and_a_chatty_one_has_none(spark) -> None:
     day = date(2026, 11, 26)
     questions = ["the capital of peru", "entropy in physics", "a monad", "the krebs cycle"]
@@ -143,6 +159,50 @@ _PHRASES = [
     "translate",
     "ÉTAPE",
     "naïve",
+    # phrases the plans' prefilters look for, and their near misses
+    "choose the",
+    "choose one",
+    "json",
+    "jsonl",
+    "story",
+    "storyline",
+    "write an",
+    "you are an ",
+    "role-play",
+    "api call",
+    "how do i",
+    "how much",
+    "law",
+    "lawful",
+    "prove",
+    "java",
+    "javascript",
+    "which response is better",
+    "rating: [[",
+    "assistant a's answer",
+    "is the answer correct",
+    "act as a judge",
+    "act as an evaluator",
+    "grade the response",
+    "assess each submissions",
+    "on a scale from 0",
+    "in french",
+    "into english",
+    "categorize",
+    "label each",
+    "implies",
+    "summary",
+    "summarize",
+    "first, think",
+    "before giving",
+    "reasoning carefully",
+    "justify your steps",
+    "explain your answer",
+    "show all of your work",
+    "think it through",
+    "chain-of-thought",
+    "step-bystep",
+    "cot:",
 ]
 _texts = st.lists(
     st.one_of(
@@ -171,7 +231,56 @@ def test_guarded_patterns_match_exactly_what_the_patterns_match(text: str) -> No
         )
 
 
-def test_guarded_patterns_agree_with_the_originals_in_spark_on_simulated_prompts(
+def _plan_found(pattern: str, text: str) -> bool:
+    """A phrase plan evaluated the way its Spark column is, with Python's engine."""
+    plan = phrase_plan(pattern)
+    return (
+        any(literal in text for literal in plan.literals)
+        or any(
+            any(factor in text for factor in factors) and re.search(alternative, text) is not None
+            for factors, alternative in plan.factored
+        )
+        or (plan.rest is not None and re.search(plan.rest, text) is not None)
+    )
+
+
+def test_top_level_alternatives_skip_groups_classes_and_escapes() -> None:
+    assert top_level_alternatives(r"a|(b|c)d|[|x]|\||[]|]|[^]|]e") == [
+        "a",
+        "(b|c)d",
+        "[|x]",
+        r"\|",
+        "[]|]",
+        "[^]|]e",
+    ]
+    assert top_level_alternatives("abc") == ["abc"]
+
+
+def test_phrase_plans_split_phrases_prefiltered_regexes_and_the_rest() -> None:
+    plan = phrase_plan(r"foo bar|c\+\+|\bbaz\b|(judge|grader) x|(x|yy)z|\d+")
+    assert plan.literals == ("foo bar", "c++")
+    assert plan.factored == ((("baz",), r"\bbaz\b"), (("grader", "judge"), "(judge|grader) x"))
+    assert plan.rest == r"(x|yy)z|\d+"
+    # Back-references, inline flags and Java-only syntax stay one regex.
+    for pattern in (r"(ab)c\1|xyz", "(?i)abc|def", r"\p{L}+|abc"):
+        assert phrase_plan(pattern).rest == pattern
+        assert phrase_plan(pattern).literals == ()
+    # Every signal pattern is mostly phrases: that is where the time goes.
+    for name, pattern in SIGNAL_PATTERNS.items():
+        assert phrase_plan(pattern).literals, name
+
+
+@given(text=_texts)
+@settings(max_examples=600, deadline=None)
+def test_phrase_plans_find_exactly_what_the_patterns_find(text: str) -> None:
+    lowered_text = text.lower()
+    for name, pattern in SIGNAL_PATTERNS.items():
+        assert _plan_found(pattern, lowered_text) == (
+            re.search(pattern, lowered_text) is not None
+        ), (name, text)
+
+
+def test_guarded_patterns_and_phrase_plans_agree_with_the_originals_in_spark(
     spark, simulated_lake
 ) -> None:
     """Java's engine, on every prompt of the simulated lake (templated, human, grader, code)."""
@@ -187,13 +296,22 @@ def test_guarded_patterns_agree_with_the_originals_in_spark_on_simulated_prompts
         ).alias(name)
         for name, pattern in SIGNAL_PATTERNS.items()
     ]
+    plan_checks = [
+        F.sum(
+            (F.col("text").rlike(pattern) != pattern_found(F.col("text"), pattern)).cast("int")
+        ).alias(f"{name}_plan")
+        for name, pattern in SIGNAL_PATTERNS.items()
+    ]
     matches = [
         F.sum(F.col("text").rlike(pattern).cast("int")).alias(f"{name}_matches")
         for name, pattern in SIGNAL_PATTERNS.items()
     ]
-    row = prompts.agg(*checks, *matches, F.count(F.lit(1)).alias("prompts")).first()
+    row = prompts.agg(*checks, *plan_checks, *matches, F.count(F.lit(1)).alias("prompts")).first()
     assert row["prompts"] > 10_000
     assert {name: row[name] for name in SIGNAL_PATTERNS} == dict.fromkeys(SIGNAL_PATTERNS, 0)
+    assert {name: row[f"{name}_plan"] for name in SIGNAL_PATTERNS} == dict.fromkeys(
+        SIGNAL_PATTERNS, 0
+    )
     # The comparison means something only where the patterns do match.
     assert all(
         row[f"{name}_matches"] > 0 for name in ("cot", "grader", "code", "math", "translation")
