@@ -71,6 +71,7 @@ from jobs.validation import (
     DayLimits,
     ValidationOutcome,
     day_metrics,
+    local_batch,
     requesting_accounts,
     validate_day,
 )
@@ -100,6 +101,9 @@ class IngestParams:
     # Curated files hold about this many rows; the count, and so the file layout, is
     # a function of the data, which keeps reruns byte-identical.
     rows_per_file: int = 250_000
+    # Batches of at most this many rows are validated in pandas on the driver
+    # (jobs.validation.local_batch); larger ones by Spark.
+    local_validation_rows: int = 100_000
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.max_bad_line_share <= 1.0:
@@ -110,6 +114,10 @@ class IngestParams:
             raise ValueError(f"volume_tolerance must be >= 1, got {self.volume_tolerance}")
         if self.trailing_days < 0 or self.rows_per_file < 1:
             raise ValueError("trailing_days must be >= 0 and rows_per_file >= 1")
+        if self.local_validation_rows < 0:
+            raise ValueError(
+                f"local_validation_rows must be >= 0, got {self.local_validation_rows}"
+            )
 
 
 @dataclass(frozen=True)
@@ -491,15 +499,23 @@ def run(spark: SparkSession, params: IngestParams) -> IngestSummary:
     )
     requests_df = _read_staged(spark, spark_lake, requests.staging_prefix, CURATED_REQUESTS_SCHEMA)
     accounts_df = _read_staged(spark, spark_lake, accounts.staging_prefix, CURATED_ACCOUNTS_SCHEMA)
+    local_rows = params.local_validation_rows
     batches = {
-        REQUESTS: requests_df,
-        ACCOUNTS: accounts_df,
-        REQUESTING_ACCOUNTS: requesting_accounts(requests_df, accounts_df),
-        DAY_METRICS: day_metrics(
-            spark,
-            request_bad_line_share=_share(requests),
-            account_bad_line_share=_share(accounts),
-            curated_requests=requests.curated_rows,
+        REQUESTS: local_batch(requests_df, requests.curated_rows, local_rows),
+        ACCOUNTS: local_batch(accounts_df, accounts.curated_rows, local_rows),
+        # At most one row per curated request.
+        REQUESTING_ACCOUNTS: local_batch(
+            requesting_accounts(requests_df, accounts_df), requests.curated_rows, local_rows
+        ),
+        DAY_METRICS: local_batch(
+            day_metrics(
+                spark,
+                request_bad_line_share=_share(requests),
+                account_bad_line_share=_share(accounts),
+                curated_requests=requests.curated_rows,
+            ),
+            1,
+            local_rows,
         ),
     }
     docs_dir = (

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pandas as pd
+import pytest
+
 from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
 from jobs import validation
 from jobs.validation import DayLimits, FailedExpectation, ValidationOutcome
@@ -23,7 +26,8 @@ def request_row(request_id: str, ts: datetime, **fields):
     return tuple(row[name] for name in CURATED_REQUESTS_SCHEMA.fieldNames())
 
 
-def test_gate_names_each_broken_rule_with_examples(spark, tmp_path):
+@pytest.mark.parametrize("engine", ["spark", "pandas"])
+def test_gate_names_each_broken_rule_with_examples(spark, tmp_path, engine):
     requests = spark.createDataFrame(
         [
             request_row("r-1", datetime(2026, 11, 3, 1)),
@@ -44,6 +48,12 @@ def test_gate_names_each_broken_rule_with_examples(spark, tmp_path):
             spark, request_bad_line_share=0.01, account_bad_line_share=0.0, curated_requests=3
         ),
     }
+    # The same suites on either engine: small batches go to pandas, large ones stay in Spark.
+    local_rows = 3 if engine == "pandas" else 2
+    batches = {
+        name: validation.local_batch(frame, 3, local_rows) for name, frame in batches.items()
+    }
+    assert all(isinstance(b, pd.DataFrame) == (engine == "pandas") for b in batches.values())
 
     report = validation.validate_day(
         batches,
@@ -77,3 +87,51 @@ def test_gate_names_each_broken_rule_with_examples(spark, tmp_path):
     assert (tmp_path / "docs" / "index.html").exists()
     assert set(report.result_json["batches"]) == set(validation.BATCHES)
     assert ValidationOutcome.from_dict(report.outcome.as_dict()) == report.outcome
+
+
+@pytest.mark.parametrize("engine", ["spark", "pandas"])
+def test_gate_passes_a_clean_day_and_checks_the_day_metrics(spark, tmp_path, engine):
+    requests = spark.createDataFrame(
+        [
+            request_row("r-1", datetime(2026, 11, 3, 1)),
+            request_row("r-2", datetime(2026, 11, 3, 2)),
+        ],
+        CURATED_REQUESTS_SCHEMA,
+    )
+    accounts = spark.createDataFrame(
+        [("a-1", None, datetime(2026, 1, 1), "x.com", None, None, None, "free", True)],
+        CURATED_ACCOUNTS_SCHEMA,
+    )
+    local_rows = 10 if engine == "pandas" else 0
+
+    def gate(bad_share: float, volume_bounds=None):
+        batches = {
+            validation.REQUESTS: requests,
+            validation.ACCOUNTS: accounts,
+            validation.REQUESTING_ACCOUNTS: validation.requesting_accounts(requests, accounts),
+            validation.DAY_METRICS: validation.day_metrics(
+                spark,
+                request_bad_line_share=bad_share,
+                account_bad_line_share=0.0,
+                curated_requests=2,
+            ),
+        }
+        batches = {k: validation.local_batch(v, 2, local_rows) for k, v in batches.items()}
+        limits = DayLimits(day=DAY, max_bad_line_share=0.05, volume_bounds=volume_bounds)
+        return validation.validate_day(batches, limits, tmp_path / "docs").outcome
+
+    clean = gate(0.01, volume_bounds=(1.0, 4.0))
+    assert clean.success and clean.evaluated_expectations == 28
+    broken = gate(0.2, volume_bounds=(5.0, 10.0))
+    assert [(f.batch, f.expectation, f.detail) for f in broken.failed] == [
+        (
+            "day_metrics",
+            "expect_column_values_to_be_between(request_bad_line_share)",
+            "observed 0.2, expected between 0 and 0.05",
+        ),
+        (
+            "day_metrics",
+            "expect_column_values_to_be_between(curated_requests)",
+            "observed 2, expected between 5 and 10",
+        ),
+    ]
