@@ -186,18 +186,29 @@ def _write_day(lake: SparkLake, frame: DataFrame, table: str, day: date) -> None
     lake.publish(prefix)
 
 
-def spread(frame: DataFrame, partitions: int) -> DataFrame:
-    """``frame`` in at least ``partitions`` partitions.
+# Partitions per core for the day's per-request text work (prompt regexes,
+# shingling). A scan has as many partitions as the files pack into: three for a
+# day of five curated files, say, which on two cores is two rounds with one
+# core idle in the second. Equal hash partitions, a whole number per core, keep
+# every core busy to the end; more per core only adds task overhead on small days.
+PARTITIONS_PER_CORE = 2
 
-    A day's curated requests are one Parquet file per dataset at small volumes,
-    and a file is not split below its row groups: the prompt regexes and
-    shingling would run in one task on one core. Spreading costs one shuffle of
-    data that is small by construction (it fits one split); large days already
-    arrive in many splits and are left as they are.
+
+def spread(frame: DataFrame, cores: int) -> DataFrame:
+    """``frame`` in at least ``PARTITIONS_PER_CORE * cores`` partitions, by (account_id, dt).
+
+    A day's curated requests arrive in as many splits as their files pack into
+    (one at small volumes: a Parquet file is not split below its row groups),
+    which leaves cores idle while the text work runs. Spreading costs one
+    shuffle of the requests; hashing by (account_id, dt) is the partitioning
+    the activity's window and aggregations need, so they add no shuffle of
+    their own, and the three branches that read the requests reuse it. Days
+    already in enough splits are left as they are.
     """
+    partitions = PARTITIONS_PER_CORE * cores
     if frame.rdd.getNumPartitions() >= partitions:
         return frame
-    return frame.repartition(partitions, "account_id")
+    return frame.repartition(partitions, "account_id", "dt")
 
 
 def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:

@@ -204,3 +204,9 @@ def test_duplicates_keep_the_same_copy_whatever_the_input_order(spark):
     expected = [Row(request_id="r-1", output_tokens=5), Row(request_id="r-2", output_tokens=7)]
     assert_rows(ingest.drop_duplicate_requests(forward), expected)
     assert_rows(ingest.drop_duplicate_requests(backward.repartition(3)), expected)
+
+
+def test_reason_names_never_hold_the_separator_they_are_joined_with():
+    fields = {*ingest.REQUEST_FIELD_TYPES, *ingest.ACCOUNT_FIELD_TYPES}
+    assert not any(ingest._REASON_SEPARATOR in name for name in fields)
+    assert not any(ingest._REASON_SEPARATOR in kind for kind in ingest.REASON_KINDS)

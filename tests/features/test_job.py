@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
-from jobs.features import FeatureInputError, FeatureParams, run, spread
+from jobs.features import PARTITIONS_PER_CORE, FeatureInputError, FeatureParams, run, spread
 from lakeio import layout
 from tests.features.conftest import DAY, account, assert_rows_equal, at, request, write_curated_day
 
@@ -163,13 +163,31 @@ def test_job_refuses_a_day_without_validated_curated_data(spark, lake_root: Path
         )
 
 
-def test_small_inputs_are_spread_over_the_cores(spark) -> None:
-    # One Parquet split would run every prompt regex of the day in one task.
-    one_split = spark.range(100).selectExpr("cast(id as string) as account_id").coalesce(1)
-    spread_out = spread(one_split, 2)
-    assert spread_out.rdd.getNumPartitions() == 2
-    assert sorted(r.account_id for r in spread_out.collect()) == sorted(
-        r.account_id for r in one_split.collect()
+def test_inputs_in_few_splits_are_spread_over_the_cores(spark) -> None:
+    # One Parquet split would run every prompt regex of the day in one task;
+    # three splits on two cores leave one core idle for a whole round.
+    requests = spark.range(100).selectExpr(
+        "cast(id as string) as account_id", "date'2026-11-02' as dt"
     )
-    many_splits = one_split.repartition(4)
+    wanted = PARTITIONS_PER_CORE * 2
+    for splits in (1, 3, wanted - 1):
+        few = requests.repartition(splits)
+        spread_out = spread(few, 2)
+        assert spread_out.rdd.getNumPartitions() == wanted
+        assert sorted(r.account_id for r in spread_out.collect()) == sorted(
+            r.account_id for r in few.collect()
+        )
+    many_splits = requests.repartition(wanted)
     assert spread(many_splits, 2) is many_splits
+
+
+def test_spread_requests_are_partitioned_as_the_activity_groups_them(spark) -> None:
+    # The activity's window and aggregations over (account_id, dt) then need no
+    # shuffle of their own.
+    requests = spark.createDataFrame(
+        [(f"a{i % 7}", DAY - timedelta(days=i % 2)) for i in range(100)],
+        "account_id string, dt date",
+    )
+    grouped = spread(requests.coalesce(1), 2).groupBy("account_id", "dt").count()
+    plan = grouped._jdf.queryExecution().executedPlan().toString()
+    assert plan.count("Exchange") == 1, plan
