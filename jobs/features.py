@@ -199,11 +199,12 @@ def spread(frame: DataFrame, cores: int) -> DataFrame:
 
     A day's curated requests arrive in as many splits as their files pack into
     (one at small volumes: a Parquet file is not split below its row groups),
-    which leaves cores idle while the text work runs. Spreading costs one
-    shuffle of the requests; hashing by (account_id, dt) is the partitioning
-    the activity's window and aggregations need, so they add no shuffle of
-    their own, and the three branches that read the requests reuse it. Days
-    already in enough splits are left as they are.
+    which leaves cores idle while the text work runs. Hashing by (account_id,
+    dt) is the partitioning the activity's window and aggregations need, so
+    they add no shuffle of their own. Each branch of the activity that reads
+    the requests (aggregates, models, templates) shuffles only the columns it
+    uses, so those shuffles differ and are not reused: the prompt is shuffled
+    by two of them. Days already in enough splits are left as they are.
     """
     partitions = PARTITIONS_PER_CORE * cores
     if frame.rdd.getNumPartitions() >= partitions:
