@@ -196,18 +196,34 @@ class _Lander:
             member_of[(member.case_id, member.account_id)] = member
 
         created: list[Case] = []
+        placed: list[tuple[Case, _Group, list[Member]]] = []
         for group in groups:
             case = self._match(group, cases_of_account, previous_case_of_group, cases)
             if case is None:
                 case = self._new_case(group)
-                cases[case.id] = case
                 created.append(case)
             else:
                 self._touch(case)
                 self.attached.add(case.id)
-            self._attach(case, group, member_of)
-
+            placed.append((case, group, self._attach(case, group, member_of)))
+        # One flush inserts the new cases and members, each table in batches (a
+        # flush per new row was most of a large landing's time); the day's
+        # sightings and evidence, which need their ids, follow as bulk inserts.
         self.session.flush()
+        for case in created:
+            cases[case.id] = case
+            self.before[case.id] = None
+        sightings = [
+            _sighting_row(member.id, self.day, group.cluster_id, account)
+            for _, group, members in placed
+            for member, account in zip(members, group.accounts, strict=True)
+        ]
+        if placed:
+            self.session.execute(sa.insert(Sighting), sightings)
+            self.session.execute(
+                sa.insert(Evidence),
+                [_evidence_row(case.id, self.day, group) for case, group, _ in placed],
+            )
         touched = [cases[case_id] for case_id in sorted(self.before)]
         reopened, withdrawn = self._refresh(touched)
         opened = self._intake(intake_cap)
@@ -338,16 +354,23 @@ class _Lander:
             updated_at=self.now,
         )
         self.session.add(case)
-        self.session.flush()
-        self.before[case.id] = None
         return case
 
-    def _attach(self, case: Case, group: _Group, member_of: dict[tuple[int, str], Member]) -> None:
+    def _attach(
+        self, case: Case, group: _Group, member_of: dict[tuple[int, str], Member]
+    ) -> list[Member]:
+        """The case's members for the group's accounts, in their order; new ones are added.
+
+        Nothing is flushed here: a new case has no id yet, and its new members
+        reach it through their relationship. An account is in one group only,
+        so a member made here is never looked up again in this landing.
+        """
+        members = []
         for account in group.accounts:
-            member = member_of.get((case.id, account.account_id))
+            member = member_of.get((case.id, account.account_id)) if case.id is not None else None
             if member is None:
                 member = Member(
-                    case_id=case.id,
+                    case=case,
                     account_id=account.account_id,
                     customer_id=account.customer_id,
                     score=account.score,
@@ -361,23 +384,11 @@ class _Lander:
                     added_at=self.now,
                 )
                 self.session.add(member)
-                self.session.flush()
-                member_of[(case.id, account.account_id)] = member
                 self.members_added += 1
             elif account.customer_id is not None:
                 member.customer_id = account.customer_id
-            self.session.add(
-                Sighting(
-                    member_id=member.id,
-                    sweep_date=self.day,
-                    cluster_id=group.cluster_id,
-                    score=account.score,
-                    reasons=jsonable(account.reasons),
-                    output_tokens=account.output_tokens,
-                    requests=account.requests,
-                )
-            )
-        self.session.add(_evidence_row(case.id, self.day, group))
+            members.append(member)
+        return members
 
     def _refresh(self, touched: list[Case]) -> tuple[int, int]:
         """Recompute members and case totals from sightings; reopen or withdraw cases."""
@@ -528,11 +539,25 @@ def _refresh_case(case: Case, members: list[Member], cluster_id: str | None, now
     case.cluster_id = cluster_id
 
 
-def _evidence_row(case_id: int, day: date, group: _Group) -> Evidence:
+def _sighting_row(
+    member_id: int, day: date, cluster_id: str | None, account: FlaggedAccount
+) -> dict[str, Any]:
+    return {
+        "member_id": member_id,
+        "sweep_date": day,
+        "cluster_id": cluster_id,
+        "score": account.score,
+        "reasons": jsonable(account.reasons),
+        "output_tokens": account.output_tokens,
+        "requests": account.requests,
+    }
+
+
+def _evidence_row(case_id: int, day: date, group: _Group) -> dict[str, Any]:
     accounts = group.accounts
     ev = group.evidence
     if ev is None:  # no evidence given: summarise what the accounts themselves say
-        return Evidence(
+        return dict(
             case_id=case_id,
             sweep_date=day,
             group_key=group.key,
@@ -547,7 +572,7 @@ def _evidence_row(case_id: int, day: date, group: _Group) -> Evidence:
             sample_system_prompts=[],
             extra={},
         )
-    return Evidence(
+    return dict(
         case_id=case_id,
         sweep_date=day,
         group_key=group.key,

@@ -290,3 +290,33 @@ def test_malformed_landing_is_refused_and_nothing_lands(
     with pytest.raises(LandingError, match=message):
         land_sweep(sqlite_queue, bad, intake_cap=5, now=T0)  # type: ignore[arg-type]
     assert list_cases(sqlite_queue, status="all") == []
+
+
+def test_a_large_landing_inserts_in_batches_not_a_statement_a_row(queue: Engine) -> None:
+    # 60 clusters of 5 and 100 lone accounts: 160 cases, 400 members and sightings.
+    clusters = {f"c-{i:02d}": cluster(f"k{i:02d}", 5) for i in range(60)}
+    loners = [account(f"lone-{i:03d}") for i in range(100)]
+    inserts: list[str] = []
+
+    def count(conn, cursor, statement: str, *args) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(statement.split("(")[0].split()[-1])
+
+    sa.event.listen(queue, "before_cursor_execute", count)
+    try:
+        result = land_sweep(queue, landing(D1, clusters, loners), intake_cap=50, now=T0)
+    finally:
+        sa.event.remove(queue, "before_cursor_execute", count)
+
+    assert (result.cases_created, result.members_added) == (160, 400)
+    per_table = {table: inserts.count(table) for table in set(inserts)}
+    # A statement a row was 160 + 400 + 400 + 160 inserts; batches are a few per table.
+    # SQLite cannot hand back the ids of a multi-row insert in order, so there
+    # SQLAlchemy inserts new cases and members one by one (without a flush each).
+    batched = {"sightings", "evidence"}
+    if queue.dialect.name == "postgresql":
+        batched |= {"cases", "members"}
+    assert all(per_table[table] <= 5 for table in batched), per_table
+    cases = list_cases(queue, status="all", limit=500)
+    assert sum(c.accounts_count for c in cases) == 400
+    assert get_case(queue, cases[0].id).evidence

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -36,3 +37,15 @@ def test_sqlite_queue_uses_wal_and_foreign_keys(sqlite_queue: Engine) -> None:
     with sqlite_queue.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+@pytest.mark.postgres
+def test_postgresql_queue_plans_each_statement_for_its_values(postgres_url: str) -> None:
+    # Prepared statements get generic plans, which scan a freshly landed table
+    # comparing each row with every value of a 500-value IN list.
+    engine = open_queue(postgres_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.connection.driver_connection.prepare_threshold is None
+    finally:
+        engine.dispose()
