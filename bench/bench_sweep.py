@@ -60,6 +60,11 @@ def setup(root: Path, scale: float, history_days: int, history_scale: float, mas
     from simulate import SimulationConfig, run_simulation
 
     apply_offline_defaults()
+    sweep = _config(root, "lake", master)
+    if (root / "mlflow.db").exists() and not open_store(sweep.settings().lake_uri).missing_markers(
+        SWEEP_DAY
+    ):
+        return {"reused": str(root)}  # a kept folder: its champion and its day are ready
     history = _config(root, "history-lake", master)
     history_end = HISTORY_START + timedelta(days=history_days - 1)
     run_simulation(
@@ -71,7 +76,6 @@ def setup(root: Path, scale: float, history_days: int, history_scale: float, mas
     decision = promote(config=history)
     if not decision.get("promoted"):
         raise SystemExit(f"setup: the history model was not promoted: {decision.get('reason')}")
-    sweep = _config(root, "lake", master)
     simulated = run_simulation(
         open_store(sweep.settings().lake_uri),
         SimulationConfig(start=SWEEP_DAY, days=1, scale=scale, seed=11),

@@ -74,6 +74,7 @@ from jobs.validation import (
     local_batch,
     requesting_accounts,
     validate_day,
+    validated_columns,
 )
 from lakeio import ObjectStore, SparkLake, layout, open_store
 
@@ -102,8 +103,10 @@ class IngestParams:
     # a function of the data, which keeps reruns byte-identical.
     rows_per_file: int = 250_000
     # Batches of at most this many rows are validated in pandas on the driver
-    # (jobs.validation.local_batch); larger ones by Spark.
-    local_validation_rows: int = 100_000
+    # (jobs.validation.local_batch: the checked columns only, about 1 KB of driver
+    # memory a request row); larger ones by Spark, where GX costs a Spark job a
+    # metric. A 1.1M-request day: 24 s on Spark, 14 s in pandas (1.3 GB).
+    local_validation_rows: int = 1_500_000
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.max_bad_line_share <= 1.0:
@@ -500,9 +503,10 @@ def run(spark: SparkSession, params: IngestParams) -> IngestSummary:
     requests_df = _read_staged(spark, spark_lake, requests.staging_prefix, CURATED_REQUESTS_SCHEMA)
     accounts_df = _read_staged(spark, spark_lake, accounts.staging_prefix, CURATED_ACCOUNTS_SCHEMA)
     local_rows = params.local_validation_rows
+    checked = validated_columns(limits)
     batches = {
-        REQUESTS: local_batch(requests_df, requests.curated_rows, local_rows),
-        ACCOUNTS: local_batch(accounts_df, accounts.curated_rows, local_rows),
+        REQUESTS: local_batch(requests_df, requests.curated_rows, local_rows, checked[REQUESTS]),
+        ACCOUNTS: local_batch(accounts_df, accounts.curated_rows, local_rows, checked[ACCOUNTS]),
         # At most one row per curated request.
         REQUESTING_ACCOUNTS: local_batch(
             requesting_accounts(requests_df, accounts_df), requests.curated_rows, local_rows

@@ -50,8 +50,10 @@ def test_gate_names_each_broken_rule_with_examples(spark, tmp_path, engine):
     }
     # The same suites on either engine: small batches go to pandas, large ones stay in Spark.
     local_rows = 3 if engine == "pandas" else 2
+    checked = validation.validated_columns(DayLimits(day=DAY, max_bad_line_share=0.05))
     batches = {
-        name: validation.local_batch(frame, 3, local_rows) for name, frame in batches.items()
+        name: validation.local_batch(frame, 3, local_rows, checked[name])
+        for name, frame in batches.items()
     }
     assert all(isinstance(b, pd.DataFrame) == (engine == "pandas") for b in batches.values())
 
@@ -135,3 +137,20 @@ def test_gate_passes_a_clean_day_and_checks_the_day_metrics(spark, tmp_path, eng
             "observed 2, expected between 5 and 10",
         ),
     ]
+
+
+def test_a_local_batch_carries_only_the_values_the_suites_check(spark):
+    requests = spark.createDataFrame(
+        [request_row("r-1", datetime(2026, 11, 3, 1), prompt="a long prompt", country="DE")],
+        CURATED_REQUESTS_SCHEMA,
+    )
+    checked = validation.validated_columns(DayLimits(day=DAY, max_bad_line_share=0.05))
+
+    local = validation.local_batch(requests, 1, 1, checked[validation.REQUESTS])
+
+    assert {"request_id", "ts", "ua_kind", "status"} <= checked[validation.REQUESTS]
+    assert not {"prompt", "system_prompt", "country"} & checked[validation.REQUESTS]
+    assert list(local.columns) == CURATED_REQUESTS_SCHEMA.fieldNames()  # the column-list rule
+    assert local.loc[0, "request_id"] == "r-1" and local.loc[0, "ua_kind"] == "http_client"
+    assert local[["prompt", "system_prompt", "country"]].isna().all().all()
+    assert validation.local_batch(requests, 1, 0, checked[validation.REQUESTS]) is requests
