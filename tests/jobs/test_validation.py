@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, datetime
 
 import pandas as pd
@@ -154,3 +156,20 @@ def test_a_local_batch_carries_only_the_values_the_suites_check(spark):
     assert local.loc[0, "request_id"] == "r-1" and local.loc[0, "ua_kind"] == "http_client"
     assert local[["prompt", "system_prompt", "country"]].isna().all().all()
     assert validation.local_batch(requests, 1, 0, checked[validation.REQUESTS]) is requests
+
+
+def test_validated_columns_work_first_thing_in_a_new_process(tmp_path):
+    # GX builds suites only inside a data context; the ingest job asks for the
+    # checked columns before validate_day has made one. (A script file, not
+    # ``python -c``: under -c an import in this stack ends the process with 0.)
+    script = tmp_path / "columns.py"
+    script.write_text(
+        "from datetime import date\n"
+        "from jobs.validation import DayLimits, REQUESTS, validated_columns\n"
+        "columns = validated_columns(DayLimits(day=date(2026, 11, 3), max_bad_line_share=0.05))\n"
+        "assert 'request_id' in columns[REQUESTS], columns\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
