@@ -112,7 +112,8 @@ def measure_sweep(root: Path, master: str, driver_memory: str) -> dict:
         "clusters": result["features"].get("clusters"),
         "flagged": result["score"].get("flagged"),
         "cases_opened": result["land"].get("cases_opened"),
-        "stage_seconds": result["features"].get("timings"),
+        "stage_seconds": result.get("stage_seconds"),
+        "feature_seconds": result["features"].get("timings"),
     }
 
 

@@ -71,6 +71,9 @@ class SynchronyParams:
 class ActivityParams:
     template: TemplateParams = TemplateParams()
     synchrony: SynchronyParams = SynchronyParams()
+    # Who decides the prompt signals (features.text.with_prompt_signals): auto,
+    # hyperscan or spark. Hyperscan must then be installed on the executors too.
+    signal_engine: str = "auto"
 
 
 def _datacenter(column: str = "asn"):
@@ -83,7 +86,7 @@ def account_day_activity(
     """One activity row per (account_id, dt) of curated ``requests`` (any number of days)."""
     by_account_in_time = Window.partitionBy("account_id", "dt").orderBy("ts", "request_id")
     micros = F.unix_micros("ts")
-    signals = with_prompt_signals(requests).withColumns(
+    signals = with_prompt_signals(requests, params.signal_engine).withColumns(
         {
             "hour": F.hour("ts"),
             "minute_of_day": F.hour("ts") * 60 + F.minute("ts"),

@@ -6,6 +6,8 @@ lake).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -38,15 +40,28 @@ def daily_sweep(
     day = day or yesterday_utc()
     config = config or RunConfig()
     logger = get_run_logger()
-    wait_for_day(config, day)
-    result: dict[str, Any] = {"day": day.isoformat(), "features_only": features_only}
-    result["ingest"] = ingest_stage(config, day)
-    result["features"] = features_stage(config, day)
+    stage_seconds: dict[str, float] = {}
+    result: dict[str, Any] = {
+        "day": day.isoformat(),
+        "features_only": features_only,
+        "stage_seconds": stage_seconds,
+    }
+
+    def timed(name: str, stage: Callable[..., Any], *args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return stage(*args)
+        finally:
+            stage_seconds[name] = round(time.perf_counter() - started, 1)
+
+    timed("wait", wait_for_day, config, day)
+    result["ingest"] = timed("ingest", ingest_stage, config, day)
+    result["features"] = timed("features", features_stage, config, day)
     if features_only:
         logger.info("%s: features only, no scoring", day)
         return result
-    result["score"] = score_stage(config, day)
+    result["score"] = timed("score", score_stage, config, day)
     run_id = str(flow_run.get_id() or f"local-{day.isoformat()}")
-    result["land"] = land_stage(config, day, run_id)
+    result["land"] = timed("land", land_stage, config, day, run_id)
     result["report"] = publish_sweep_report(config, day, result)
     return result

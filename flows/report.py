@@ -53,6 +53,13 @@ def render_markdown(day: date, result: dict[str, Any], history: list[dict[str, A
             f"| {row.get('day')} | {row.get('accounts_scored')} | {row.get('flagged')} | "
             f"{_fmt(quantiles.get('p50'))} | {_fmt(quantiles.get('p90'))} | {_fmt(quantiles.get('p99'))} |"
         )
+    seconds = result.get("stage_seconds") or {}
+    if seconds:
+        lines += [
+            "",
+            "## Stage seconds",
+            "; ".join(f"{stage}: {value}" for stage, value in seconds.items()),
+        ]
     lines += [
         "",
         "## Review queue",

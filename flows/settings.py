@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,6 +62,22 @@ class Settings(BaseSettings):
     )
     model_name: str = Field(default="hydrasweep-extraction", description="MLflow registered model.")
     max_bad_line_share: float = Field(default=0.05, ge=0.0, le=1.0)
+    local_validation_rows: int = Field(
+        default=1_500_000,
+        ge=0,
+        description=(
+            "Days up to this many curated rows are validated by GX on the driver in pandas "
+            "(about 1 KB of driver memory a row); larger ones by GX on Spark."
+        ),
+    )
+    signal_engine: Literal["auto", "hyperscan", "spark"] = Field(
+        default="auto",
+        description=(
+            "What decides the prompt signals: hyperscan (one pass per prompt in Python "
+            "workers; must be installed on the executors), spark (Java regexes), or auto "
+            "(hyperscan where it imports)."
+        ),
+    )
     success_wait_seconds: float = Field(
         default=0.0, ge=0.0, description="How long a sweep waits for a day's _SUCCESS markers."
     )

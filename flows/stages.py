@@ -103,6 +103,7 @@ def ingest_stage(config: RunConfig, day: date) -> dict[str, Any]:
         scratch_dir=str(settings.scratch_dir),
         direct_s3a=settings.spark_s3a,
         max_bad_line_share=settings.max_bad_line_share,
+        local_validation_rows=settings.local_validation_rows,
     )
     summary = run_day_job(config, day, "ingest", INGEST_POOL, lambda spark: run(spark, params))
     get_run_logger().info("ingested %s: %s curated rows", day, summary.get("curated_rows"))
@@ -111,6 +112,7 @@ def ingest_stage(config: RunConfig, day: date) -> dict[str, Any]:
 
 @task(name="features", cache_policy=NO_CACHE)
 def features_stage(config: RunConfig, day: date) -> dict[str, Any]:
+    from features.account import ActivityParams
     from jobs.features import FeatureParams, run
 
     settings = config.settings()
@@ -119,6 +121,7 @@ def features_stage(config: RunConfig, day: date) -> dict[str, Any]:
         lake_uri=settings.lake_uri,
         scratch_dir=str(settings.scratch_dir),
         direct_s3a=settings.spark_s3a,
+        activity=ActivityParams(signal_engine=settings.signal_engine),
     )
     summary = run_day_job(config, day, "features", SWEEP_POOL, lambda spark: run(spark, params))
     get_run_logger().info(

@@ -65,6 +65,7 @@ from features.linking import (
     entity_specificity,
 )
 from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
+from features.text import SIGNAL_ENGINES
 from lakeio import SparkLake, layout, open_store
 from lakeio.store import ObjectStore
 
@@ -408,6 +409,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--master", default=None, help="Spark master (default: spark-submit's, else local[*])"
     )
     parser.add_argument("--driver-memory", default="4g")
+    parser.add_argument(
+        "--signal-engine",
+        choices=SIGNAL_ENGINES,
+        default="auto",
+        help="what decides the prompt signals (hyperscan must be on the executors too)",
+    )
     args = parser.parse_args(argv)
     spark = start_job_session("features", args.day, args.master, args.driver_memory)
     try:
@@ -418,6 +425,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 lake_uri=args.lake,
                 scratch_dir=args.scratch,
                 direct_s3a=args.direct_s3a,
+                activity=ActivityParams(signal_engine=args.signal_engine),
             ),
         )
     except FeatureInputError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyspark.sql import functions as F
@@ -45,7 +46,8 @@ def test_frame_shingles_normalise_and_keep_only_the_frame(spark) -> None:
     assert_rows_equal(got, expected)
 
 
-def test_prompt_signals(spark) -> None:
+@pytest.mark.parametrize("engine", ["spark", "auto"])
+def test_prompt_signals(spark, engine: str) -> None:
     frame = spark.createDataFrame(
         [
             ("cot", None, "How many legs do 3 spiders have? Let's think step by step."),
@@ -55,7 +57,7 @@ def test_prompt_signals(spark) -> None:
         ],
         "id string, system_prompt string, prompt string",
     )
-    got = with_prompt_signals(frame).select(
+    got = with_prompt_signals(frame, engine).select(
         "id", "is_cot", "is_grader", task_categories_column().alias("tasks")
     )
     expected = spark.createDataFrame(

@@ -103,6 +103,8 @@ def test_daily_sweep_runs_a_day_through_to_queue_rows(trained_home) -> None:
     assert f"daily sweep {day.isoformat()}" in text and "validation: passed" in text
     status = json.loads((report.parent / "status.json").read_text())
     assert list(status["stages"]) == ["ingest", "features", "score", "land"]
+    assert list(result["stage_seconds"]) == ["wait", "ingest", "features", "score", "land"]
+    assert result["stage_seconds"]["features"] > 0 and "## Stage seconds" in text
 
     # the demo's detection figures, against the simulator's truth
     from flows.demo import detection_figures
