@@ -15,6 +15,7 @@ sample prompts a sweep sends. The numbers are the landing alone, without Spark.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import shutil
 import tempfile
@@ -87,10 +88,10 @@ def measure(url: str, args: argparse.Namespace) -> list[tuple[str, float, object
         DAY + timedelta(days=1), args.accounts, args.cluster_size, args.lone_share, seed=2
     )
     renamed = [
-        a if i < returning else type(a)(**{**a.__dict__, "account_id": f"new-{i:07d}"})
+        a if i < returning else dataclasses.replace(a, account_id=f"new-{i:07d}")
         for i, a in enumerate(nxt.accounts)
     ]
-    nxt = type(nxt)(**{**nxt.__dict__, "accounts": renamed})
+    nxt = dataclasses.replace(nxt, accounts=renamed)
     rows = []
     try:
         for label, landing in (("first", first), ("rerun", first), ("next day", nxt)):
