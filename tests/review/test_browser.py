@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -92,10 +92,21 @@ def _wait_for_text(driver: WebDriver, element_id: str, text: str) -> None:
     """Wait for the page a click navigated to (slow under load) to show ``text``.
 
     The old page's element can go stale between finding it and reading its
-    text while the new page loads; the wait tries again then.
+    text while the new page loads; the wait tries again then. Chromium reports
+    that race as StaleElementReference or, when the node left the document
+    mid-read, as a generic "does not belong to the document" error (seen in CI).
     """
+
+    def shows_text(d: WebDriver) -> bool:
+        try:
+            return any(e.text == text for e in d.find_elements(By.ID, element_id))
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return False
+            raise
+
     WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: any(e.text == text for e in d.find_elements(By.ID, element_id))
+        shows_text
     )
 
 
