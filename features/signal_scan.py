@@ -92,12 +92,13 @@ class SignalScanner:
         self.full_db.scan(full_text.encode(), match_event_handler=_set_bit, context=found)
         self.head_db.scan(head_text.encode(), match_event_handler=_set_bit, context=found)
         mask = found[0]
-        if mask and not (full_text.isascii() and head_text.isascii()):
-            for bit, pattern in self.confirm.items():
-                if mask >> bit & 1:
-                    text = full_text if bit < self.full_patterns else head_text
-                    if pattern.search(text) is None:
-                        mask &= ~(1 << bit)
+        if not mask or full_text.isascii():  # the head is lower-cased prompt text: ASCII too
+            return mask
+        for bit, pattern in self.confirm.items():
+            if mask >> bit & 1:
+                text = full_text if bit < self.full_patterns else head_text
+                if not text.isascii() and pattern.search(text) is None:
+                    mask &= ~(1 << bit)
         return mask
 
     def masks(

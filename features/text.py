@@ -371,10 +371,14 @@ def pattern_found(text: Column, pattern: str) -> Column:
 
 # What the signals read: the system prompt's first characters and the whole prompt.
 SYSTEM_PROMPT_SCAN_CHARS = 2000
-# Signals searched in the full text; the task categories read the prompt's head.
+# (column, pattern): the signals searched in the full text, and the task
+# categories, searched in the prompt's head. Both engines read these lists.
 FULL_TEXT_SIGNALS: tuple[tuple[str, str], ...] = (
     ("is_cot", reference.COT_PATTERN),
     ("is_grader", reference.GRADER_PATTERN),
+)
+HEAD_SIGNALS: tuple[tuple[str, str], ...] = tuple(
+    (f"task_{name}", pattern) for name, pattern in reference.TASK_CATEGORY_PATTERNS.items()
 )
 SIGNAL_ENGINES = ("auto", "hyperscan", "spark")
 
@@ -409,26 +413,16 @@ def with_prompt_signals(requests: DataFrame, engine: str = "auto") -> DataFrame:
                 name: pattern_found(full_text, pattern).cast("int")
                 for name, pattern in FULL_TEXT_SIGNALS
             },
-            **{
-                f"task_{name}": pattern_found(head, pattern).cast("int")
-                for name, pattern in reference.TASK_CATEGORY_PATTERNS.items()
-            },
+            **{name: pattern_found(head, pattern).cast("int") for name, pattern in HEAD_SIGNALS},
         }
     )
-
-
-_SIGNAL_COLUMNS: tuple[str, ...] = (
-    *(name for name, _ in FULL_TEXT_SIGNALS),
-    *(f"task_{name}" for name in TASK_CATEGORIES),
-)
 
 
 @cache
 def _signal_scanner() -> SignalScanner:
     """One per Python worker process (compiled databases do not pickle)."""
     return SignalScanner.build(
-        [pattern for _, pattern in FULL_TEXT_SIGNALS],
-        list(reference.TASK_CATEGORY_PATTERNS.values()),
+        [pattern for _, pattern in FULL_TEXT_SIGNALS], [pattern for _, pattern in HEAD_SIGNALS]
     )
 
 
@@ -447,7 +441,8 @@ def _with_scanned_signals(requests: DataFrame) -> DataFrame:
         .withColumns(
             {
                 name: (F.shiftright(mask, bit).bitwiseAND(1)).cast("int")
-                for bit, name in enumerate(_SIGNAL_COLUMNS)
+                # The scanner's bits follow its patterns: full-text signals, then head ones.
+                for bit, (name, _) in enumerate((*FULL_TEXT_SIGNALS, *HEAD_SIGNALS))
             }
         )
         .drop(mask_column)
