@@ -22,6 +22,7 @@ from pyspark.sql import SparkSession
 SCHEDULER_POOLS_FILE = Path(__file__).with_name("spark_pools.xml")
 SWEEP_POOL = "sweep"
 INGEST_POOL = "ingest"
+DRIVER_JAVA_OPTIONS = "-Duser.timezone=UTC"
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def build_spark_session(config: SparkConfig | None = None) -> SparkSession:
         .appName(config.app_name)
         .config("spark.driver.memory", config.driver_memory)
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+        .config("spark.driver.extraJavaOptions", DRIVER_JAVA_OPTIONS)
         .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
         .config("spark.sql.shuffle.partitions", str(config.shuffle_partitions))
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
@@ -60,6 +61,10 @@ def build_spark_session(config: SparkConfig | None = None) -> SparkSession:
         # from day to day; Spark's default cache (100 classes) evicts them within
         # the day, so every day compiled all of them again with Janino.
         .config("spark.sql.codegen.cache.maxEntries", str(config.codegen_cache_entries))
+        # Generated classes are cached by their source; with the stage id in the
+        # class name the same stage was compiled again whenever AQE numbered it
+        # differently (a demo features day run again: ~70 compiles, ~20 without).
+        .config("spark.sql.codegen.useIdInClassName", "false")
         # Parquet written by the pipeline must read back identically on every run.
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     )
@@ -70,8 +75,14 @@ def build_spark_session(config: SparkConfig | None = None) -> SparkSession:
             "spark.scheduler.allocation.file", SCHEDULER_POOLS_FILE.as_uri()
         )
     if config.master.startswith("local"):
-        builder = builder.config("spark.driver.host", "127.0.0.1").config(
-            "spark.driver.bindAddress", "127.0.0.1"
+        builder = (
+            builder.config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            # Locally the driver JVM runs the tasks too, and a batch job wants
+            # the throughput collector rather than G1's concurrent threads on two
+            # cores (bench/bench_sweep.py, 1.1M requests: 266/257 s with G1,
+            # 251 s with this, 235/246 s with this and the class names above).
+            .config("spark.driver.extraJavaOptions", f"{DRIVER_JAVA_OPTIONS} -XX:+UseParallelGC")
         )
     if _on_this_machine(config.master) and not os.environ.get("PYSPARK_PYTHON"):
         # Python workers (scoring's pandas UDF) must import what the driver

@@ -102,3 +102,40 @@ def test_sweep_stages_run_in_their_scheduler_pool(spark) -> None:
     assert max(seen_running) > 0  # the job's tasks ran in the ingest pool
     assert sweep.runningTasks() == 0
     assert context.getLocalProperty("spark.scheduler.pool") == before
+
+
+def test_a_stage_numbered_differently_is_not_compiled_again(spark) -> None:
+    """AQE numbers codegen stages by their place in a query; the number must not be in the class.
+
+    The projection is the only stage of its own query, and the second shuffle
+    stage of the union: with the stage id in the class name its source differs
+    there and Janino compiles it again (two classes here; ~70 a repeated
+    features day).
+    """
+    from pyspark.sql import functions as F
+
+    compilations = (
+        spark._jvm.org.apache.spark.metrics.source.CodegenMetrics.METRIC_COMPILATION_TIME()
+    )
+
+    def projected(factor: int):
+        # The factor is inlined into the generated code: a class of its own.
+        return spark.range(5).select((F.col("id") * factor + 7).alias("v"))
+
+    def union(factor: int):
+        shifted = spark.range(5).select((F.col("id") + 3).alias("v"))
+        return shifted.repartition(2).unionAll(projected(factor).repartition(2))
+
+    union(7901).collect()  # the union's own code, compiled once
+    projected(7907).collect()
+    before = compilations.getCount()
+    rows = union(7907).collect()
+    assert compilations.getCount() == before
+    assert sorted(row.v for row in rows) == [3, 4, 5, 6, 7, 7, 7914, 15821, 23728, 31635]
+
+
+def test_local_driver_runs_the_throughput_collector_in_utc(spark) -> None:
+    management = spark._jvm.java.lang.management.ManagementFactory
+    collectors = {bean.getName() for bean in management.getGarbageCollectorMXBeans()}
+    assert collectors == {"PS Scavenge", "PS MarkSweep"}  # -XX:+UseParallelGC
+    assert spark._jvm.java.lang.System.getProperty("user.timezone") == "UTC"
