@@ -22,7 +22,12 @@ from pyspark.sql import SparkSession
 SCHEDULER_POOLS_FILE = Path(__file__).with_name("spark_pools.xml")
 SWEEP_POOL = "sweep"
 INGEST_POOL = "ingest"
-DRIVER_JAVA_OPTIONS = "-Duser.timezone=UTC"
+JVM_UTC = "-Duser.timezone=UTC"
+# Locally the driver JVM runs the tasks too, and a batch job wants the throughput
+# collector rather than G1's concurrent threads on two cores (bench/bench_sweep.py,
+# 1.1M requests: 266/257 s with G1, 251 s with this, 235/246 s with this and
+# spark.sql.codegen.useIdInClassName=false).
+LOCAL_DRIVER_GC = "-XX:+UseParallelGC"
 
 
 @dataclass(frozen=True)
@@ -44,13 +49,15 @@ def _on_this_machine(master: str) -> bool:
 def build_spark_session(config: SparkConfig | None = None) -> SparkSession:
     """Get or create the session; safe to call again from within one process."""
     config = config or SparkConfig()
+    local = config.master.startswith("local")
+    driver_java_options = f"{JVM_UTC} {LOCAL_DRIVER_GC}" if local else JVM_UTC
     builder = (
         SparkSession.builder.master(config.master)
         .appName(config.app_name)
         .config("spark.driver.memory", config.driver_memory)
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.extraJavaOptions", DRIVER_JAVA_OPTIONS)
-        .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
+        .config("spark.driver.extraJavaOptions", driver_java_options)
+        .config("spark.executor.extraJavaOptions", JVM_UTC)
         .config("spark.sql.shuffle.partitions", str(config.shuffle_partitions))
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .config("spark.ui.enabled", "false")
@@ -74,15 +81,9 @@ def build_spark_session(config: SparkConfig | None = None) -> SparkSession:
         builder = builder.config("spark.scheduler.mode", "FAIR").config(
             "spark.scheduler.allocation.file", SCHEDULER_POOLS_FILE.as_uri()
         )
-    if config.master.startswith("local"):
-        builder = (
-            builder.config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            # Locally the driver JVM runs the tasks too, and a batch job wants
-            # the throughput collector rather than G1's concurrent threads on two
-            # cores (bench/bench_sweep.py, 1.1M requests: 266/257 s with G1,
-            # 251 s with this, 235/246 s with this and the class names above).
-            .config("spark.driver.extraJavaOptions", f"{DRIVER_JAVA_OPTIONS} -XX:+UseParallelGC")
+    if local:
+        builder = builder.config("spark.driver.host", "127.0.0.1").config(
+            "spark.driver.bindAddress", "127.0.0.1"
         )
     if _on_this_machine(config.master) and not os.environ.get("PYSPARK_PYTHON"):
         # Python workers (scoring's pandas UDF) must import what the driver
