@@ -139,3 +139,20 @@ def test_local_driver_runs_the_throughput_collector_in_utc(spark) -> None:
     collectors = {bean.getName() for bean in management.getGarbageCollectorMXBeans()}
     assert collectors == {"PS Scavenge", "PS MarkSweep"}  # -XX:+UseParallelGC
     assert spark._jvm.java.lang.System.getProperty("user.timezone") == "UTC"
+
+
+def test_whole_stage_code_too_big_for_the_jit_is_not_run_interpreted(spark) -> None:
+    """Spark's limit on a generated method is HotSpot's, not Java's 64 KB.
+
+    HotSpot never compiles a method over 8,000 bytes of bytecode (while
+    DontCompileHugeMethods is on, as by default), and the ingest parse generates
+    ~27 KB ones: with Spark's default that code ran in the interpreter.
+    """
+    from jobs.session import HOTSPOT_HUGE_METHOD_LIMIT
+
+    management = spark._jvm.java.lang.management.ManagementFactory
+    hotspot = management.getPlatformMXBean(
+        spark._jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
+    )
+    assert hotspot.getVMOption("DontCompileHugeMethods").getValue() == "true"
+    assert int(spark.conf.get("spark.sql.codegen.hugeMethodLimit")) == HOTSPOT_HUGE_METHOD_LIMIT
