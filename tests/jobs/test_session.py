@@ -156,3 +156,43 @@ def test_whole_stage_code_too_big_for_the_jit_is_not_run_interpreted(spark) -> N
     )
     assert hotspot.getVMOption("DontCompileHugeMethods").getValue() == "true"
     assert int(spark.conf.get("spark.sql.codegen.hugeMethodLimit")) == HOTSPOT_HUGE_METHOD_LIMIT
+
+
+def test_the_ingest_parse_runs_as_compiled_projections_not_one_huge_method(spark, tmp_path) -> None:
+    """Spark says it set the parse's whole-stage code aside (it is past HotSpot's limit).
+
+    With Spark's default limit the ~27 KB method is kept and HotSpot interprets
+    it; the message below is then never logged.
+    """
+    from datetime import date
+
+    from features.ingest import RAW_LINES_SCHEMA, parse_request_lines
+
+    jvm = spark._jvm
+    log4j = jvm.org.apache.logging.log4j
+    context = log4j.LogManager.getContext(False)
+    name = "org.apache.spark.sql.execution.WholeStageCodegenExec"
+    logger = context.getLogger(name)
+    level = logger.getLevel()
+    log_file = tmp_path / "codegen.log"
+    appender = (
+        log4j.core.appender.FileAppender.newBuilder()
+        .withFileName(str(log_file))
+        .setName("hugeMethodLimit-test")
+        .setLayout(log4j.core.layout.PatternLayout.createDefaultLayout())
+        .build()
+    )
+    appender.start()
+    logger.addAppender(appender)
+    log4j.core.config.Configurator.setLevel(name, log4j.Level.INFO)
+    try:
+        lines = spark.createDataFrame(
+            [('{"request_id": "r1"}', "raw/f.jsonl.gz")], RAW_LINES_SCHEMA
+        )
+        (row,) = parse_request_lines(lines, date(2026, 11, 2)).collect()
+    finally:
+        logger.removeAppender(appender)
+        appender.stop()
+        log4j.core.config.Configurator.setLevel(name, level)
+    assert row.reason == "missing_required:ts"
+    assert "whole-stage codegen was disabled" in log_file.read_text()
