@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer
 
 from review.db import as_engine, is_postgresql, write_session
 from review.errors import LandingError
@@ -123,6 +123,10 @@ class _Group:
     cluster_id: str | None
     accounts: list[FlaggedAccount]
     evidence: ClusterEvidence | None
+    reasons: list[Any] = field(init=False)  # each account's reasons, as stored
+
+    def __post_init__(self) -> None:
+        self.reasons = [jsonable(account.reasons) for account in self.accounts]
 
 
 def land_sweep(
@@ -174,14 +178,13 @@ class _Lander:
                 )
             ).all()
         )
-        # Cases this day touched before: a rerun may take members away from them.
-        earlier = set(previous_case_of_group.values()) | set(
-            self.session.scalars(
-                sa.select(Member.case_id)
-                .join(Sighting, Sighting.member_id == Member.id)
-                .where(Sighting.sweep_date == self.day)
-            )
-        )
+        # Members this day sighted before, and their cases: a rerun may take them away.
+        sighted_before = self.session.execute(
+            sa.select(Member.id, Member.case_id)
+            .join(Sighting, Sighting.member_id == Member.id)
+            .where(Sighting.sweep_date == self.day)
+        ).all()
+        earlier = set(previous_case_of_group.values()) | {case_id for _, case_id in sighted_before}
         cases = self._lock_cases(earlier | {m.case_id for m in members})
         for case_id in earlier:
             self._touch(cases[case_id])
@@ -205,7 +208,12 @@ class _Lander:
             else:
                 self._touch(case)
                 self.attached.add(case.id)
-            placed.append((case, group, self._attach(case, group, member_of)))
+            members = self._attach(case, group, member_of)
+            if case.id is None:
+                # A new case's members are all new, seen today only: its totals are
+                # final now, so the insert carries them and the refresh passes it by.
+                _refresh_case(case, members, group.cluster_id, self.now)
+            placed.append((case, group, members))
         # One flush inserts the new cases and members, each table in batches (a
         # flush per new row was most of a large landing's time); the day's
         # sightings and evidence, which need their ids, follow as bulk inserts.
@@ -214,9 +222,9 @@ class _Lander:
             cases[case.id] = case
             self.before[case.id] = None
         sightings = [
-            _sighting_row(member.id, self.day, group.cluster_id, account)
+            _sighting_row(member.id, self.day, group.cluster_id, account, reasons)
             for _, group, members in placed
-            for member, account in zip(members, group.accounts, strict=True)
+            for member, account, reasons in zip(members, group.accounts, group.reasons, strict=True)
         ]
         if placed:
             self.session.execute(sa.insert(Sighting), sightings)
@@ -225,10 +233,20 @@ class _Lander:
                 [_evidence_row(case.id, self.day, group) for case, group, _ in placed],
             )
         touched = [cases[case_id] for case_id in sorted(self.before)]
-        reopened, withdrawn = self._refresh(touched)
+        created_ids = {case.id for case in created}
+        resighted = {
+            member.id: (group.cluster_id, account, reasons)
+            for case, group, members in placed
+            if case.id not in created_ids
+            for member, account, reasons in zip(members, group.accounts, group.reasons, strict=True)
+        }
+        unsighted = {member_id for member_id, _ in sighted_before} - set(resighted)
+        reopened, withdrawn = self._refresh(
+            [case for case in touched if case.id not in created_ids], resighted, unsighted
+        )
         opened = self._intake(intake_cap)
         self._audit_changes(touched)
-        created_ids = {c.id for c in created}
+        landed = self.attached | created_ids
         backlog = self.session.scalar(
             sa.select(sa.func.count()).select_from(Case).where(Case.status == "deferred")
         )
@@ -242,9 +260,7 @@ class _Lander:
             cases_opened=opened,
             cases_withdrawn=withdrawn,
             members_added=self.members_added,
-            capped=sum(
-                1 for c in touched if c.status == "deferred" and c.id in self.attached | created_ids
-            ),
+            capped=sum(1 for c in touched if c.status == "deferred" and c.id in landed),
             backlog=int(backlog or 0),
             evidence_unmatched=len(
                 {c.cluster_id for c in self.landing.clusters}
@@ -288,7 +304,12 @@ class _Lander:
         found: list[Member] = []
         for chunk in _chunks(account_ids):
             found.extend(
-                self.session.scalars(sa.select(Member).where(Member.account_id.in_(chunk)))
+                self.session.scalars(
+                    # Reasons are only written here, never read: not decoded either.
+                    sa.select(Member)
+                    .where(Member.account_id.in_(chunk))
+                    .options(defer(Member.reasons))
+                )
             )
         return found
 
@@ -363,24 +384,27 @@ class _Lander:
 
         Nothing is flushed here: a new case has no id yet, and its new members
         reach it through their relationship. An account is in one group only,
-        so a member made here is never looked up again in this landing.
+        so a member made here is never looked up again in this landing. A new
+        member starts with the values today's sighting gives it (``_refresh``
+        would compute the same).
         """
         members = []
-        for account in group.accounts:
+        for account, reasons in zip(group.accounts, group.reasons, strict=True):
             member = member_of.get((case.id, account.account_id)) if case.id is not None else None
             if member is None:
+                # Today's sighting is its only one: these are its refreshed values.
                 member = Member(
                     case=case,
                     account_id=account.account_id,
                     customer_id=account.customer_id,
                     score=account.score,
                     max_score=account.score,
-                    reasons=jsonable(account.reasons),
+                    reasons=reasons,
                     cluster_id=group.cluster_id,
                     first_seen=self.day,
                     last_seen=self.day,
-                    output_tokens=0,
-                    requests=0,
+                    output_tokens=account.output_tokens,
+                    requests=account.requests,
                     added_at=self.now,
                 )
                 self.session.add(member)
@@ -390,20 +414,59 @@ class _Lander:
             members.append(member)
         return members
 
-    def _refresh(self, touched: list[Case]) -> tuple[int, int]:
-        """Recompute members and case totals from sightings; reopen or withdraw cases."""
-        reopened = withdrawn = 0
-        ids = [c.id for c in touched]
-        members_by_case: dict[int, list[Member]] = defaultdict(list)
-        for chunk in _chunks(ids):
-            query = (
-                sa.select(Member)
-                .where(Member.case_id.in_(chunk))
-                .options(selectinload(Member.sightings))
-                .execution_options(populate_existing=True)
-            )
-            for member in self.session.scalars(query):
+    def _refresh(
+        self,
+        cases: list[Case],
+        resighted: dict[int, tuple[str | None, FlaggedAccount, list[Any]]],
+        unsighted: set[int],
+    ) -> tuple[int, int]:
+        """Recompute members and case totals from sightings; reopen or withdraw cases.
+
+        A member's values are a function of its sightings, so only members whose
+        sightings changed today are recomputed: ``resighted`` (member id ->
+        cluster, account and stored reasons of today's sighting) and
+        ``unsighted`` (sighted on this day by an earlier landing, not by this
+        one). Their totals are summed in SQL and written back in one bulk
+        update where they changed; a member left with no sighting and no
+        decision is deleted. Case totals are then summed over the case's
+        members' columns; no sighting is loaded into the session.
+        """
+        changed = self._member_values(sorted(set(resighted) | unsighted), resighted)
+        members_by_case: dict[int, list[_MemberTotals]] = defaultdict(list)
+        for chunk in _chunks([case.id for case in cases]):
+            for row in self.session.execute(
+                sa.select(*_MEMBER_TOTAL_COLUMNS).where(Member.case_id.in_(chunk))
+            ):
+                member = _MemberTotals(*row)
+                if member.id in changed:
+                    values = changed[member.id]
+                    if values is None:
+                        member.gone = True
+                    else:
+                        for name in _SIGHTING_TOTALS:
+                            setattr(member, name, values[name])
                 members_by_case[member.case_id].append(member)
+        gone = [
+            m.id
+            for members in members_by_case.values()
+            for m in members
+            if m.gone and not m.outcome
+        ]
+        updates = [
+            {"id": member_id, **{name: values[name] for name in _MEMBER_REFRESHED}}
+            for member_id, values in changed.items()
+            if values is not None and values["_changed"]
+        ]
+        if updates:
+            self.session.execute(sa.update(Member), updates)
+        for chunk in _chunks(gone):
+            self.session.execute(sa.delete(Member).where(Member.id.in_(chunk)))
+        # The session's own copies of those members are stale now.
+        for member in list(self.session.identity_map.values()):
+            if isinstance(member, Member) and member.id in changed:
+                self.session.expire(member)
+
+        ids = [case.id for case in cases]
         latest_cluster = dict(
             self.session.execute(
                 sa.select(Evidence.case_id, Evidence.cluster_id)
@@ -411,18 +474,13 @@ class _Lander:
                 .order_by(Evidence.sweep_date, Evidence.group_key)
             ).all()
         )
-        for case in touched:
-            kept = []
-            for member in members_by_case[case.id]:
-                if member.sightings:
-                    _refresh_member(member)
-                    kept.append(member)
-                elif member.outcome is not None:
-                    kept.append(member)  # decided: the decision outlives the sighting
-                else:
-                    self.session.delete(member)
+        closed = [case.id for case in cases if case.status == "closed"]
+        volume_since = self._volume_since_closed(closed)
+        reopened = withdrawn = 0
+        for case in cases:
+            kept = [m for m in members_by_case[case.id] if not m.gone or m.outcome is not None]
             _refresh_case(case, kept, latest_cluster.get(case.id, case.cluster_id), self.now)
-            if case.status == "closed" and self._material(case, kept):
+            if case.status == "closed" and self._material(case, kept, volume_since):
                 case.status = "open"
                 case.outcome = None
                 case.reopen_count += 1
@@ -434,19 +492,98 @@ class _Lander:
         self.session.flush()
         return reopened, withdrawn
 
-    def _material(self, case: Case, members: list[Member]) -> bool:
+    def _member_values(
+        self,
+        member_ids: list[int],
+        resighted: dict[int, tuple[str | None, FlaggedAccount, list[Any]]],
+    ) -> dict[int, dict[str, Any] | None]:
+        """Each member's values from its sightings (None: it has none left).
+
+        The values carry ``_changed``: whether they differ from the member's row.
+        The latest sighting gives score, reasons and cluster; when it is today's,
+        they are taken from the landing instead of read back.
+        """
+        values: dict[int, dict[str, Any] | None] = dict.fromkeys(member_ids)
+        need_latest: list[int] = []
+        for chunk in _chunks(member_ids):
+            totals = (
+                sa.select(
+                    Sighting.member_id,
+                    sa.func.min(Sighting.sweep_date),
+                    sa.func.max(Sighting.sweep_date),
+                    sa.func.max(Sighting.score),
+                    sa.func.sum(Sighting.output_tokens),
+                    sa.func.sum(Sighting.requests),
+                )
+                .where(Sighting.member_id.in_(chunk))
+                .group_by(Sighting.member_id)
+            )
+            for member_id, first, last, max_score, tokens, requests in self.session.execute(totals):
+                value = values[member_id] = {
+                    "first_seen": first,
+                    "last_seen": last,
+                    "max_score": max_score,
+                    "output_tokens": int(tokens),
+                    "requests": int(requests),
+                }
+                if last == self.day and member_id in resighted:
+                    cluster_id, account, reasons = resighted[member_id]
+                    value.update(score=account.score, reasons=reasons, cluster_id=cluster_id)
+                else:
+                    need_latest.append(member_id)
+        for chunk in _chunks(need_latest):
+            last = (
+                sa.select(Sighting.member_id, sa.func.max(Sighting.sweep_date).label("day"))
+                .where(Sighting.member_id.in_(chunk))
+                .group_by(Sighting.member_id)
+                .subquery()
+            )
+            latest = sa.select(
+                Sighting.member_id, Sighting.score, Sighting.reasons, Sighting.cluster_id
+            ).join(
+                last, (Sighting.member_id == last.c.member_id) & (Sighting.sweep_date == last.c.day)
+            )
+            for member_id, score, reasons, cluster_id in self.session.execute(latest):
+                value = values[member_id]
+                assert value is not None  # it has sightings: it had totals
+                value.update(score=score, reasons=reasons, cluster_id=cluster_id)
+        present = [member_id for member_id, value in values.items() if value is not None]
+        for chunk in _chunks(present):
+            current = sa.select(Member.id, *[getattr(Member, name) for name in _MEMBER_REFRESHED])
+            for member_id, *row in self.session.execute(current.where(Member.id.in_(chunk))):
+                value = values[member_id]
+                assert value is not None
+                value["_changed"] = any(
+                    value[name] != old for name, old in zip(_MEMBER_REFRESHED, row, strict=True)
+                )
+        return values
+
+    def _volume_since_closed(self, case_ids: list[int]) -> dict[int, int]:
+        """Output tokens sighted after the day each closed case's decision covered."""
+        volume: dict[int, int] = {}
+        for chunk in _chunks(case_ids):
+            query = (
+                sa.select(Member.case_id, sa.func.sum(Sighting.output_tokens))
+                .join(Sighting, Sighting.member_id == Member.id)
+                .join(Case, Case.id == Member.case_id)
+                .where(Member.case_id.in_(chunk), Sighting.sweep_date > Case.closed_through_date)
+                .group_by(Member.case_id)
+            )
+            volume.update(
+                (case_id, int(tokens or 0)) for case_id, tokens in self.session.execute(query)
+            )
+        return volume
+
+    def _material(
+        self, case: Case, members: list[_MemberTotals], volume_since: dict[int, int]
+    ) -> bool:
         if case.closed_at is None or case.closed_through_date is None:
             return False
         new_members = sum(1 for m in members if m.added_at > case.closed_at)
-        volume_since = sum(
-            s.output_tokens
-            for m in members
-            for s in m.sightings
-            if s.sweep_date > case.closed_through_date
-        )
+        volume = volume_since.get(case.id, 0)
         baseline = case.closed_output_tokens or 0
         return new_members >= self.reopen.min_new_members or (
-            volume_since > 0 and volume_since >= self.reopen.volume_growth * baseline
+            volume > 0 and volume >= self.reopen.volume_growth * baseline
         )
 
     def _intake(self, intake_cap: int) -> int:
@@ -507,47 +644,82 @@ class _Lander:
             )
 
 
-def _refresh_member(member: Member) -> None:
-    sightings = sorted(member.sightings, key=lambda s: s.sweep_date)
-    latest = sightings[-1]
-    member.score = latest.score
-    member.reasons = latest.reasons
-    member.cluster_id = latest.cluster_id
-    member.max_score = max(s.score for s in sightings)
-    member.first_seen = sightings[0].sweep_date
-    member.last_seen = latest.sweep_date
-    member.output_tokens = sum(s.output_tokens for s in sightings)
-    member.requests = sum(s.requests for s in sightings)
+# What a refresh recomputes of a member from its sightings: the latest sighting's
+# score, reasons and cluster; the best score; the first and last day; the volumes.
+_MEMBER_REFRESHED = (
+    "score",
+    "max_score",
+    "reasons",
+    "cluster_id",
+    "first_seen",
+    "last_seen",
+    "output_tokens",
+    "requests",
+)
 
 
-def _refresh_case(case: Case, members: list[Member], cluster_id: str | None, now: datetime) -> None:
+@dataclass
+class _MemberTotals:
+    """The columns of a member that its case's totals and the reopen policy read."""
+
+    id: int
+    case_id: int
+    customer_id: str | None
+    outcome: str | None
+    added_at: datetime
+    score: float
+    first_seen: date
+    last_seen: date
+    output_tokens: int
+    requests: int
+    gone: bool = False  # no sighting left
+
+
+_MEMBER_TOTAL_COLUMNS = tuple(
+    getattr(Member, name) for name in list(_MemberTotals.__dataclass_fields__)[:-1]
+)
+_SIGHTING_TOTALS = ("score", "first_seen", "last_seen", "output_tokens", "requests")
+
+
+def _refresh_case(
+    case: Case, members: list[Member] | list[_MemberTotals], cluster_id: str | None, now: datetime
+) -> None:
+    """Set the case's totals from its members; only changed columns are assigned (and updated)."""
+    values: dict[str, Any]
     if not members:
-        case.accounts_count = case.customers_count = 0
-        case.output_tokens = case.requests = 0
-        case.risk = case.priority = 0.0
-        return
-    case.accounts_count = len(members)
-    case.customers_count = len({m.customer_id for m in members if m.customer_id is not None})
-    case.output_tokens = sum(m.output_tokens for m in members)
-    case.requests = sum(m.requests for m in members)
-    # Risk is the strongest member score: one confidently flagged account is enough
-    # to make the cluster worth reading, and volume then says how much is at stake.
-    case.risk = max(m.score for m in members)
-    case.priority = case.risk * case.output_tokens
-    case.first_seen = min(m.first_seen for m in members)
-    case.last_seen = max(m.last_seen for m in members)
-    case.cluster_id = cluster_id
+        values = dict(
+            accounts_count=0, customers_count=0, output_tokens=0, requests=0, risk=0.0, priority=0.0
+        )
+    else:
+        output_tokens = sum(m.output_tokens for m in members)
+        # Risk is the strongest member score: one confidently flagged account is enough
+        # to make the cluster worth reading, and volume then says how much is at stake.
+        risk = max(m.score for m in members)
+        values = dict(
+            cluster_id=cluster_id,
+            accounts_count=len(members),
+            customers_count=len({m.customer_id for m in members if m.customer_id is not None}),
+            output_tokens=output_tokens,
+            requests=sum(m.requests for m in members),
+            risk=risk,
+            priority=risk * output_tokens,
+            first_seen=min(m.first_seen for m in members),
+            last_seen=max(m.last_seen for m in members),
+        )
+    for name, value in values.items():
+        if getattr(case, name) != value:
+            setattr(case, name, value)
 
 
 def _sighting_row(
-    member_id: int, day: date, cluster_id: str | None, account: FlaggedAccount
+    member_id: int, day: date, cluster_id: str | None, account: FlaggedAccount, reasons: list[Any]
 ) -> dict[str, Any]:
     return {
         "member_id": member_id,
         "sweep_date": day,
         "cluster_id": cluster_id,
         "score": account.score,
-        "reasons": jsonable(account.reasons),
+        "reasons": reasons,
         "output_tokens": account.output_tokens,
         "requests": account.requests,
     }

@@ -320,3 +320,101 @@ def test_a_large_landing_inserts_in_batches_not_a_statement_a_row(queue: Engine)
     cases = list_cases(queue, status="all", limit=500)
     assert sum(c.accounts_count for c in cases) == 400
     assert get_case(queue, cases[0].id).evidence
+
+
+def _disagreements(engine: Engine) -> list[str]:
+    """Where a member's values or a case's totals differ from what its sightings say."""
+    from sqlalchemy.orm import Session, selectinload
+
+    from review.tables import Case, Member
+
+    problems = []
+    with Session(engine) as session:
+        for case in session.scalars(
+            sa.select(Case).options(selectinload(Case.members).selectinload(Member.sightings))
+        ):
+            for m in case.members:
+                seen = sorted(m.sightings, key=lambda s: s.sweep_date)
+                if not seen:
+                    if m.outcome is None:
+                        problems.append(f"{m.account_id}: no sighting and no decision")
+                    continue
+                expected = (
+                    seen[-1].score,
+                    seen[-1].reasons,
+                    seen[-1].cluster_id,
+                    max(s.score for s in seen),
+                    seen[0].sweep_date,
+                    seen[-1].sweep_date,
+                    sum(s.output_tokens for s in seen),
+                    sum(s.requests for s in seen),
+                )
+                actual = (
+                    m.score,
+                    m.reasons,
+                    m.cluster_id,
+                    m.max_score,
+                    m.first_seen,
+                    m.last_seen,
+                    m.output_tokens,
+                    m.requests,
+                )
+                if actual != expected:
+                    problems.append(f"{m.account_id}: {actual} != {expected}")
+            members = case.members
+            if members:
+                tokens = sum(m.output_tokens for m in members)
+                risk = max(m.score for m in members)
+                expected_case = (len(members), tokens, sum(m.requests for m in members), risk)
+                actual_case = (case.accounts_count, case.output_tokens, case.requests, case.risk)
+                if actual_case != expected_case or case.priority != pytest.approx(risk * tokens):
+                    problems.append(f"{case.title}: {actual_case} != {expected_case}")
+                days = (min(m.first_seen for m in members), max(m.last_seen for m in members))
+                if (case.first_seen, case.last_seen) != days:
+                    problems.append(
+                        f"{case.title}: seen {case.first_seen, case.last_seen} != {days}"
+                    )
+    return problems
+
+
+def test_members_and_cases_always_agree_with_their_sightings(queue: Engine) -> None:
+    """Only members whose sightings changed are recomputed: every other one must
+    already agree, through re-sightings, a rerun that drops accounts and an
+    earlier day landed after a later one."""
+
+    def land(day: date, clusters: dict, singles: list | None = None) -> None:
+        land_sweep(queue, landing(day, clusters, singles), intake_cap=50, now=T0)
+        assert _disagreements(queue) == []
+
+    land(D2, {"c-a": cluster("a", 4, score=0.7, tokens=1000)}, [account("x", tokens=5)])
+    camp = [account("a-00", score=0.99, tokens=3000), account("a-01", score=0.6, tokens=40)]
+    land(D3, {"c-b": [*camp, account("n-00", score=0.8, tokens=70)]})
+    # A backfill lands the day before: it adds history, the latest sighting stays D3's.
+    land(D1, {"c-z": [account("a-02", score=0.95, tokens=10), account("a-00", score=0.1)]})
+    # D3 again: a-01 and the newcomer are no longer flagged, a-00's volume changed.
+    land(D3, {"c-b": [account("a-00", score=0.5, tokens=7)]})
+
+    [campaign] = [c for c in list_cases(queue, status="all") if c.title == "cluster c-a"]
+    detail = get_case(queue, campaign.id)
+    by_account = {m.account_id: m for m in detail.members}
+    assert "n-00" not in by_account  # its only sighting went with the rerun
+    assert (by_account["a-01"].last_seen, by_account["a-01"].score) == (D2, 0.7)
+    assert (by_account["a-00"].first_seen, by_account["a-00"].last_seen) == (D1, D3)
+    assert (by_account["a-00"].score, by_account["a-00"].output_tokens) == (0.5, 1000 + 1000 + 7)
+    assert campaign.accounts_count == 4
+
+
+def test_an_unchanged_rerun_updates_no_member(queue: Engine) -> None:
+    _first_day(queue)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement: str, *args) -> None:
+        statements.append(statement.lstrip().split(None, 2)[:2])
+
+    sa.event.listen(queue, "before_cursor_execute", record)
+    try:
+        _first_day(queue)
+    finally:
+        sa.event.remove(queue, "before_cursor_execute", record)
+    assert ["UPDATE", "members"] not in statements
+    assert _disagreements(queue) == []
