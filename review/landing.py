@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session, defer
 
 from review.db import as_engine, is_postgresql, write_session
 from review.errors import LandingError
-from review.records import add_audit, case_state, jsonable
-from review.tables import Case, Evidence, Member, Sighting, Sweep, utcnow
+from review.records import add_audit, audit_row, case_state, jsonable
+from review.tables import AuditEntry, Case, Evidence, Member, Sighting, Sweep, utcnow
 
 ACTIVE_STATUSES = ("deferred", "open", "claimed", "escalated")
 MAX_SAMPLES = 10
@@ -616,7 +616,14 @@ class _Lander:
         return opened
 
     def _audit_changes(self, touched: list[Case]) -> None:
+        """One audit entry per case this landing changed, inserted in one batch.
+
+        Through the session each entry would be a row-at-a-time insert on SQLite
+        (the ORM wants every new id back, which SQLite cannot return in order for
+        a batch): ten thousand new cases made that most of a first landing.
+        """
         by_id = {c.id: c for c in touched}
+        rows = []
         for case_id in sorted(self.before):
             case = by_id.get(case_id) or self.session.get(Case, case_id)
             assert case is not None
@@ -632,16 +639,19 @@ class _Lander:
             else:
                 action = "case.updated"
             case.updated_at = self.now
-            add_audit(
-                self.session,
-                actor="sweep",
-                action=action,
-                at=self.now,
-                case_id=case_id,
-                before=before,
-                after=after,
-                detail={"sweep_date": self.day, "run_id": self.landing.run_id},
+            rows.append(
+                audit_row(
+                    actor="sweep",
+                    action=action,
+                    at=self.now,
+                    case_id=case_id,
+                    before=before,
+                    after=after,
+                    detail={"sweep_date": self.day, "run_id": self.landing.run_id},
+                )
             )
+        if rows:
+            self.session.execute(sa.insert(AuditEntry), rows)
 
 
 # What a refresh recomputes of a member from its sightings: the latest sighting's

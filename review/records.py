@@ -272,6 +272,28 @@ def case_state(case: Case) -> dict[str, Any]:
     )
 
 
+def audit_row(
+    *,
+    actor: str,
+    action: str,
+    at: datetime,
+    case_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The column values of one audit entry (for a bulk insert of many)."""
+    return {
+        "at": at,
+        "actor": actor[:64],
+        "action": action,
+        "case_id": case_id,
+        "before": before,
+        "after": after,
+        "detail": jsonable(detail) if detail is not None else None,
+    }
+
+
 def add_audit(
     session: Any,
     *,
@@ -285,12 +307,14 @@ def add_audit(
 ) -> None:
     session.add(
         AuditEntry(
-            at=at,
-            actor=actor[:64],
-            action=action,
-            case_id=case_id,
-            before=before,
-            after=after,
-            detail=jsonable(detail) if detail is not None else None,
+            **audit_row(
+                actor=actor,
+                action=action,
+                at=at,
+                case_id=case_id,
+                before=before,
+                after=after,
+                detail=detail,
+            )
         )
     )
