@@ -64,7 +64,13 @@ def render_markdown(day: date, result: dict[str, Any], history: list[dict[str, A
         "",
         "## Review queue",
         "```",
-        json.dumps(land, indent=2, sort_keys=True, default=str),
+        # The new cases are a table of their own (``publish_sweep_report``).
+        json.dumps(
+            {k: v for k, v in land.items() if k != "new_cases"},
+            indent=2,
+            sort_keys=True,
+            default=str,
+        ),
         "```",
     ]
     top = score.get("top_clusters") or []
@@ -97,7 +103,14 @@ def publish_sweep_report(config: RunConfig, day: date, result: dict[str, Any]) -
     store.write_bytes(prefix + "summary.json", json.dumps(result, indent=2, default=str).encode())
     key = f"sweep-{day.isoformat()}"
     create_markdown_artifact(markdown=markdown, key=key, description=f"Daily sweep {day}")
-    new_cases = (result.get("land") or {}).get("new_cases") or []
+    land = result.get("land") or {}
+    new_cases = land.get("new_cases") or []
     if new_cases:
-        create_table_artifact(table=new_cases, key=f"{key}-new-cases", description="New cases")
+        total = land.get("new_cases_total", len(new_cases))
+        shown = f"the {len(new_cases)} of highest priority" if total > len(new_cases) else "all"
+        create_table_artifact(
+            table=new_cases,
+            key=f"{key}-new-cases",
+            description=f"New cases: {total} first seen on {day} ({shown})",
+        )
     return {"report": store.uri + "/" + prefix + "report.md"}

@@ -25,6 +25,8 @@ from jobs.session import INGEST_POOL, SWEEP_POOL, scheduler_pool
 from lakeio import layout
 
 STAGES = ("ingest", "features", "score", "land")
+# The run report's table of new cases shows this many, by priority; the count is of all.
+NEW_CASES_REPORTED = 200
 
 
 def summary_dict(summary: Any) -> dict[str, Any]:
@@ -151,7 +153,7 @@ def land_stage(config: RunConfig, day: date, run_id: str) -> dict[str, Any]:
     from flows.landing import build_landing
     from review.db import open_queue
     from review.landing import land_sweep
-    from review.service import list_cases
+    from review.service import count_cases, list_cases
 
     settings = config.settings()
     spark = spark_session(settings)
@@ -170,13 +172,14 @@ def land_stage(config: RunConfig, day: date, run_id: str) -> dict[str, Any]:
                 "cluster": case.cluster_id,
                 "output_tokens": case.output_tokens,
             }
-            for case in list_cases(engine, status="all", limit=10_000)
-            if case.first_seen == day
+            for case in list_cases(engine, status="all", first_seen=day, limit=NEW_CASES_REPORTED)
         ]
+        new_cases_total = sum(count_cases(engine, first_seen=day).values())
     finally:
         engine.dispose()
     summary = summary_dict(result)
     summary["flagged_accounts"] = len(landing.accounts)
     summary["new_cases"] = new_cases
+    summary["new_cases_total"] = new_cases_total
     record_stage(config, day, "land", summary)
     return summary

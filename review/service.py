@@ -75,8 +75,10 @@ def list_cases(
     offset: int = 0,
     search: str | None = None,
     claimed_by: str | None = None,
+    first_seen: date | None = None,
 ) -> list[CaseSummary]:
-    """Cases by priority (highest first); ``search`` matches case id, cluster id or account id."""
+    """Cases by priority (highest first); ``search`` matches case id, cluster id or account id;
+    ``first_seen`` keeps the cases first seen on that sweep day."""
     if status not in STATUS_FILTERS:
         raise InvalidDecision(f"unknown status {status!r}; use one of {', '.join(STATUS_FILTERS)}")
     query = sa.select(Case).order_by(Case.priority.desc(), Case.id).limit(limit).offset(offset)
@@ -85,6 +87,8 @@ def list_cases(
         query = query.where(Case.status.in_(statuses))
     if claimed_by:
         query = query.where(Case.claimed_by == claimed_by)
+    if first_seen is not None:
+        query = query.where(Case.first_seen == first_seen)
     if search:
         term = search.strip()
         conditions = [
@@ -98,10 +102,13 @@ def list_cases(
         return [CaseSummary.of(case) for case in session.scalars(query)]
 
 
-def count_cases(engine: Engine) -> dict[str, int]:
+def count_cases(engine: Engine, *, first_seen: date | None = None) -> dict[str, int]:
+    """Cases per status (of those first seen on ``first_seen`` when given)."""
+    query = sa.select(Case.status, sa.func.count()).group_by(Case.status)
+    if first_seen is not None:
+        query = query.where(Case.first_seen == first_seen)
     with read_session(engine) as session:
-        rows = session.execute(sa.select(Case.status, sa.func.count()).group_by(Case.status))
-        return {status: int(n) for status, n in rows}
+        return {status: int(n) for status, n in session.execute(query)}
 
 
 def get_case(engine: Engine, case_id: int) -> CaseDetail:

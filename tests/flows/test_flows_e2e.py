@@ -97,6 +97,9 @@ def test_daily_sweep_runs_a_day_through_to_queue_rows(trained_home) -> None:
     engine.dispose()
     assert cases, "the sweep landed no case"
     assert result["land"]["flagged_accounts"] == result["score"]["flagged"]
+    first_seen_today = [case.id for case in cases if case.first_seen == day]  # by priority
+    assert result["land"]["new_cases_total"] == len(first_seen_today)
+    assert [row["case"] for row in result["land"]["new_cases"]] == first_seen_today[:200]
     assert {case.last_seen for case in cases} == {day}
     report = home / "lake" / "reports" / "sweep" / f"dt={day.isoformat()}" / "report.md"
     text = report.read_text()

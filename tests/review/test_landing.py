@@ -418,3 +418,21 @@ def test_an_unchanged_rerun_updates_no_member(queue: Engine) -> None:
         sa.event.remove(queue, "before_cursor_execute", record)
     assert ["UPDATE", "members"] not in statements
     assert _disagreements(queue) == []
+
+
+def test_the_cases_first_seen_on_a_day_are_listed_and_counted_by_sql(queue: Engine) -> None:
+    from review.service import count_cases
+
+    _first_day(queue)
+    land_sweep(
+        queue,
+        landing(D2, {"c-new": cluster("fresh", 2, tokens=9000)}, [account("loner", tokens=1)]),
+        intake_cap=0,
+        now=T0,
+    )
+    # "loner" was first seen on D1: only the fresh cluster is new on D2.
+    assert [c.title for c in list_cases(queue, status="all", first_seen=D2)] == ["cluster c-new"]
+    assert count_cases(queue, first_seen=D2) == {"deferred": 1}
+    assert sum(count_cases(queue, first_seen=D1).values()) == 3
+    top = list_cases(queue, status="all", first_seen=D1, limit=1)
+    assert [c.title for c in top] == ["cluster c-big"]
