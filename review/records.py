@@ -294,27 +294,6 @@ def audit_row(
     }
 
 
-def add_audit(
-    session: Any,
-    *,
-    actor: str,
-    action: str,
-    at: datetime,
-    case_id: int | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    session.add(
-        AuditEntry(
-            **audit_row(
-                actor=actor,
-                action=action,
-                at=at,
-                case_id=case_id,
-                before=before,
-                after=after,
-                detail=detail,
-            )
-        )
-    )
+def add_audit(session: Any, **entry: Any) -> None:
+    """Add one audit entry to ``session``; ``entry`` is ``audit_row``'s keyword arguments."""
+    session.add(AuditEntry(**audit_row(**entry)))
