@@ -467,13 +467,16 @@ class _Lander:
                 self.session.expire(member)
 
         ids = [case.id for case in cases]
-        latest_cluster = dict(
-            self.session.execute(
-                sa.select(Evidence.case_id, Evidence.cluster_id)
-                .where(Evidence.case_id.in_(ids) if ids else sa.false())
-                .order_by(Evidence.sweep_date, Evidence.group_key)
-            ).all()
-        )
+        # Each case's cluster as its latest evidence names it (later rows win).
+        latest_cluster: dict[int, str | None] = {}
+        for chunk in _chunks(ids):
+            latest_cluster.update(
+                self.session.execute(
+                    sa.select(Evidence.case_id, Evidence.cluster_id)
+                    .where(Evidence.case_id.in_(chunk))
+                    .order_by(Evidence.sweep_date, Evidence.group_key)
+                ).all()
+            )
         closed = [case.id for case in cases if case.status == "closed"]
         volume_since = self._volume_since_closed(closed)
         reopened = withdrawn = 0

@@ -377,10 +377,15 @@ def _disagreements(engine: Engine) -> list[str]:
     return problems
 
 
-def test_members_and_cases_always_agree_with_their_sightings(queue: Engine) -> None:
+@pytest.mark.parametrize("in_chunk", [500, 1])
+def test_members_and_cases_always_agree_with_their_sightings(
+    queue: Engine, in_chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Only members whose sightings changed are recomputed: every other one must
     already agree, through re-sightings, a rerun that drops accounts and an
-    earlier day landed after a later one."""
+    earlier day landed after a later one. With one id per ``IN (...)`` list,
+    every chunked query of the landing runs in many chunks."""
+    monkeypatch.setattr("review.landing._IN_CHUNK", in_chunk)
 
     def land(day: date, clusters: dict, singles: list | None = None) -> None:
         land_sweep(queue, landing(day, clusters, singles), intake_cap=50, now=T0)
@@ -388,11 +393,15 @@ def test_members_and_cases_always_agree_with_their_sightings(queue: Engine) -> N
 
     land(D2, {"c-a": cluster("a", 4, score=0.7, tokens=1000)}, [account("x", tokens=5)])
     camp = [account("a-00", score=0.99, tokens=3000), account("a-01", score=0.6, tokens=40)]
-    land(D3, {"c-b": [*camp, account("n-00", score=0.8, tokens=70)]})
+    land(D3, {"c-b": [*camp, account("n-00", score=0.8, tokens=70)]}, [account("x", tokens=6)])
+    # The campaign came back as "c-b": its case follows its latest evidence.
+    assert [c.cluster_id for c in list_cases(queue, status="all") if c.title == "cluster c-a"] == [
+        "c-b"
+    ]
     # A backfill lands the day before: it adds history, the latest sighting stays D3's.
     land(D1, {"c-z": [account("a-02", score=0.95, tokens=10), account("a-00", score=0.1)]})
     # D3 again: a-01 and the newcomer are no longer flagged, a-00's volume changed.
-    land(D3, {"c-b": [account("a-00", score=0.5, tokens=7)]})
+    land(D3, {"c-b": [account("a-00", score=0.5, tokens=7)]}, [account("x", tokens=6)])
 
     [campaign] = [c for c in list_cases(queue, status="all") if c.title == "cluster c-a"]
     detail = get_case(queue, campaign.id)
@@ -402,6 +411,7 @@ def test_members_and_cases_always_agree_with_their_sightings(queue: Engine) -> N
     assert (by_account["a-00"].first_seen, by_account["a-00"].last_seen) == (D1, D3)
     assert (by_account["a-00"].score, by_account["a-00"].output_tokens) == (0.5, 1000 + 1000 + 7)
     assert campaign.accounts_count == 4
+    assert campaign.cluster_id == "c-b"  # its latest evidence: D3's cluster
 
 
 def test_an_unchanged_rerun_updates_no_member(queue: Engine) -> None:
