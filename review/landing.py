@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -212,7 +212,7 @@ class _Lander:
             if case.id is None:
                 # A new case's members are all new, seen today only: its totals are
                 # final now, so the insert carries them and the refresh passes it by.
-                _refresh_case(case, members, group.cluster_id, self.now)
+                _refresh_case(case, members, group.cluster_id)
             placed.append((case, group, members))
         # One flush inserts the new cases and members, each table in batches (a
         # flush per new row was most of a large landing's time); the day's
@@ -482,7 +482,7 @@ class _Lander:
         reopened = withdrawn = 0
         for case in cases:
             kept = [m for m in members_by_case[case.id] if not m.gone or m.outcome is not None]
-            _refresh_case(case, kept, latest_cluster.get(case.id, case.cluster_id), self.now)
+            _refresh_case(case, kept, latest_cluster.get(case.id, case.cluster_id))
             if case.status == "closed" and self._material(case, kept, volume_since):
                 case.status = "open"
                 case.outcome = None
@@ -688,14 +688,15 @@ class _MemberTotals:
     gone: bool = False  # no sighting left
 
 
+# The member columns read into ``_MemberTotals``, in its field order.
 _MEMBER_TOTAL_COLUMNS = tuple(
-    getattr(Member, name) for name in list(_MemberTotals.__dataclass_fields__)[:-1]
+    getattr(Member, f.name) for f in fields(_MemberTotals) if f.name != "gone"
 )
 _SIGHTING_TOTALS = ("score", "first_seen", "last_seen", "output_tokens", "requests")
 
 
 def _refresh_case(
-    case: Case, members: list[Member] | list[_MemberTotals], cluster_id: str | None, now: datetime
+    case: Case, members: list[Member] | list[_MemberTotals], cluster_id: str | None
 ) -> None:
     """Set the case's totals from its members; only changed columns are assigned (and updated)."""
     values: dict[str, Any]
