@@ -141,6 +141,21 @@ def test_local_driver_runs_the_throughput_collector_in_utc(spark) -> None:
     assert spark._jvm.java.lang.System.getProperty("user.timezone") == "UTC"
 
 
+def test_local_driver_runs_with_the_smaller_c2_inlining_budget(spark) -> None:
+    """The flags reach the JVM that runs the tasks (a typo in a -XX flag name
+    would stop the JVM from starting; a dropped flag would leave HotSpot's)."""
+    from jobs.session import LOCAL_DRIVER_JIT
+
+    management = spark._jvm.java.lang.management.ManagementFactory
+    hotspot = management.getPlatformMXBean(
+        spark._jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
+    )
+    assert {name: int(hotspot.getVMOption(name).getValue()) for name in LOCAL_DRIVER_JIT} == {
+        "InlineSmallCode": 1000,
+        "FreqInlineSize": 100,
+    }
+
+
 def test_whole_stage_code_too_big_for_the_jit_is_not_run_interpreted(spark) -> None:
     """Spark's limit on a generated method is HotSpot's, not Java's 64 KB.
 
