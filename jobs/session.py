@@ -35,9 +35,10 @@ LOCAL_DRIVER_GC = "-XX:+UseParallelGC"
 # and on Janino's own code. Inlining only callees of at most 100 bytecodes, or
 # already compiled to under 1,000 bytes (HotSpot's defaults: 325 and 2,500),
 # still inlines the small accessors generated code calls (UnsafeRow,
-# UTF8String). C2 CPU 80-82 s -> 44-46 s; ingest + features 156-178 s over
-# seven runs -> 146-152 s. Tighter (500 / 50) was slower: the tasks then call
-# what they should inline. A cluster's long-lived executors keep the defaults.
+# UTF8String). C2 CPU 80-82 s -> 44-46 s; ingest + features 156-178 s (mean
+# 167) over seven runs -> 146-160 s (mean 154) over four. Tighter (500 / 50)
+# was slower: the tasks then call what they should inline. A cluster's
+# long-lived executors keep the defaults.
 LOCAL_DRIVER_JIT = {"InlineSmallCode": 1000, "FreqInlineSize": 100}
 # HotSpot's HugeMethodLimit: bytecode size past which a method is never JIT-compiled.
 HOTSPOT_HUGE_METHOD_LIMIT = 8000
