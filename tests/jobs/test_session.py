@@ -134,6 +134,14 @@ def test_a_stage_numbered_differently_is_not_compiled_again(spark) -> None:
     assert sorted(row.v for row in rows) == [3, 4, 5, 6, 7, 7, 7914, 15821, 23728, 31635]
 
 
+def _hotspot(spark):
+    """The driver JVM's HotSpotDiagnosticMXBean (its -XX options as running)."""
+    management = spark._jvm.java.lang.management.ManagementFactory
+    return management.getPlatformMXBean(
+        spark._jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
+    )
+
+
 def test_local_driver_runs_the_throughput_collector_in_utc(spark) -> None:
     management = spark._jvm.java.lang.management.ManagementFactory
     collectors = {bean.getName() for bean in management.getGarbageCollectorMXBeans()}
@@ -146,10 +154,7 @@ def test_local_driver_runs_with_the_smaller_c2_inlining_budget(spark) -> None:
     would stop the JVM from starting; a dropped flag would leave HotSpot's)."""
     from jobs.session import LOCAL_DRIVER_JIT
 
-    management = spark._jvm.java.lang.management.ManagementFactory
-    hotspot = management.getPlatformMXBean(
-        spark._jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
-    )
+    hotspot = _hotspot(spark)
     assert {name: int(hotspot.getVMOption(name).getValue()) for name in LOCAL_DRIVER_JIT} == {
         "InlineSmallCode": 1000,
         "FreqInlineSize": 100,
@@ -165,10 +170,7 @@ def test_whole_stage_code_too_big_for_the_jit_is_not_run_interpreted(spark) -> N
     """
     from jobs.session import HOTSPOT_HUGE_METHOD_LIMIT
 
-    management = spark._jvm.java.lang.management.ManagementFactory
-    hotspot = management.getPlatformMXBean(
-        spark._jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
-    )
+    hotspot = _hotspot(spark)
     assert hotspot.getVMOption("DontCompileHugeMethods").getValue() == "true"
     assert int(spark.conf.get("spark.sql.codegen.hugeMethodLimit")) == HOTSPOT_HUGE_METHOD_LIMIT
 
