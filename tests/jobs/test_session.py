@@ -213,3 +213,24 @@ def test_the_ingest_parse_runs_as_compiled_projections_not_one_huge_method(spark
         log4j.core.config.Configurator.setLevel(name, level)
     assert row.reason == "missing_required:ts"
     assert "whole-stage codegen was disabled" in log_file.read_text()
+
+
+def test_cached_frames_are_kept_uncompressed(spark) -> None:
+    """A cached column of one repeated 100-character text takes its full size.
+
+    Compressed, Spark's columnar cache would dictionary-encode it to a few KB.
+    """
+    from pyspark.sql import functions as F
+
+    rows = 20_000
+    frame = spark.range(rows, numPartitions=1).select(F.lit("x" * 100).alias("text")).persist()
+    try:
+        frame.count()
+        (cached,) = [
+            info
+            for info in spark.sparkContext._jsc.sc().getRDDStorageInfo()
+            if info.numCachedPartitions() > 0 and "text" in info.name()
+        ]
+        assert cached.memSize() > rows * 100
+    finally:
+        frame.unpersist(blocking=True)
