@@ -12,7 +12,8 @@ acts on; the raw GX result JSON and the Data Docs HTML are written to a local
 folder for the job to copy into the lake.
 
 A batch is a Spark DataFrame or, when the job found it small enough to bring
-to the driver (``local_batch``), a pandas one: the same suites then run on GX's
+to the driver (``local_batch``; ``parquet_batch`` reads the same frame from
+Parquet on this machine without Spark), a pandas one: the same suites then run on GX's
 pandas engine, which answers a small batch in milliseconds where each Spark
 metric query costs a job (about five seconds a day at any size, most of a
 small day's ingest, and 20 s of a million-request day). Only the columns an
@@ -156,6 +157,22 @@ def day_metrics(
     )
 
 
+def local_day_metrics(
+    *, request_bad_line_share: float, account_bad_line_share: float, curated_requests: int
+) -> Any:
+    """``day_metrics`` as the pandas batch ``local_batch`` makes of it, without a Spark job."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "request_bad_line_share": [float(request_bad_line_share)],
+            "account_bad_line_share": [float(account_bad_line_share)],
+            "curated_requests": [int(curated_requests)],
+        },
+        columns=DAY_METRICS_SCHEMA.fieldNames(),
+    )
+
+
 def local_batch(
     frame: DataFrame, max_rows: int, local_rows: int, checked: Collection[str] | None = None
 ) -> Any:
@@ -183,6 +200,62 @@ def local_batch(
             )
         )
     return frame.toPandas()
+
+
+def parquet_batch(directory: Path, schema: T.StructType, checked: Collection[str]) -> Any:
+    """The pandas frame ``local_batch`` would give for the Parquet parts in a local folder.
+
+    The ingest stages each curated dataset in a folder on this machine (a local
+    lake, or the scratch mirror of an S3 one), so pyarrow can read the checked
+    columns without a Spark job: 0.9-1.3 s for a 1.1M-request day where
+    ``toPandas`` took 3.7-7.5 s (the first in a JVM). The frame is the same:
+    ``schema``'s columns in order, the unchecked ones nulls of their type, and
+    timestamps naive UTC in nanoseconds, as Spark's Arrow conversion gives in a
+    UTC session. Rows come in part order.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    arrow = to_arrow_schema(schema, timezone="UTC")
+    names = [name for name in schema.fieldNames() if name in checked]
+    parts = sorted(directory.glob("part-*.parquet"))
+    read = (
+        pa.concat_tables([pq.read_table(part, columns=names) for part in parts])
+        if parts
+        else pa.schema([arrow.field(name) for name in names]).empty_table()
+    )
+    table = pa.Table.from_arrays(
+        [
+            read.column(field.name).cast(field.type)
+            if field.name in checked
+            else pa.nulls(read.num_rows, field.type)
+            for field in arrow
+        ],
+        names=arrow.names,
+    )
+    del read
+    # Columns of one dtype consolidated into one block, as Spark's conversion
+    # gives them: GX copies the frame for its row filters, and with a block a
+    # column it took twice as long (8.8 s against 4.4 s on the 1.1M-request day).
+    frame = table.to_pandas(coerce_temporal_nanoseconds=True)
+    del table
+    for field in arrow:
+        if pa.types.is_timestamp(field.type):
+            frame[field.name] = frame[field.name].dt.tz_localize(None)
+    return frame
+
+
+def local_requesting_accounts(requests: Any, accounts: Any) -> Any:
+    """``requesting_accounts`` of two pandas batches, as pandas (the batches hold ``account_id``)."""
+    import pandas as pd
+
+    ids = requests["account_id"].drop_duplicates().reset_index(drop=True)
+    missing = ~ids.isin(accounts["account_id"])
+    return pd.DataFrame(
+        {"account_id": ids, MISSING_ACCOUNT_COLUMN: ids.where(missing, None)},
+        columns=["account_id", MISSING_ACCOUNT_COLUMN],
+    )
 
 
 def validated_columns(limits: DayLimits) -> dict[str, frozenset[str]]:

@@ -18,7 +18,7 @@ import pytest
 from pyspark.sql import Row
 
 from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
-from jobs import ingest
+from jobs import ingest, validation
 from jobs.ingest import DayNotReady, IngestParams, IngestSummary, ValidationFailed, load_summary
 from jobs.validation import ValidationOutcome
 from lakeio import layout, open_store
@@ -262,9 +262,19 @@ def write_passed_summary(store, day: date, curated_rows: int) -> None:
     store.write_bytes(reports.summary, json.dumps(summary.as_dict()).encode())
 
 
+@pytest.mark.parametrize("engine", ["pandas", "spark"])
 def test_failing_day_names_its_failures_and_publishes_nothing(
-    spark, bad_lines_day, tmp_path, raw_day, raw_request, raw_account
+    spark, bad_lines_day, tmp_path, raw_day, raw_request, raw_account, monkeypatch, engine
 ):
+    # Small days are validated in pandas, read from the staged Parquet without a
+    # Spark job; a day over local_validation_rows in Spark. The report is the same.
+    parquet_reads = []
+    monkeypatch.setattr(
+        ingest,
+        "parquet_batch",
+        lambda *args: parquet_reads.append(args[1]) or validation.parquet_batch(*args),
+    )
+    local_rows = IngestParams.local_validation_rows if engine == "pandas" else 0
     lake = copy_lake(bad_lines_day, tmp_path)  # holds a published partition of the day
     store = open_store(str(lake))
     for offset in (1, 2, 3):
@@ -277,8 +287,20 @@ def test_failing_day_names_its_failures_and_publishes_nothing(
 
     with pytest.raises(ValidationFailed) as failure:
         ingest.run(
-            spark, job(lake, tmp_path / "scratch", max_bad_line_share=0.05, volume_tolerance=2.0)
+            spark,
+            job(
+                lake,
+                tmp_path / "scratch",
+                max_bad_line_share=0.05,
+                volume_tolerance=2.0,
+                local_validation_rows=local_rows,
+            ),
         )
+
+    expected_reads = (
+        [CURATED_REQUESTS_SCHEMA, CURATED_ACCOUNTS_SCHEMA] if engine == "pandas" else []
+    )
+    assert parquet_reads == expected_reads
 
     message = str(failure.value)
     assert "\n" not in message and message.startswith(f"{DAY} failed validation: ")

@@ -158,6 +158,71 @@ def test_a_local_batch_carries_only_the_values_the_suites_check(spark):
     assert validation.local_batch(requests, 1, 0, checked[validation.REQUESTS]) is requests
 
 
+@pytest.mark.parametrize("rows", [3, 0])
+def test_a_parquet_batch_is_the_local_batch_of_the_same_files(spark, tmp_path, rows):
+    requests = spark.createDataFrame(
+        [
+            request_row("r-1", datetime(2026, 11, 3, 1, 2, 3, 456789), asn=None),
+            request_row("r-2", datetime(2026, 11, 3, 23, 59), ip_version=None, status=503),
+            request_row("r-3", datetime(2026, 11, 3, 0, 0), input_tokens=0, ua_kind="missing"),
+        ][:rows],
+        CURATED_REQUESTS_SCHEMA,
+    )
+    accounts = spark.createDataFrame(
+        [
+            ("a-1", None, datetime(2026, 1, 1, 5), "x.com", "pf", "DE", None, "free", True),
+            ("a-2", "o-1", datetime(2025, 2, 1), "y.org", None, None, "1.2.3.4", "scale", False),
+        ][: min(rows, 2)],
+        CURATED_ACCOUNTS_SCHEMA,
+    )
+    checked = validation.validated_columns(DayLimits(day=DAY, max_bad_line_share=0.05))
+    for name, frame, schema in (
+        (validation.REQUESTS, requests, CURATED_REQUESTS_SCHEMA),
+        (validation.ACCOUNTS, accounts, CURATED_ACCOUNTS_SCHEMA),
+    ):
+        folder = tmp_path / name
+        frame.repartition(1).write.parquet(str(folder))  # one part: the same row order
+
+        by_spark = validation.local_batch(
+            spark.read.schema(schema).parquet(str(folder)), rows, rows, checked[name]
+        )
+        by_pyarrow = validation.parquet_batch(folder, schema, checked[name])
+
+        pd.testing.assert_frame_equal(by_pyarrow, by_spark)
+        # Columns of a dtype share a block, as Spark's frame has them: GX copies
+        # the frame for its row filters, and a block per column doubled its time.
+        assert by_pyarrow._mgr.nblocks == by_spark._mgr.nblocks
+    assert rows == 0 or by_spark.loc[0, "created_at"] == pd.Timestamp("2026-01-01 05:00")
+
+
+def test_requesting_accounts_of_pandas_batches_are_those_of_spark(spark):
+    requests = spark.createDataFrame(
+        [
+            request_row("r-1", datetime(2026, 11, 3, 1), account_id="a-1"),
+            request_row("r-2", datetime(2026, 11, 3, 2), account_id="a-ghost"),
+            request_row("r-3", datetime(2026, 11, 3, 3), account_id="a-1"),
+            request_row("r-4", datetime(2026, 11, 3, 4), account_id="a-2"),
+        ],
+        CURATED_REQUESTS_SCHEMA,
+    )
+    accounts = spark.createDataFrame(
+        [
+            (account, None, datetime(2026, 1, 1), "x.com", None, None, None, "free", True)
+            for account in ("a-1", "a-2", "a-idle")
+        ],
+        CURATED_ACCOUNTS_SCHEMA,
+    )
+
+    by_spark = validation.requesting_accounts(requests, accounts).toPandas()
+    by_pandas = validation.local_requesting_accounts(requests.toPandas(), accounts.toPandas())
+
+    def ordered(frame):
+        return frame.sort_values("account_id").reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(ordered(by_pandas), ordered(by_spark))
+    assert by_pandas[validation.MISSING_ACCOUNT_COLUMN].dropna().tolist() == ["a-ghost"]
+
+
 def test_validated_columns_work_first_thing_in_a_new_process(tmp_path):
     # GX builds suites only inside a data context; the ingest job asks for the
     # checked columns before validate_day has made one. (A script file, not
