@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +20,7 @@ from features.text import (
     account_day_templates,
     guarded_pattern,
     minhash_bands,
+    normalized_words,
     pattern_found,
     phrase_plan,
     task_categories_column,
@@ -25,6 +29,8 @@ from features.text import (
     with_prompt_signals,
 )
 from tests.features.conftest import assert_rows_equal
+
+PROMPT_SAMPLE = Path(__file__).parents[1] / "data" / "prompt_sample.jsonl.gz"
 
 
 def test_frame_shingles_normalise_and_keep_only_the_frame(spark) -> None:
@@ -44,6 +50,56 @@ def test_frame_shingles_normalise_and_keep_only_the_frame(spark) -> None:
         "id string, shingles array<string>",
     )
     assert_rows_equal(got, expected)
+
+
+def _two_pass_words(text):
+    """The words as found before: digits folded, then punctuation blanked, over the whole text."""
+    cleaned = F.regexp_replace(F.lower(F.coalesce(text, F.lit(""))), r"[0-9]+", "0")
+    cleaned = F.regexp_replace(cleaned, r"[^\p{L}\p{N}']+", " ")
+    return F.filter(F.split(F.trim(cleaned), " "), lambda word: word != F.lit(""))
+
+
+WORD_EDGE_CASES = [
+    None,
+    "",
+    "   ",
+    "!!!",
+    "Solve 12+30 NOW!!",
+    "x1y22z333 4444",
+    "İstanbul'un ΟΔΟΣ ΣΟΦΟΣ",
+    "Let\u2019s don't 'quote'",
+    "snake_case and kebab-case",
+    "٣+٤ and ３+４ but 3+4",
+    "emoji 🙂 between 🙂words",
+    "日本語の文章です。数字123も",
+    " ".join(f"w{i}" for i in range(40)),
+]
+
+
+def test_frame_shingles_match_the_two_pass_normalisation_on_real_text(spark) -> None:
+    """One regex pass for the words and digits folded in the frame only give what
+    folding and blanking the whole text gave, on real prompts and edge cases."""
+    with gzip.open(PROMPT_SAMPLE, "rt", encoding="utf-8") as handle:
+        prompts = [json.loads(line)["prompt"] for line in handle] + WORD_EDGE_CASES
+    frame = spark.createDataFrame(list(enumerate(prompts)), "id long, prompt string")
+    frame_words = TemplateParams().frame_words
+    rows = (
+        with_frame_shingles(frame, "prompt", "shingles", frame_words)
+        .select("id", normalized_words(F.col("prompt")).alias("words"), "shingles")
+        .join(frame.select("id", _two_pass_words(F.col("prompt")).alias("expected")), "id")
+        .collect()
+    )
+
+    assert len(rows) == len(prompts)
+    for row in rows:
+        assert row.words == row.expected, prompts[row.id]
+        kept = (
+            row.expected
+            if len(row.expected) <= 2 * frame_words
+            else row.expected[:frame_words] + row.expected[-frame_words:]
+        )
+        trigrams = [" ".join(kept[i : i + 3]) for i in range(max(len(kept) - 2, 1))]
+        assert row.shingles == list(dict.fromkeys(trigrams if kept else [])), prompts[row.id]
 
 
 @pytest.mark.parametrize("engine", ["spark", "auto"])
