@@ -240,6 +240,10 @@ def parquet_batch(directory: Path, schema: T.StructType, checked: Collection[str
     # column it took twice as long (8.8 s against 4.4 s on the 1.1M-request day).
     frame = table.to_pandas(coerce_temporal_nanoseconds=True)
     del table
+    # pyarrow's allocator (mimalloc) keeps the pages it freed: hand them back, or
+    # the driver stays ~600 MB larger for the rest of the run (1.1M requests: RSS
+    # 1,212 MB after the read, 611 MB after this).
+    pa.default_memory_pool().release_unused()
     for field in arrow:
         if pa.types.is_timestamp(field.type):
             frame[field.name] = frame[field.name].dt.tz_localize(None)
