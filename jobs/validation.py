@@ -144,6 +144,13 @@ def requesting_accounts(requests: DataFrame, accounts: DataFrame) -> DataFrame:
     )
 
 
+def _day_metrics_row(
+    request_bad_line_share: float, account_bad_line_share: float, curated_requests: int
+) -> tuple[float, float, int]:
+    """The one ``DAY_METRICS_SCHEMA`` row."""
+    return float(request_bad_line_share), float(account_bad_line_share), int(curated_requests)
+
+
 def day_metrics(
     spark: SparkSession,
     *,
@@ -151,10 +158,8 @@ def day_metrics(
     account_bad_line_share: float,
     curated_requests: int,
 ) -> DataFrame:
-    return spark.createDataFrame(
-        [(float(request_bad_line_share), float(account_bad_line_share), int(curated_requests))],
-        DAY_METRICS_SCHEMA,
-    )
+    row = _day_metrics_row(request_bad_line_share, account_bad_line_share, curated_requests)
+    return spark.createDataFrame([row], DAY_METRICS_SCHEMA)
 
 
 def local_day_metrics(
@@ -163,14 +168,8 @@ def local_day_metrics(
     """``day_metrics`` as the pandas batch ``local_batch`` makes of it, without a Spark job."""
     import pandas as pd
 
-    return pd.DataFrame(
-        {
-            "request_bad_line_share": [float(request_bad_line_share)],
-            "account_bad_line_share": [float(account_bad_line_share)],
-            "curated_requests": [int(curated_requests)],
-        },
-        columns=DAY_METRICS_SCHEMA.fieldNames(),
-    )
+    row = _day_metrics_row(request_bad_line_share, account_bad_line_share, curated_requests)
+    return pd.DataFrame([row], columns=DAY_METRICS_SCHEMA.fieldNames())
 
 
 def local_batch(
