@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection
+import threading
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -348,6 +350,47 @@ def _quiet_gx() -> None:
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
+# Only one thread at a time runs GX on pandas under copy-on-write (``_pandas_gx``):
+# the mode is a process-wide pandas option, and GX's work holds the GIL anyway.
+_PANDAS_GX_LOCK = threading.Lock()
+
+
+@contextmanager
+def _pandas_gx() -> Iterator[None]:
+    """Run GX's pandas engine with pandas' copy-on-write.
+
+    For every row filter of every expectation GX indexes the whole batch with a
+    boolean mask, and pandas answers an all-true mask with a deep copy of the
+    frame: 52 copies of the 1.1M-request batch, 1.6 s of its 5.9 s validation.
+    Under copy-on-write (pandas 3's default) those copies are lazy and nothing
+    is copied, as GX only reads the batch; the results are the same.
+    """
+    import pandas as pd
+
+    with _PANDAS_GX_LOCK, pd.option_context("mode.copy_on_write", True):
+        yield
+
+
+def _widened(batch: Any) -> Any:
+    """A pandas batch with its narrow integer columns as int64 (a Spark batch as it is).
+
+    GX compares int64 and float64 columns with bounds in one vectorised step,
+    other dtypes element by element in Python: ``status`` (int32 from Spark's
+    IntegerType) took 1.1 s of the 1.1M-request day's validation that way.
+    The values, and so the results, are the same.
+    """
+    import numpy as np
+
+    if isinstance(batch, DataFrame):
+        return batch
+    narrow = {
+        name: np.int64
+        for name, dtype in batch.dtypes.items()
+        if isinstance(dtype, np.dtype) and dtype.kind in "iu" and dtype.itemsize < 8
+    }
+    return batch.astype(narrow) if narrow else batch
+
+
 def validate_day(
     batches: dict[str, Any], limits: DayLimits, docs_dir: Path, *, notes: tuple[str, ...] = ()
 ) -> ValidationReport:
@@ -389,17 +432,19 @@ def validate_day(
     failed: list[FailedExpectation] = []
     evaluated = successful = 0
     for name in BATCHES:
-        asset = source_for(batches[name]).add_dataframe_asset(name=name)
+        batch = _widened(batches[name])
+        asset = source_for(batch).add_dataframe_asset(name=name)
         batch_definition = asset.add_batch_definition_whole_dataframe(f"{name}_day")
         suite = context.suites.add(suites[name])
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=f"ingest_{name}", data=batch_definition, suite=suite)
         )
-        result = definition.run(
-            batch_parameters={"dataframe": batches[name]},
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": _EXAMPLES},
-            run_id=run_id,
-        )
+        with nullcontext() if isinstance(batch, DataFrame) else _pandas_gx():
+            result = definition.run(
+                batch_parameters={"dataframe": batch},
+                result_format={"result_format": "SUMMARY", "partial_unexpected_count": _EXAMPLES},
+                run_id=run_id,
+            )
         results[name] = result.to_json_dict()
         for expectation_result in result.results:
             evaluated += 1

@@ -34,7 +34,7 @@ def test_gate_names_each_broken_rule_with_examples(spark, tmp_path, engine):
         [
             request_row("r-1", datetime(2026, 11, 3, 1)),
             request_row("r-1", datetime(2026, 11, 3, 2)),
-            request_row("r-2", datetime(2026, 11, 4, 0, 30), ua_kind="robot"),
+            request_row("r-2", datetime(2026, 11, 4, 0, 30), ua_kind="robot", status=700),
         ],
         CURATED_REQUESTS_SCHEMA,
     )
@@ -84,6 +84,11 @@ def test_gate_names_each_broken_rule_with_examples(spark, tmp_path, engine):
             "1 of 3 rows unexpected (e.g. robot), "
             "expected in ['browser', 'http_client', 'missing', 'official_sdk', 'other']",
         ),
+        FailedExpectation(
+            "requests",
+            "expect_column_values_to_be_between(status)",
+            "1 of 3 rows unexpected (e.g. 700), expected between 100 and 599",
+        ),
     )
     assert not report.outcome.success
     assert report.outcome.evaluated_expectations == 27  # 16 + 8 + 1 + 2 (no volume bounds)
@@ -91,6 +96,53 @@ def test_gate_names_each_broken_rule_with_examples(spark, tmp_path, engine):
     assert (tmp_path / "docs" / "index.html").exists()
     assert set(report.result_json["batches"]) == set(validation.BATCHES)
     assert ValidationOutcome.from_dict(report.outcome.as_dict()) == report.outcome
+
+
+def test_pandas_batches_are_validated_copy_on_write_with_wide_ints(spark, tmp_path, monkeypatch):
+    """GX copies a whole pandas batch for each row filter unless pandas copies on write, and
+    checks the range of an int32 column in Python: the gate runs GX's pandas engine with
+    copy-on-write (restored after) and widens narrow ints (``_pandas_gx``, ``_widened``)."""
+    import great_expectations as gx
+
+    requests = spark.createDataFrame(
+        [
+            request_row("r-1", datetime(2026, 11, 3, 1)),
+            request_row("r-2", datetime(2026, 11, 3, 2)),
+        ],
+        CURATED_REQUESTS_SCHEMA,
+    )
+    accounts = spark.createDataFrame(
+        [("a-1", None, datetime(2026, 1, 1), "x.com", None, None, None, "free", True)],
+        CURATED_ACCOUNTS_SCHEMA,
+    )
+    batches = {
+        validation.REQUESTS: requests,
+        validation.ACCOUNTS: accounts,
+        validation.REQUESTING_ACCOUNTS: validation.requesting_accounts(requests, accounts),
+        validation.DAY_METRICS: validation.day_metrics(
+            spark, request_bad_line_share=0.0, account_bad_line_share=0.0, curated_requests=2
+        ),
+    }
+    batches = {name: validation.local_batch(frame, 2, 10) for name, frame in batches.items()}
+    assert batches[validation.REQUESTS]["status"].dtype == "int32"  # as Spark converts it
+    seen = {}
+    run = gx.ValidationDefinition.run
+
+    def spy(self, *args, **kwargs):
+        frame = kwargs["batch_parameters"]["dataframe"]
+        narrow = [c for c, t in frame.dtypes.items() if t.kind in "iu" and t.itemsize < 8]
+        seen[self.name] = (pd.options.mode.copy_on_write, narrow)
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(gx.ValidationDefinition, "run", spy)
+    before = pd.options.mode.copy_on_write
+    limits = DayLimits(day=DAY, max_bad_line_share=0.05)
+    report = validation.validate_day(batches, limits, tmp_path / "docs")
+
+    assert report.outcome.success
+    assert seen == {f"ingest_{name}": (True, []) for name in validation.BATCHES}
+    assert pd.options.mode.copy_on_write == before
+    assert batches[validation.REQUESTS]["status"].dtype == "int32"  # the caller's frame untouched
 
 
 @pytest.mark.parametrize("engine", ["spark", "pandas"])
