@@ -28,28 +28,34 @@ def request_row(request_id: str, ts: datetime, **fields):
     return tuple(row[name] for name in CURATED_REQUESTS_SCHEMA.fieldNames())
 
 
-@pytest.mark.parametrize("engine", ["spark", "pandas"])
-def test_gate_names_each_broken_rule_with_examples(spark, tmp_path, engine):
-    requests = spark.createDataFrame(
-        [
-            request_row("r-1", datetime(2026, 11, 3, 1)),
-            request_row("r-1", datetime(2026, 11, 3, 2)),
-            request_row("r-2", datetime(2026, 11, 4, 0, 30), ua_kind="robot", status=700),
-        ],
-        CURATED_REQUESTS_SCHEMA,
-    )
+def day_frames(spark, rows, *, request_bad_line_share: float = 0.0) -> dict:
+    """The four batches of a day of request ``rows`` sent by account a-1, as Spark frames."""
+    requests = spark.createDataFrame(rows, CURATED_REQUESTS_SCHEMA)
     accounts = spark.createDataFrame(
         [("a-1", None, datetime(2026, 1, 1), "x.com", None, None, None, "free", True)],
         CURATED_ACCOUNTS_SCHEMA,
     )
-    batches = {
+    return {
         validation.REQUESTS: requests,
         validation.ACCOUNTS: accounts,
         validation.REQUESTING_ACCOUNTS: validation.requesting_accounts(requests, accounts),
         validation.DAY_METRICS: validation.day_metrics(
-            spark, request_bad_line_share=0.01, account_bad_line_share=0.0, curated_requests=3
+            spark,
+            request_bad_line_share=request_bad_line_share,
+            account_bad_line_share=0.0,
+            curated_requests=len(rows),
         ),
     }
+
+
+@pytest.mark.parametrize("engine", ["spark", "pandas"])
+def test_gate_names_each_broken_rule_with_examples(spark, tmp_path, engine):
+    rows = [
+        request_row("r-1", datetime(2026, 11, 3, 1)),
+        request_row("r-1", datetime(2026, 11, 3, 2)),
+        request_row("r-2", datetime(2026, 11, 4, 0, 30), ua_kind="robot", status=700),
+    ]
+    batches = day_frames(spark, rows, request_bad_line_share=0.01)
     # The same suites on either engine: small batches go to pandas, large ones stay in Spark.
     local_rows = 3 if engine == "pandas" else 2
     checked = validation.validated_columns(DayLimits(day=DAY, max_bad_line_share=0.05))
@@ -104,26 +110,14 @@ def test_pandas_batches_are_validated_copy_on_write_with_wide_ints(spark, tmp_pa
     copy-on-write (restored after) and widens narrow ints (``_pandas_gx``, ``_widened``)."""
     import great_expectations as gx
 
-    requests = spark.createDataFrame(
-        [
-            request_row("r-1", datetime(2026, 11, 3, 1)),
-            request_row("r-2", datetime(2026, 11, 3, 2)),
-        ],
-        CURATED_REQUESTS_SCHEMA,
-    )
-    accounts = spark.createDataFrame(
-        [("a-1", None, datetime(2026, 1, 1), "x.com", None, None, None, "free", True)],
-        CURATED_ACCOUNTS_SCHEMA,
-    )
+    rows = [
+        request_row("r-1", datetime(2026, 11, 3, 1)),
+        request_row("r-2", datetime(2026, 11, 3, 2)),
+    ]
     batches = {
-        validation.REQUESTS: requests,
-        validation.ACCOUNTS: accounts,
-        validation.REQUESTING_ACCOUNTS: validation.requesting_accounts(requests, accounts),
-        validation.DAY_METRICS: validation.day_metrics(
-            spark, request_bad_line_share=0.0, account_bad_line_share=0.0, curated_requests=2
-        ),
+        name: validation.local_batch(frame, 2, 10)
+        for name, frame in day_frames(spark, rows).items()
     }
-    batches = {name: validation.local_batch(frame, 2, 10) for name, frame in batches.items()}
     assert batches[validation.REQUESTS]["status"].dtype == "int32"  # as Spark converts it
     seen = {}
     run = gx.ValidationDefinition.run
@@ -147,31 +141,14 @@ def test_pandas_batches_are_validated_copy_on_write_with_wide_ints(spark, tmp_pa
 
 @pytest.mark.parametrize("engine", ["spark", "pandas"])
 def test_gate_passes_a_clean_day_and_checks_the_day_metrics(spark, tmp_path, engine):
-    requests = spark.createDataFrame(
-        [
-            request_row("r-1", datetime(2026, 11, 3, 1)),
-            request_row("r-2", datetime(2026, 11, 3, 2)),
-        ],
-        CURATED_REQUESTS_SCHEMA,
-    )
-    accounts = spark.createDataFrame(
-        [("a-1", None, datetime(2026, 1, 1), "x.com", None, None, None, "free", True)],
-        CURATED_ACCOUNTS_SCHEMA,
-    )
+    rows = [
+        request_row("r-1", datetime(2026, 11, 3, 1)),
+        request_row("r-2", datetime(2026, 11, 3, 2)),
+    ]
     local_rows = 10 if engine == "pandas" else 0
 
     def gate(bad_share: float, volume_bounds=None):
-        batches = {
-            validation.REQUESTS: requests,
-            validation.ACCOUNTS: accounts,
-            validation.REQUESTING_ACCOUNTS: validation.requesting_accounts(requests, accounts),
-            validation.DAY_METRICS: validation.day_metrics(
-                spark,
-                request_bad_line_share=bad_share,
-                account_bad_line_share=0.0,
-                curated_requests=2,
-            ),
-        }
+        batches = day_frames(spark, rows, request_bad_line_share=bad_share)
         batches = {k: validation.local_batch(v, 2, local_rows) for k, v in batches.items()}
         limits = DayLimits(day=DAY, max_bad_line_share=0.05, volume_bounds=volume_bounds)
         return validation.validate_day(batches, limits, tmp_path / "docs").outcome
