@@ -36,6 +36,50 @@ EXPECTED_DEPLOYMENTS = {
 }
 
 
+def test_the_server_helper_sends_a_call_again_while_the_server_is_busy(tmp_path, monkeypatch):
+    """Prefect's server answers 503 while its SQLite database is busy and says to retry; a
+    test's API call is sent again (``PrefectServer._send``), a lasting 503 still fails it."""
+    import http.server
+    import json
+    import threading
+
+    import httpx
+
+    from tests.support import prefect_server as helper
+
+    busy_answers = [2]
+    calls = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_PATCH(self) -> None:
+            calls.append(self.path)
+            self.rfile.read(int(self.headers["Content-Length"]))
+            status = 503 if busy_answers[0] > 0 else 200
+            busy_answers[0] -= 1
+            body = json.dumps({"ok": status == 200}).encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(helper, "RETRY_DELAYS", (0.0, 0.0, 0.0))
+    api = helper.PrefectServer(f"http://127.0.0.1:{server.server_port}/api", {}, tmp_path / "log")
+    try:
+        api.patch("/deployments/d/schedules/s", {"active": False})
+        assert calls == ["/api/deployments/d/schedules/s"] * 3
+        busy_answers[0] = 10
+        with pytest.raises(httpx.HTTPStatusError, match="503"):
+            api.patch("/deployments/d/schedules/s", {"active": False})
+        assert len(calls) == 3 + 4  # three retries, then the answer stands
+    finally:
+        server.shutdown()
+
+
 def _prefect_file() -> dict[str, Any]:
     return yaml.safe_load(PREFECT_FILE.read_text())
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from tests.support.processes import background_process, free_port, log_tail, wai
 
 PREFECT_CLI = str(Path(sys.executable).with_name("prefect"))
 TERMINAL_STATES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
+# Seconds between the attempts of an API call the server answered 503 (``_send``).
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 
 @dataclass(frozen=True)
@@ -35,17 +38,28 @@ class PrefectServer:
     log_path: Path
 
     def get(self, path: str) -> Any:
-        response = httpx.get(f"{self.api_url}{path}", timeout=10)
-        response.raise_for_status()
-        return response.json()
+        return self._send("GET", path).json()
 
     def post(self, path: str, body: Any) -> Any:
-        response = httpx.post(f"{self.api_url}{path}", json=body, timeout=10)
-        response.raise_for_status()
+        response = self._send("POST", path, body)
         return response.json() if response.content else None
 
     def patch(self, path: str, body: Any) -> None:
-        httpx.patch(f"{self.api_url}{path}", json=body, timeout=10).raise_for_status()
+        self._send("PATCH", path, body)
+
+    def _send(self, method: str, path: str, body: Any = None) -> httpx.Response:
+        """One API call, sent again while the server answers 503.
+
+        The server answers 503 when its SQLite database is busy (its scheduler
+        and a worker write beside the test), and says the client may retry:
+        Prefect's own client does, with backoff; so does this.
+        """
+        for delay in (*RETRY_DELAYS, None):
+            response = httpx.request(method, f"{self.api_url}{path}", json=body, timeout=10)
+            if response.status_code != 503 or delay is None:
+                return response.raise_for_status()
+            time.sleep(delay)
+        raise AssertionError("unreachable")
 
     def deployments(self) -> dict[str, dict[str, Any]]:
         """Every deployment on the server by ``flow-name/deployment-name``."""
