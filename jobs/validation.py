@@ -372,17 +372,16 @@ def _pandas_gx() -> Iterator[None]:
 
 
 def _widened(batch: Any) -> Any:
-    """A pandas batch with its narrow integer columns as int64 (a Spark batch as it is).
+    """A pandas batch with its narrow integer columns as int64.
 
     GX compares int64 and float64 columns with bounds in one vectorised step,
     other dtypes element by element in Python: ``status`` (int32 from Spark's
     IntegerType) took 1.1 s of the 1.1M-request day's validation that way.
-    The values, and so the results, are the same.
+    The values, and so the results, are the same. Called under ``_pandas_gx``,
+    where the other columns are not copied (0.09 s of copying outside it).
     """
     import numpy as np
 
-    if isinstance(batch, DataFrame):
-        return batch
     narrow = {
         name: np.int64
         for name, dtype in batch.dtypes.items()
@@ -416,8 +415,7 @@ def validate_day(
     )
     sources: dict[bool, Any] = {}
 
-    def source_for(batch: Any) -> Any:
-        local = not isinstance(batch, DataFrame)
+    def source_for(local: bool) -> Any:
         if local not in sources:
             sources[local] = (
                 context.data_sources.add_pandas(name="ingest_local")
@@ -432,16 +430,17 @@ def validate_day(
     failed: list[FailedExpectation] = []
     evaluated = successful = 0
     for name in BATCHES:
-        batch = _widened(batches[name])
-        asset = source_for(batch).add_dataframe_asset(name=name)
+        batch = batches[name]
+        local = not isinstance(batch, DataFrame)
+        asset = source_for(local).add_dataframe_asset(name=name)
         batch_definition = asset.add_batch_definition_whole_dataframe(f"{name}_day")
         suite = context.suites.add(suites[name])
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=f"ingest_{name}", data=batch_definition, suite=suite)
         )
-        with nullcontext() if isinstance(batch, DataFrame) else _pandas_gx():
+        with _pandas_gx() if local else nullcontext():
             result = definition.run(
-                batch_parameters={"dataframe": batch},
+                batch_parameters={"dataframe": _widened(batch) if local else batch},
                 result_format={"result_format": "SUMMARY", "partial_unexpected_count": _EXAMPLES},
                 run_id=run_id,
             )
