@@ -19,6 +19,11 @@ Three child processes, so each peak memory is its own:
    lines that are not valid request records and the duplicate deliveries, and
    computes basic account-day aggregates (volume, tokens, errors, 429s,
    distinct IPs and ASNs, active hours).
+4. ``spark`` (timed): the same query in Spark, in a fresh process with the
+   sweep's session settings, timed from the session's start like the sweep.
+   It is the floor of the engine the pipeline is built on: what of the sweep's
+   ratio to DuckDB is Spark doing DuckDB's work, and what is the pipeline's
+   own work (validation, text signals, templates, linking, scoring, the queue).
 
 Target from the issue: the sweep within 5x the DuckDB time (about a minute on
 2 cores); peak memory under 8 GB.
@@ -181,6 +186,73 @@ def measure_duckdb(root: Path) -> dict:
     }
 
 
+def measure_spark_baseline(root: Path, master: str, driver_memory: str) -> dict:
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from jobs.session import SparkConfig, build_spark_session
+
+    started = time.perf_counter()
+    spark = build_spark_session(SparkConfig(master=master, driver_memory=driver_memory))
+    session_seconds = time.perf_counter() - started
+    files = str(root / "lake" / "raw" / "requests" / f"dt={SWEEP_DAY}" / "*.jsonl.gz")
+    fields = (
+        "request_id",
+        "ts",
+        "account_id",
+        "ip",
+        "asn",
+        "input_tokens",
+        "output_tokens",
+        "status",
+    )
+    # Every field as text, then cast leniently: DuckDB's ->> and try_cast.
+    parsed = spark.read.text(files).select(
+        F.from_json("value", ", ".join(f"{name} string" for name in fields)).alias("j")
+    )
+    typed = parsed.select(
+        "j.request_id",
+        F.col("j.ts").try_cast("timestamp").alias("ts"),
+        "j.account_id",
+        "j.ip",
+        F.col("j.asn").try_cast("bigint").alias("asn"),
+        F.col("j.input_tokens").try_cast("bigint").alias("input_tokens"),
+        F.col("j.output_tokens").try_cast("bigint").alias("output_tokens"),
+        F.col("j.status").try_cast("int").alias("status"),
+    )
+    valid = typed.where(
+        F.col("request_id").isNotNull()
+        & F.col("account_id").isNotNull()
+        & F.col("ip").isNotNull()
+        & (F.to_date("ts") == F.lit(SWEEP_DAY))
+        & (F.col("input_tokens") >= 0)
+        & (F.col("output_tokens") >= 0)
+        & F.col("status").isNotNull()
+    )
+    first = Window.partitionBy("request_id").orderBy("ts")
+    deduplicated = valid.withColumn("n", F.row_number().over(first)).where("n = 1")
+    per_account = deduplicated.groupBy("account_id").agg(
+        F.count(F.lit(1)).alias("requests"),
+        F.sum("input_tokens").alias("input_tokens"),
+        F.sum("output_tokens").alias("output_tokens"),
+        F.sum((F.col("status") >= 400).cast("int")).alias("error_requests"),
+        F.sum((F.col("status") == 429).cast("int")).alias("rate_limited_requests"),
+        F.countDistinct("ip").alias("distinct_ips"),
+        F.countDistinct("asn").alias("distinct_asns"),
+        F.countDistinct(F.hour("ts")).alias("active_hours"),
+    )
+    accounts, requests = per_account.agg(F.count(F.lit(1)), F.sum("requests")).first()
+    seconds = time.perf_counter() - started
+    jvm = jvm_peak_mb(spark)
+    return {
+        "seconds": seconds,
+        "session_seconds": session_seconds,
+        "peak_mb": jvm + python_peak_mb(),
+        "accounts": accounts,
+        "requests": int(requests or 0),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=40.0, help="40 is ~1M requests a day")
@@ -189,7 +261,9 @@ def main() -> None:
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--driver-memory", default="6g")
     parser.add_argument("--keep", default=None, help="work in this folder and keep it")
-    parser.add_argument("--child", choices=("setup", "sweep", "duckdb"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=("setup", "sweep", "duckdb", "spark"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--root", help=argparse.SUPPRESS)
     args = parser.parse_args()
     root = Path(args.root) if args.root else None
@@ -200,6 +274,8 @@ def main() -> None:
         result = measure_sweep(root, args.master, args.driver_memory)
     elif args.child == "duckdb":
         result = measure_duckdb(root)
+    elif args.child == "spark":
+        result = measure_spark_baseline(root, args.master, args.driver_memory)
     if args.child:
         print_result(result)
         return
@@ -226,6 +302,9 @@ def main() -> None:
         __file__, ["--child", "sweep", *common, "--driver-memory", args.driver_memory]
     )
     duck = run_child(__file__, ["--child", "duckdb", *common])
+    baseline = run_child(
+        __file__, ["--child", "spark", *common, "--driver-memory", args.driver_memory]
+    )
 
     header = f"{'engine':<22} {'requests':>10} {'seconds':>8} {'µs/req':>7} {'peak MB':>8} {'accounts':>9}"
     print(header)
@@ -233,6 +312,7 @@ def main() -> None:
     for name, row, requests in (
         ("hydrasweep daily_sweep", sweep, sweep["curated"]),
         ("duckdb raw->aggregates", duck, duck["requests"]),
+        ("spark raw->aggregates", baseline, baseline["requests"]),
     ):
         print(
             f"{name:<22} {requests:>10,} {row['seconds']:>8.1f} "
@@ -241,6 +321,11 @@ def main() -> None:
         )
     ratio = sweep["seconds"] / duck["seconds"]
     print(f"sweep / duckdb: {ratio:.1f}x (target <= 5x); sweep peak {sweep['peak_mb']:.0f} MB")
+    print(
+        f"spark's own floor: the same query takes Spark {baseline['seconds'] / duck['seconds']:.1f}x "
+        f"DuckDB's time ({baseline['session_seconds']:.1f} s of it starting the session); "
+        f"the sweep is {sweep['seconds'] / baseline['seconds']:.1f}x that"
+    )
     print(f"sweep details: {json.dumps({k: v for k, v in sweep.items() if k != 'seconds'})}")
     print(f"work folder: {base}")
 
