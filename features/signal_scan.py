@@ -20,17 +20,23 @@ matches are confirmed with Python's engine, whose ``\\b`` is Unicode-aware like
 Java's (``\\d`` stays ASCII, as in Java).
 
 Hyperscan ships wheels for x86-64 Linux, macOS and Windows, not for ARM Linux;
-where it does not import, ``features.text`` uses the native path.
+where it does not import, ``features.text`` uses the native path. The scan runs
+in the executors' Python workers, so on a cluster that is decided there
+(``importable_on_executors``), not only on the driver.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 
 def hyperscan_available() -> bool:
@@ -39,6 +45,31 @@ def hyperscan_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def importable_on_executors(spark: SparkSession, module: str) -> bool:
+    """Whether the Python workers of ``spark``'s executors import ``module``.
+
+    A probe job of one task per core the application holds (``defaultParallelism``),
+    so every executor it has is asked in practice; an executor added later (dynamic
+    allocation) from the same image answers the same.
+    """
+    context = spark.sparkContext
+    tasks = max(context.defaultParallelism, 1)
+    answers = context.parallelize(range(tasks), tasks).mapPartitions(_imports(module)).collect()
+    return bool(answers) and all(answers)
+
+
+def _imports(module: str) -> Callable[[Iterable[int]], Iterator[bool]]:
+    def probe(_: Iterable[int]) -> Iterator[bool]:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            yield False
+        else:
+            yield True
+
+    return probe
 
 
 def _python_pattern(pattern: str) -> re.Pattern[str]:

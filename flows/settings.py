@@ -75,7 +75,7 @@ class Settings(BaseSettings):
         description=(
             "What decides the prompt signals: hyperscan (one pass per prompt in Python "
             "workers; must be installed on the executors), spark (Java regexes), or auto "
-            "(hyperscan where it imports)."
+            "(hyperscan where the driver and, on a cluster, the executors import it)."
         ),
     )
     success_wait_seconds: float = Field(

@@ -32,7 +32,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -65,7 +65,7 @@ from features.linking import (
     entity_specificity,
 )
 from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
-from features.text import SIGNAL_ENGINES
+from features.text import SIGNAL_ENGINES, signal_engine
 from lakeio import SparkLake, layout, open_store
 from lakeio.store import ObjectStore
 
@@ -108,6 +108,8 @@ class FeatureSummary:
     activity_days_computed: list[date]
     unusable_days: list[date]
     timings: dict[str, float]
+    # What decided the prompt signals: hyperscan or spark (``auto`` resolved).
+    signal_engine: str
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -233,6 +235,9 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
             f"(run ingest first; curated days present: {len(curated_days)})"
         )
     history_start = min(d for d in curated_days if d in account_days)
+    # The signal engine, decided once per run (on a cluster ``auto`` asks the executors).
+    engine = signal_engine(params.activity.signal_engine, spark)
+    params = replace(params, activity=replace(params.activity, signal_engine=engine))
     accounts = _read_days(spark, lake, layout.CURATED_ACCOUNTS, [day], accounts_schema)
 
     # 1. Activity rows: recompute D, fill in missing earlier days oldest first.
@@ -393,6 +398,7 @@ def _summarise(
         activity_days_computed=list(computed),
         unusable_days=list(unusable),
         timings=dict(timings),
+        signal_engine=params.activity.signal_engine,
     )
 
 

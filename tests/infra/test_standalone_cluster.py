@@ -9,11 +9,14 @@ subprocesses (this test process already holds a local SparkContext, and a
 process gets one). The master must list both applications as finished with
 an executor on the worker; the ingested partitions must equal a local run of
 the same job, and the day's account features must cover exactly the day's
-active accounts with the declared columns.
+active accounts with the declared columns. The features job decides its
+prompt-signal engine on the cluster (``auto`` asks the executors whether they
+import Hyperscan) and names it in its summary.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -24,6 +27,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
+from features.signal_scan import hyperscan_available
 from lakeio import layout
 from tests.support import REPO_ROOT
 from tests.support.frames import assert_frames_equal
@@ -47,10 +51,12 @@ def test_jobs_submitted_to_a_standalone_cluster(spark: SparkSession, tmp_path: P
     py_files = _zip_packages(tmp_path / "dist" / "hydrasweep-jobs.zip")
 
     with standalone_cluster(tmp_path / "standalone", worker_cores=2, worker_memory="2g") as cluster:
-        for job in JOBS:
-            _spark_submit(
+        outputs = {
+            job: _spark_submit(
                 cluster, job, cluster_lake, tmp_path / "cluster" / "scratch", conf_dir, py_files
             )
+            for job in JOBS
+        }
         apps = cluster.completed_apps()
 
     # One finished application per job (names carry the job, e.g. hydrasweep-ingest-<day>).
@@ -83,6 +89,9 @@ def test_jobs_submitted_to_a_standalone_cluster(spark: SparkSession, tmp_path: P
     assert account_day.columns == declared
     active = _read_day(spark, cluster_lake, layout.CURATED_REQUESTS).select("account_id").distinct()
     assert sorted(account_day.select("account_id").collect()) == sorted(active.collect())
+    # The executors share this interpreter: they import Hyperscan where it is installed.
+    summary = _printed_summary(outputs["features"])
+    assert summary["signal_engine"] == ("hyperscan" if hyperscan_available() else "spark")
 
 
 def _read_day(spark: SparkSession, lake: Path, table: str):
@@ -117,7 +126,8 @@ def _spark_submit(
     scratch: Path,
     conf_dir: Path,
     py_files: Path,
-) -> None:
+) -> str:
+    """Submit ``job`` for the day and return what it printed."""
     env = {
         **_clean_env(),
         "SPARK_CONF_DIR": str(conf_dir),
@@ -149,6 +159,14 @@ def _spark_submit(
     assert f"on master {cluster.master_url}" in output, [
         line for line in output.splitlines() if " on master " in line
     ]
+    return result.stdout
+
+
+def _printed_summary(stdout: str) -> dict:
+    """The JSON summary a job prints last (``json.dumps(summary, indent=2)``)."""
+    lines = stdout.splitlines()
+    start = max(index for index, line in enumerate(lines) if line == "{")
+    return json.loads("\n".join(lines[start:]))
 
 
 def _clean_env() -> dict[str, str]:
