@@ -101,6 +101,20 @@ def test_daily_sweep_runs_a_day_through_to_queue_rows(trained_home) -> None:
     assert result["land"]["new_cases_total"] == len(first_seen_today)
     assert [row["case"] for row in result["land"]["new_cases"]] == first_seen_today[:200]
     assert {case.last_seen for case in cases} == {day}
+    # Each flagged account's volume on the day is its curated requests and output tokens.
+    landed = volumes_landed(config.settings().queue_database_url, day)
+    curated = pd.read_parquet(
+        home / "lake" / "curated" / "requests" / f"dt={day.isoformat()}",
+        columns=["account_id", "output_tokens"],
+    )
+    counted = curated[curated["account_id"].isin(landed)].groupby("account_id")["output_tokens"]
+    assert len(landed) == result["score"]["flagged"]
+    assert landed == {
+        account: (int(requests), int(tokens))
+        for account, requests, tokens in zip(
+            counted.size().index, counted.size(), counted.sum(), strict=True
+        )
+    }
     report = home / "lake" / "reports" / "sweep" / f"dt={day.isoformat()}" / "report.md"
     text = report.read_text()
     assert f"daily sweep {day.isoformat()}" in text and "validation: passed" in text
@@ -125,6 +139,21 @@ def test_daily_sweep_runs_a_day_through_to_queue_rows(trained_home) -> None:
     assert [c.id for c in list_cases(engine, status="all", limit=1000)] == [c.id for c in cases]
     engine.dispose()
     assert again["score"]["flagged"] == result["score"]["flagged"]
+
+
+def volumes_landed(url: str, day) -> dict[str, tuple[int, int]]:
+    """account_id -> (requests, output_tokens) of the day's sightings in the queue."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT m.account_id, s.requests, s.output_tokens FROM sightings s "
+                "JOIN members m ON m.id = s.member_id WHERE s.sweep_date = :day"
+            ),
+            {"day": day.isoformat()},
+        ).all()
+    engine.dispose()
+    return {account: (requests, tokens) for account, requests, tokens in rows}
 
 
 def lake_snapshot(lake: Path, days: list) -> dict[str, pd.DataFrame]:
