@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -54,14 +54,8 @@ def importable_on_executors(spark: SparkSession, module: str) -> bool:
     so every executor it has is asked in practice; an executor added later (dynamic
     allocation) from the same image answers the same.
     """
-    context = spark.sparkContext
-    tasks = max(context.defaultParallelism, 1)
-    answers = context.parallelize(range(tasks), tasks).mapPartitions(_imports(module)).collect()
-    return bool(answers) and all(answers)
 
-
-def _imports(module: str) -> Callable[[Iterable[int]], Iterator[bool]]:
-    def probe(_: Iterable[int]) -> Iterator[bool]:
+    def imports(_: Iterable[int]) -> Iterator[bool]:
         try:
             importlib.import_module(module)
         except ImportError:
@@ -69,7 +63,9 @@ def _imports(module: str) -> Callable[[Iterable[int]], Iterator[bool]]:
         else:
             yield True
 
-    return probe
+    context = spark.sparkContext
+    tasks = max(context.defaultParallelism, 1)
+    return all(context.parallelize(range(tasks), tasks).mapPartitions(imports).collect())
 
 
 def _python_pattern(pattern: str) -> re.Pattern[str]:

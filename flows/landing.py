@@ -15,7 +15,6 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from flows.settings import Settings
-from jobs.features import ACCOUNT_ACTIVITY
 from lakeio import SparkLake, layout, open_store
 from review.landing import ClusterEvidence, FlaggedAccount, SweepLanding
 
@@ -45,7 +44,7 @@ def build_landing(spark: SparkSession, settings: Settings, day: date, run_id: st
     # output tokens (not a rolling window), from the features job's activity rows
     # (one per account-day, counted from the curated day: 57,000 rows to read
     # instead of 1.1M requests on a 1M-request day).
-    volume = _read_day(spark, spark_lake, ACCOUNT_ACTIVITY, day).select(
+    volume = _read_day(spark, spark_lake, layout.ACCOUNT_ACTIVITY, day).select(
         "account_id", "requests", "output_tokens"
     )
     flagged_rows = (

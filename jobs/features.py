@@ -6,7 +6,7 @@ account snapshot of D and the most recent cluster members before D (for stable
 ids). It writes exactly day D's partition of each table, so a rerun replaces
 the day and a backfill runs days in order:
 
-- ``features/account_activity/dt=D`` (``ACCOUNT_ACTIVITY``): per account-day
+- ``features/account_activity/dt=D`` (``layout.ACCOUNT_ACTIVITY``): per account-day
   partial aggregates (``features.account`` docstring); earlier missing days of
   the 28-day window are computed and written too, oldest first;
 - ``features/account_day/dt=D``: ``KEY_COLUMNS`` + ``FEATURE_SET.names``, one
@@ -69,8 +69,6 @@ from features.text import SIGNAL_ENGINES, signal_engine
 from lakeio import SparkLake, layout, open_store
 from lakeio.store import ObjectStore
 
-# The job's own intermediate table; lakeio.layout names the published ones.
-ACCOUNT_ACTIVITY = "features/account_activity"
 INGEST_SUMMARY_FILE = "summary.json"
 MEMBERS_SCHEMA = "hydra_cluster_id string, account_id string, customer_id string, first_seen date"
 
@@ -241,7 +239,7 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
     accounts = _read_days(spark, lake, layout.CURATED_ACCOUNTS, [day], accounts_schema)
 
     # 1. Activity rows: recompute D, fill in missing earlier days oldest first.
-    have_activity = set(_partition_days(store, ACCOUNT_ACTIVITY))
+    have_activity = set(_partition_days(store, layout.ACCOUNT_ACTIVITY))
     to_compute = [d for d in usable if d == day or d not in have_activity]
     with timer.stage("activity"):
         for compute_day in to_compute:
@@ -262,7 +260,7 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
                 and (d in have_activity or d in to_compute)
             ]
             bucket_history = (
-                _read_days(spark, lake, ACCOUNT_ACTIVITY, history_days).select(
+                _read_days(spark, lake, layout.ACCOUNT_ACTIVITY, history_days).select(
                     "account_id", "dt", "template_buckets", "org_id"
                 )
                 if history_days
@@ -274,7 +272,7 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
             _write_day(
                 lake,
                 with_template_reuse(activity, bucket_history, customers),
-                ACCOUNT_ACTIVITY,
+                layout.ACCOUNT_ACTIVITY,
                 compute_day,
             )
             activity.unpersist()
@@ -283,7 +281,7 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
     # 2. Rolling account features over D-27..D.
     window_days = [d for d in usable if d in have_activity]
     with timer.stage("account_features"):
-        activity_window = _read_days(spark, lake, ACCOUNT_ACTIVITY, window_days).persist()
+        activity_window = _read_days(spark, lake, layout.ACCOUNT_ACTIVITY, window_days).persist()
         rolling = rolling_account_features(activity_window, accounts, day, history_start)
         rolling = rolling.localCheckpoint(eager=True)
         customers = rolling.select("account_id", "customer_id")

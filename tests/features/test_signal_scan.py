@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -131,13 +130,6 @@ def test_the_executor_probe_asks_the_python_workers(spark) -> None:
     assert not importable_on_executors(spark, "hydrasweep_no_such_module")
 
 
-@dataclass
-class _ClusterSession:
-    """What ``signal_engine`` reads of a session whose master is a cluster."""
-
-    sparkContext: SimpleNamespace
-
-
 @needs_hyperscan
 def test_auto_asks_a_clusters_executors_once_per_application(monkeypatch) -> None:
     asked = []
@@ -148,8 +140,11 @@ def test_auto_asks_a_clusters_executors_once_per_application(monkeypatch) -> Non
 
     monkeypatch.setattr(text_module, "importable_on_executors", executors)
     monkeypatch.setattr(text_module, "_EXECUTORS_HAVE_HYPERSCAN", {})
+    # What signal_engine reads of a session whose master is a cluster.
     with_it, without_it = (
-        _ClusterSession(SimpleNamespace(master="spark://cluster:7077", applicationId=app))
+        SimpleNamespace(
+            sparkContext=SimpleNamespace(master="spark://cluster:7077", applicationId=app)
+        )
         for app in ("app-with-hyperscan", "app-without")
     )
     assert signal_engine("auto", with_it) == "hyperscan"
