@@ -112,7 +112,12 @@ COT_PATTERN = (
     r"think carefully|think out loud|let'?s think|show (your|all( of)?( your)?) (work|reasoning|steps)|"
     r"explain your (reasoning|answer|steps)|justify your (answer|steps|reasoning)|"
     r"reason(ing)? (step|carefully|through)|stream of consciousness|<thinking>|"
-    r"walk me through|before (giving|answering)|first,? (think|reason)"
+    r"walk me through|before (giving|answering)|first,? (think|reason)|"
+    # The same request in other languages: the core phrase, which paraphrases keep.
+    r"paso a paso|étape par étape|schritt für schritt|passo a passo|passo dopo passo|"
+    r"passo per passo|шаг за шагом|пошагово|一步一步|一步步|逐步|ステップバイステップ|段階的に|"
+    r"단계별로|خطوة بخطوة|चरण दर चरण|adım adım|từng bước|langkah demi langkah|krok po kroku|"
+    r"stap voor stap|razonamiento|raisonnement|lösungsweg|ragionamento|рассуждени|推理过程|推論"
 )
 
 # The model used as a grader: judge prompts, rubrics, scoring of responses.
