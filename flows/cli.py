@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from flows.commands import pipeline, queue, simulate
+from flows.commands import evaluate, pipeline, queue, simulate
 from flows.errors import UserError
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app = typer.Typer(
 simulate.register(app)
 pipeline.register(app)
 queue.register(app)
+evaluate.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

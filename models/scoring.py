@@ -306,3 +306,52 @@ def score_day(spark: SparkSession, params: ScoreParams) -> ScoreSummary:
         score_quantiles=dict(zip(("p50", "p90", "p99", "max"), map(float, quantiles), strict=True)),
         output_prefix=out_prefix,
     )
+
+
+def read_scores(
+    spark: SparkSession, lake_uri: str, scratch_dir: str, start: date, end: date
+) -> pd.DataFrame:
+    """``account_id, dt, flagged, score, model_score`` of the scored days in ``start..end``."""
+    spark_lake = SparkLake(open_store(lake_uri), scratch_dir)
+    day = start
+    while day <= end:
+        spark_lake.stage(layout.table_day_prefix(layout.SCORES, day))
+        day = date.fromordinal(day.toordinal() + 1)
+    frame = (
+        spark.read.parquet(spark_lake.uri(layout.SCORES))
+        .filter(F.col("dt").between(F.lit(start), F.lit(end)))
+        .select("account_id", "dt", "flagged", "score", "model_score")
+        .toPandas()
+    )
+    frame["dt"] = pd.to_datetime(frame["dt"]).dt.date
+    return frame
+
+
+def flag_window(
+    spark: SparkSession,
+    *,
+    lake_uri: str,
+    scratch_dir: str,
+    tracking_uri: str,
+    model_name: str,
+    version: str,
+    start: date,
+    end: date,
+) -> pd.DataFrame:
+    """What ``score_day`` with version ``version`` would flag on each day of ``start..end``.
+
+    The same rule as the sweep (``apply_model`` with the version's stored rule), on
+    the feature rows of the window, without writing anything: the evaluation uses it
+    for challengers that are never promoted (leave-one-tactic-out).
+    """
+    from models.training_set import DataWindow, read_feature_window, to_pandas
+
+    with tracking.tracking(tracking_uri) as client:
+        registered = client.get_model_version(model_name, version)
+        rule = FlagRule.from_tags(registered.tags, f"{model_name} v{version}")
+        model = mlflow.xgboost.load_model(tracking.model_uri(model_name, version))
+    model.set_params(n_jobs=1)
+    spark_lake = SparkLake(open_store(lake_uri), scratch_dir)
+    features = to_pandas(read_feature_window(spark, spark_lake, DataWindow(start, end)))
+    scored = apply_model(model, features, rule, with_reasons=False)
+    return scored[["account_id", "dt", "flagged", "score", "model_score"]]

@@ -14,11 +14,11 @@ Class imbalance is handled by ``scale_pos_weight`` (legitimate weight over
 abusive weight, after the per-account row weights), and the threshold is chosen
 on validation data rather than left at 0.5. The fit is deterministic for a seed.
 
-With ``holdout_campaign`` (simulated data, where the ground truth is known) the
-accounts of that campaign are removed from training and validation entirely;
-afterwards the flag rule is applied to their validation-window rows and the
-share of them caught is logged as ``loco_recall`` (leave-one-campaign-out),
-next to what the supervised model alone would catch (``loco_recall_model_only``).
+With ``holdout_accounts`` (the evaluation's leave-one-tactic-out, on simulated
+data where the truth is known) the labels of those accounts are dropped before
+anything else: their rows stay, unlabeled, exactly as an undiscovered campaign's
+would in production (presumed legitimate at the unlabeled weight). What the flag
+rule then catches of them is judged by the evaluation (``simulate.scorecard``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -83,9 +83,9 @@ class TrainParams:
     spark_xgboost_workers: int = 1  # never above the free task slots: xgboost.spark hangs
     seed: int = 7
     direct_s3a: bool = False
-    holdout_campaign: str | None = None
-    # Ground truth account_id -> campaign_id (simulated data only), needed by holdout_campaign.
-    campaign_of: Mapping[str, str] | None = field(default=None, compare=False, repr=False)
+    # Accounts whose labels training must not see (leave-one-tactic-out), and a name for them.
+    holdout_accounts: frozenset[str] = field(default_factory=frozenset, repr=False)
+    holdout_name: str = ""
     n_estimators: int = 300
     max_depth: int = 4
     learning_rate: float = 0.1
@@ -117,20 +117,6 @@ class TrainResult:
     corroboration_floor: float
     label_counts: dict[str, int]
     validation_window: DataWindow
-
-
-def _holdout_accounts(params: TrainParams) -> list[str]:
-    if params.holdout_campaign is None:
-        return []
-    if not params.campaign_of:
-        raise TrainingDataError(
-            f"holding out campaign {params.holdout_campaign!r} needs the ground truth "
-            "(campaign_of: account_id -> campaign_id); it exists only for simulated data"
-        )
-    accounts = sorted(a for a, c in params.campaign_of.items() if c == params.holdout_campaign)
-    if not accounts:
-        raise TrainingDataError(f"no account belongs to campaign {params.holdout_campaign!r}")
-    return accounts
 
 
 def _xgb_params(params: TrainParams, scale_pos_weight: float) -> dict[str, object]:
@@ -198,45 +184,23 @@ def _finite(metrics: Mapping[str, float]) -> dict[str, float]:
     return {k: float(v) for k, v in metrics.items() if v is not None and math.isfinite(v)}
 
 
-def _loco_metrics(
-    model: xgb.XGBClassifier, rule: FlagRule, validation: pd.DataFrame, holdout: pd.DataFrame
-) -> dict[str, float]:
-    """How much of the held-out campaign the flag rule catches, and at what precision."""
-    if holdout.empty:
-        raise TrainingDataError(
-            "the held-out campaign has no account active in the validation days"
-        )
-    held = apply_model(model, holdout, rule, with_reasons=False)
-    legit = apply_model(model, validation[validation[LABEL] == 0], rule, with_reasons=False)
-    caught = held.groupby("account_id")["flagged"].any()
-    caught_by_model = (held["model_score"] >= rule.threshold).groupby(held["account_id"]).any()
-    false_flags = int(legit["flagged"].sum())
-    true_flags = int(held["flagged"].sum())
-    return {
-        "loco_recall": float(caught.mean()),
-        "loco_recall_model_only": float(caught_by_model.mean()),
-        "loco_precision": true_flags / (true_flags + false_flags)
-        if true_flags + false_flags
-        else float("nan"),
-        "loco_accounts": float(len(caught)),
-    }
-
-
 def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
     """Train on what was known at the end of ``as_of``; register the version as ``challenger``."""
     store = open_store(params.lake_uri)
     spark_lake = SparkLake(store, Path(params.scratch_dir), direct_s3a=params.direct_s3a)
     label_set = read_labels(store)
+    if params.holdout_accounts:
+        frame = label_set.frame
+        label_set = replace(
+            label_set, frame=frame[~frame["account_id"].isin(params.holdout_accounts)]
+        )
     known = labels_known_at(label_set.frame, params.as_of)
     data_window = DataWindow.ending(params.as_of, params.window_days)
     features = read_feature_window(spark, spark_lake, data_window)
 
-    holdout = _holdout_accounts(params)
-    # Left out before labeling: a held-out campaign lends no label to anyone.
-    training_features = features.filter(~F.col("account_id").isin(holdout)) if holdout else features
     rows = training_rows(
         spark,
-        training_features,
+        features,
         label_set.frame,
         params.as_of,
         params.window_days,
@@ -270,7 +234,7 @@ def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
         "labels_positive_known": int((known[LABEL] == 1).sum()),
         "labels_negative_known": int((known[LABEL] == 0).sum()),
         "labels_bad_lines": label_set.bad_lines,
-        "holdout_accounts": len(holdout),
+        "holdout_accounts": len(params.holdout_accounts),
     }
     for r in stats:
         key = (part_name[r[IS_VALIDATION]], r[LABEL])
@@ -314,14 +278,6 @@ def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
     metrics["threshold"] = threshold
     metrics["corroboration_floor"] = floor
     metrics["best_iteration"] = float(getattr(model, "best_iteration", params.n_estimators - 1))
-    if holdout:
-        holdout_rows = to_pandas(
-            features.filter(
-                F.col("account_id").isin(holdout)
-                & F.col("dt").between(F.lit(val_window.start), F.lit(val_window.end))
-            )
-        )
-        metrics.update(_loco_metrics(model, rule, validation, holdout_rows))
     if not reached:
         log.warning(
             "no threshold reaches precision %.2f on validation; using the most precise one (%.4f)",
@@ -347,7 +303,7 @@ def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
                     "target_precision": params.target_precision,
                     "reviewer_capacity": params.reviewer_capacity,
                     "use_spark_xgboost": params.use_spark_xgboost,
-                    "holdout_campaign": params.holdout_campaign or "",
+                    "holdout": params.holdout_name,
                     "seed": params.seed,
                     "corroboration_quantile": params.corroboration_quantile,
                     "unlabeled_weight": params.unlabeled_weight,
