@@ -11,9 +11,14 @@ from typing import Any
 import pandas as pd
 import pytest
 
+import corpora
 from lakeio import ObjectStore, open_store
 from simulate import SimulationConfig, SimulationSummary, load_manifest, load_truth, run_simulation
 from tests.simulate.contract_check import classify_request_line, read_lines
+
+# The full corpora folder, when this machine has it (tests use it; the product never needs it).
+_SHARED_CORPORA = Path("/work/shared/corpora")
+FULL_CORPORA: Path | None = _SHARED_CORPORA if corpora.is_corpus_dir(_SHARED_CORPORA) else None
 
 # 14 days: the aggressive campaign starts on day 2, the distributed one on day 4, the model
 # is released on day 8 and the reasoning campaign starts on day 9.
