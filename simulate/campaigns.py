@@ -559,7 +559,6 @@ class CampaignBuilder:
         start = self.plan.start
         live: list[Account] = []
         day = start
-        wave = 0
         ramp_days = r.randint(5, 10)
         while day < self.days:
             live = [a for a in live if min(a.banned_day, a.retire_day) > day]
@@ -569,8 +568,7 @@ class CampaignBuilder:
             if self.plan.tactic == config.RELEASE_PIVOT and self._release_wave(day):
                 want += round(self.fleet * 0.5)  # the network scales up for the new model
             for _ in range(max(0, want)):
-                live.append(self.account(day, wave))
-            wave += 1
+                live.append(self.account(day))
             step = r.randint(*self.profile.wave_every)
             release = self.b.config.release_offset
             if (
@@ -584,9 +582,8 @@ class CampaignBuilder:
     def _release_wave(self, day: int) -> bool:
         return self.b.config.release_offset == day
 
-    def account(self, day: int, wave: int) -> Account:
-        tactic = self.plan.tactic
-        account = getattr(self, f"_{tactic}", self._generic)(day, wave)
+    def account(self, day: int) -> Account:
+        account = getattr(self, f"_{self.plan.tactic}")(day)
         account.population = CAMPAIGN
         account.campaign = self.plan.index
         account.content = C_CAMPAIGN
@@ -599,10 +596,10 @@ class CampaignBuilder:
         self._system_prompt(account)
         self._lifecycle(account, day)
         if account.woke_day is None and account.created_ms < self.b.start_ms + (day - 2) * DAY_MS:
-            account.woke_day = day  # an aged account woken for the campaign
+            account.woke_day = account.first_day  # an aged account woken for the campaign
         self.b.add(account)
         if account.signup_ip is None:
-            account.signup_ip = self.b.signup_ip(account, max(day - 1, -NEVER + 1))
+            account.signup_ip = self.b.signup_ip(account, day - 1)
         return account
 
     def _system_prompt(self, account: Account) -> None:
@@ -683,14 +680,7 @@ class CampaignBuilder:
             EgressOption(1.0, LINE, self.b.book.line(self.r, system, country, self.r.randint(1, 3)))
         ]
 
-    def _generic(self, day: int, wave: int) -> Account:
-        country = self.r.choice(self.claimed)
-        account = self._base(self._young(day), country)
-        self._paid_shared(account, 0.4)
-        account.egress = [EgressOption(1.0, POOL, self.datacenter_pool, 0, 3)]
-        return account
-
-    def _aggressive_sweep(self, day: int, wave: int) -> Account:
+    def _aggressive_sweep(self, day: int) -> Account:
         if not hasattr(self, "_bursts"):
             self._bursts: dict[int, int] = {}
         if day not in self._bursts:  # one sign-up burst per wave, within an hour
@@ -704,7 +694,7 @@ class CampaignBuilder:
         account.egress = [EgressOption(1.0, POOL, self.datacenter_pool, 0, self.r.randint(2, 5))]
         return account
 
-    def _low_and_slow(self, day: int, wave: int) -> Account:
+    def _low_and_slow(self, day: int) -> Account:
         r = self.r
         country = r.choice(self.claimed)
         created = self.b.days_ago(20, 400) if r.random() < 0.5 else self._young(day)
@@ -714,7 +704,7 @@ class CampaignBuilder:
         account.profile = HUMAN
         return account
 
-    def _mixed_traffic(self, day: int, wave: int) -> Account:
+    def _mixed_traffic(self, day: int) -> Account:
         r = self.r
         country = r.choice(self.claimed)
         account = self._base(self.b.days_ago(5, 300), country, verified=r.random() < 0.5)
@@ -729,7 +719,7 @@ class CampaignBuilder:
         account.language, account.non_english_share = self.b.language(country)
         return account
 
-    def _paraphrased_multilingual(self, day: int, wave: int) -> Account:
+    def _paraphrased_multilingual(self, day: int) -> Account:
         r = self.r
         country = r.choice(self.claimed)
         account = self._base(self._young(day), country)
@@ -742,7 +732,7 @@ class CampaignBuilder:
         account.tz = self.plan.operator_tz
         return account
 
-    def _warmed_up(self, day: int, wave: int) -> Account:
+    def _warmed_up(self, day: int) -> Account:
         r = self.r
         country = r.choice(self.claimed)
         account = self._base(self.b.days_ago(90, 700), country, verified=r.random() < 0.6)
@@ -762,7 +752,7 @@ class CampaignBuilder:
         account.signup_ip = None
         return account
 
-    def _unique_cards(self, day: int, wave: int) -> Account:
+    def _unique_cards(self, day: int) -> Account:
         r = self.r
         country = r.choice(self.claimed)
         account = self._base(self._young(day), country, verified=r.random() < 0.5)
@@ -779,7 +769,7 @@ class CampaignBuilder:
         account.param2 = r.randint(40, 240)  # its length in minutes
         return account
 
-    def _residential_rotation(self, day: int, wave: int) -> Account:
+    def _residential_rotation(self, day: int) -> Account:
         account = self._base(self._young(day), self.r.choice(self.claimed))
         self._paid_shared(account, 0.3)
         account.egress = [EgressOption(1.0, ROTATING, self.exit_set)]
@@ -787,7 +777,7 @@ class CampaignBuilder:
         account.tz = self.plan.operator_tz
         return account
 
-    def _org_many_keys(self, day: int, wave: int) -> Account:
+    def _org_many_keys(self, day: int) -> Account:
         r = self.r
         country = r.choice(("US", "SG", "GB"))
         account = self._base(self._young(day), country, verified=True)
@@ -813,7 +803,7 @@ class CampaignBuilder:
         account.key_days = windows
         return account
 
-    def _release_pivot(self, day: int, wave: int) -> Account:
+    def _release_pivot(self, day: int) -> Account:
         r = self.r
         country = r.choice(self.claimed)
         account = self._base(self._young(day), country)
@@ -825,7 +815,7 @@ class CampaignBuilder:
         account.tz = self.plan.operator_tz
         return account
 
-    def _proxy_network(self, day: int, wave: int) -> Account:
+    def _proxy_network(self, day: int) -> Account:
         r = self.r
         country = r.choice(self.claimed)
         created = self._young(day) if r.random() < 0.7 else self.b.days_ago(30, 500)

@@ -18,6 +18,7 @@ official SDKs, raw HTTP libraries, browsers and apps really send.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 CLOUD, HOSTING, VPN, EDGE, ISP, MOBILE, CAMPUS, BUSINESS = (
     "cloud",
@@ -492,6 +493,7 @@ for _system in ALL_SYSTEMS:
     ASN_KIND.setdefault(_system.asn, _system.kind)
 
 
+@cache
 def systems(*kinds: str, country: str | None = None) -> tuple[AutonomousSystem, ...]:
     """Systems of the given kinds (announcing a prefix in ``country`` when given)."""
     chosen = tuple(s for s in ALL_SYSTEMS if s.kind in kinds)

@@ -35,6 +35,7 @@ class SimulationSummary:
     accounts_by_population: dict[str, int]
     campaign_starts: dict[str, date]
     campaign_tactics: dict[str, str]
+    campaign_accounts: dict[str, int]
     release_day: date | None
     labels: dict[str, int]  # label count by file key
     corpus: str  # "packaged" or the corpora folder the text came from
@@ -91,6 +92,7 @@ def run_simulation(
         accounts_by_population={p: by_population.get(p, 0) for p in POPULATIONS},
         campaign_starts=campaign_starts,
         campaign_tactics={plan.campaign_id: plan.tactic for plan in directory.campaigns},
+        campaign_accounts={c["campaign_id"]: c["accounts"] for c in manifest["campaigns"]},
         release_day=config.effective_release_day,
         labels=label_counts,
         corpus=bank.corpus,

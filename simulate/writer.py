@@ -26,7 +26,9 @@ from simulate import catalog, faults, text, traffic
 from simulate.accounts import Directory
 from simulate.config import BAD_LINE_KINDS, SimulationConfig
 
-GZIP_LEVEL = 6
+# Log shippers favour fast gzip: level 3 costs ~10% more bytes than level 6 at about half the
+# CPU, and real prompt text (~1.8 KB a request) makes compression the simulator's largest cost.
+GZIP_LEVEL = 3
 
 
 @dataclass(frozen=True)
