@@ -54,14 +54,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
-
-TEXT_MODEL = "text_model"
-EVALUATION = "evaluation"
-SPLITS: tuple[str, ...] = (TEXT_MODEL, EVALUATION)
-PROMPT_KINDS: tuple[str, ...] = ("human", "human_system", "distill")
+from typing import Any, Final, Literal
 
 Split = Literal["text_model", "evaluation"]
+TEXT_MODEL: Final = "text_model"
+EVALUATION: Final = "evaluation"
+SPLITS: tuple[Split, ...] = (TEXT_MODEL, EVALUATION)
+PROMPT_KINDS: tuple[str, ...] = ("human", "human_system", "distill")
 
 # File names: a full corpora folder (/work/shared/corpora's format) and the packaged subset.
 FULL_FILES: dict[str, str] = {
@@ -331,8 +330,8 @@ def _load(corpus_dir: str | None) -> _Corpus:
     sections = json.loads(raw_templates.decode("utf-8"))
     templates: dict[str, list[tuple[Any, Split]]] = {}
     for section in TEMPLATE_SECTIONS:
-        records = _template_records(section, sections.get(section, []))
-        templates[section] = [(record, template_split(section, record)) for record in records]
+        entries = _template_records(section, sections.get(section, []))
+        templates[section] = [(entry, template_split(section, entry)) for entry in entries]
 
     # Texts that contain one another go together (see the module docstring).
     for sections in (("flan_cot_templates", "flan_cot_suffixes"), ("orca_system_prompts",)):

@@ -591,10 +591,10 @@ def _texts(
         return system, text.eval_item(r, bank, account.variant, items), text.COT
     # C_CLASS: the assignment's few items, each student in their own words.
     rng = random.Random(account.variant)
-    items = [rng.choice(bank.reasoning_legit) for _ in range(4)] + [
+    assignment = [rng.choice(bank.reasoning_legit) for _ in range(4)] + [
         rng.choice(bank.user_code or bank.user_pool("en")) for _ in range(2)
     ]
-    item = r.choice(items)
+    item = r.choice(assignment)
     if r.random() < 0.3:
         prompt, style = text.user_prompt(
             r, bank, account.language, non_english_share=account.non_english_share
@@ -724,13 +724,13 @@ def request_chunk(
             model[i] = 0 if kind_u < large else (1 if kind_u < large + small else 2)
         mix = _status_mix(directory, account)
         edge = 0.0
-        code = len(mix) - 1
+        status_index = len(mix) - 1
         for index, share in enumerate(mix):
             edge += share
             if u_status[i] < edge:
-                code = index
+                status_index = index
                 break
-        status[i] = code
+        status[i] = status_index
 
     # Token counts: input from the text plus, for chats, the earlier turns of the conversation;
     # output lognormal by answer style.

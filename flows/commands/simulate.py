@@ -215,11 +215,11 @@ def _print_summary(summary: SimulationSummary) -> None:
     campaigns = Table(title="Campaigns")
     for column in ("campaign", "tactic", "starts", "accounts"):
         campaigns.add_column(column, justify="right" if column == "accounts" else "left")
-    for name, day in summary.campaign_starts.items():
+    for name, first_day in summary.campaign_starts.items():
         campaigns.add_row(
             name,
             summary.campaign_tactics.get(name, ""),
-            day.isoformat(),
+            first_day.isoformat(),
             f"{summary.campaign_accounts.get(name, 0):,}",
         )
     console.print(campaigns)
