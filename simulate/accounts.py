@@ -287,7 +287,9 @@ class Ids:
                 return value
 
 
-# Accounts per unit of scale, and the least a population gets at tiny scales.
+# Accounts per unit of scale, and the least a population gets at tiny scales. At scale 1 they
+# send ~25k legitimate requests a day (the old demo's volume), most accounts ordinary people and
+# most requests backends (SaaS, batch, tutoring apps), as on a general-purpose API.
 POPULATION_SIZE: dict[str, tuple[float, int]] = {
     INDIVIDUAL: (2000, 24),
     SAAS: (40, 2),

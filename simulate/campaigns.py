@@ -88,6 +88,14 @@ class TacticProfile:
     description: str
 
 
+# Where the numbers come from. Volumes: the reported 2026 campaigns pulled ~16M exchanges through
+# ~24k accounts, ~670 per account over a few weeks of life, i.e. tens a day for a busy account
+# and a few a day where one network spreads the work over thousands (proxy_network,
+# low_and_slow); the spread between accounts is wide (lognormal sigma 0.4-0.8) because workers
+# hit rate limits, fail and get different job sizes. Lifetimes, waves, discovery delays and
+# daily ban chances are scenario choices in the range trust & safety teams describe (a campaign
+# is noticed after days to weeks, then accounts go in batches); they are not measurements and
+# were not tuned against any detector. Content mixes follow what each operator is after.
 TACTIC_PROFILES: dict[str, TacticProfile] = {
     config.AGGRESSIVE_SWEEP: TacticProfile(
         fleet=80,
