@@ -26,13 +26,20 @@ on text the simulator emits (the simulator uses only ``evaluation``):
 - human system prompts, FLAN CoT templates and suffixes, Orca system prompts,
   Evol-Instruct and generation prompts: by the parity of a SHA-256 of the
   text (about half each, stable per text whatever else the folder holds);
+  FLAN templates and suffixes, and Orca prompts, first gather into families
+  of texts that contain one another (``{question} Let's think step by
+  step.`` holds the suffix ``Let's think step by step.``), dealt out in hash
+  order to the split with fewer texts so far, so no split holds a text inside
+  another split's text;
 - judge prompts: FastChat's are ``text_model``, alpaca_eval's ``evaluation``;
 - grading items follow the split of the question's own source (FLAN's
   ``*_train.tsv`` and MT-Bench questions are the distill questions verbatim,
   so a hash split would put the same question in both splits);
 - finally, an ``evaluation`` record whose normalised text (NFKC, lower case,
   collapsed whitespace) equals a ``text_model`` text of any kind is dropped
-  (a handful of awesome-chatgpt-prompts also appear in oasst1 and ShareGPT).
+  (a handful of awesome-chatgpt-prompts also appear in oasst1 and ShareGPT),
+  and so is an ``evaluation`` human prompt that contains a ``text_model``
+  text of eight words or more (people paste act-as prompts into chats).
 """
 
 from __future__ import annotations
@@ -47,14 +54,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
-
-TEXT_MODEL = "text_model"
-EVALUATION = "evaluation"
-SPLITS: tuple[str, ...] = (TEXT_MODEL, EVALUATION)
-PROMPT_KINDS: tuple[str, ...] = ("human", "human_system", "distill")
+from typing import Any, Final, Literal
 
 Split = Literal["text_model", "evaluation"]
+TEXT_MODEL: Final = "text_model"
+EVALUATION: Final = "evaluation"
+SPLITS: tuple[Split, ...] = (TEXT_MODEL, EVALUATION)
+PROMPT_KINDS: tuple[str, ...] = ("human", "human_system", "distill")
 
 # File names: a full corpora folder (/work/shared/corpora's format) and the packaged subset.
 FULL_FILES: dict[str, str] = {
@@ -210,6 +216,44 @@ def template_split(section: str, record: Any) -> Split:
     raise ValueError(f"unknown template section {section!r}; expected one of {TEMPLATE_SECTIONS}")
 
 
+def containment_families(texts: list[str]) -> list[Split]:
+    """A split per text such that texts containing one another share it: connected groups
+    under containment (``{question}`` slots cut a template into fragments), each taking the
+    hash split of its shortest member."""
+    cores = [normalise(re.sub(r"\{\w+\}", "\n", t)).strip(" ?.:!") for t in texts]
+    parent = list(range(len(texts)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, small in enumerate(cores):
+        for j, large in enumerate(cores):
+            if i != j and small and small in large:
+                parent[root(i)] = root(j)
+    shortest: dict[int, str] = {}
+    sizes: dict[int, int] = {}
+    for i, text in enumerate(texts):
+        group = root(i)
+        sizes[group] = sizes.get(group, 0) + 1
+        if group not in shortest or (len(text), text) < (len(shortest[group]), shortest[group]):
+            shortest[group] = text
+    # Deal the families out in hash order, each to the split holding fewer texts so far.
+    dealt = {TEXT_MODEL: 0, EVALUATION: 0}
+    family_split: dict[int, Split] = {}
+    order = sorted(shortest, key=lambda g: hashlib.sha256(shortest[g].encode("utf-8")).digest())
+    for group in order:
+        if dealt[TEXT_MODEL] == dealt[EVALUATION]:
+            split = _hash_split(shortest[group])
+        else:
+            split = TEXT_MODEL if dealt[TEXT_MODEL] < dealt[EVALUATION] else EVALUATION
+        family_split[group] = split
+        dealt[split] += sizes[group]
+    return [family_split[root(i)] for i in range(len(texts))]
+
+
 def record_texts(record: Any) -> tuple[str, ...]:
     """The text fields of any record, for the cross-split check."""
     if isinstance(record, JudgePrompt):
@@ -286,8 +330,15 @@ def _load(corpus_dir: str | None) -> _Corpus:
     sections = json.loads(raw_templates.decode("utf-8"))
     templates: dict[str, list[tuple[Any, Split]]] = {}
     for section in TEMPLATE_SECTIONS:
-        records = _template_records(section, sections.get(section, []))
-        templates[section] = [(record, template_split(section, record)) for record in records]
+        entries = _template_records(section, sections.get(section, []))
+        templates[section] = [(entry, template_split(section, entry)) for entry in entries]
+
+    # Texts that contain one another go together (see the module docstring).
+    for sections in (("flan_cot_templates", "flan_cot_suffixes"), ("orca_system_prompts",)):
+        members = [(s, i, record) for s in sections for i, (record, _) in enumerate(templates[s])]
+        families = containment_families([record.text for _, _, record in members])
+        for (section, i, record), split in zip(members, families, strict=True):
+            templates[section][i] = (record, split)
 
     # No text in both splits: the text model's texts win.
     text_model_texts = {
@@ -305,6 +356,29 @@ def _load(corpus_dir: str | None) -> _Corpus:
             if split == TEXT_MODEL
             or not any(normalise(t) in text_model_texts for t in record_texts(record))
         )
+
+    # Human prompts that quote a text model text whole (checked by its first 8 words).
+    by_start: dict[str, list[str]] = {}
+    for text in text_model_texts:
+        words = text.split(" ")
+        if len(words) >= 8:
+            by_start.setdefault(" ".join(words[:8]), []).append(text)
+
+    def quotes_text_model(text: str) -> bool:
+        normal = normalise(text)
+        words = normal.split(" ")
+        for i in range(len(words) - 7):
+            for candidate in by_start.get(" ".join(words[i : i + 8]), ()):
+                if candidate in normal:
+                    return True
+        return False
+
+    for kind in ("human", "human_system"):
+        prompts[kind] = [
+            (record, split)
+            for record, split in prompts[kind]
+            if split == TEXT_MODEL or not quotes_text_model(record.text)
+        ]
 
     return _Corpus(
         prompts={kind: keep(pairs) for kind, pairs in prompts.items()},

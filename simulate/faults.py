@@ -34,8 +34,21 @@ REQUIRED_FIELDS: tuple[str, ...] = (
 Record = dict[str, Any]
 
 
-def _dump(record: Any) -> str:
-    return json.dumps(record, ensure_ascii=False)
+# Characters JSON allows raw inside strings that line splitters other than "\n" break on;
+# escaped as Go's encoder does, so every reader sees one line per record (bad ones too).
+_LINE_BREAKERS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+
+
+def json_line(value: Any) -> str:
+    """One JSON line (UTF-8 text kept, line-breaking characters escaped)."""
+    line = json.dumps(value, ensure_ascii=False)
+    for raw, escaped in _LINE_BREAKERS.items():
+        if raw in line:
+            line = line.replace(raw, escaped)
+    return line
+
+
+_dump = json_line
 
 
 def truncated_json(record: Record, r: random.Random, day: date) -> str:

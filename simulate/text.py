@@ -1,24 +1,43 @@
-"""Prompt and system-prompt generators, one per kind of sender.
+"""Prompt text: real corpus text, and the ways people and operators wrap it.
 
-Each generator takes a ``random.Random`` (seeded from the day's numpy
-generator, so output stays deterministic) and returns one string; Python's
-``random`` is used here because slot filling is per prompt and it is several
-times cheaper per draw than numpy scalars. Legitimate generators vary
-phrasing, entities, numbers, casing and typos so that exact matching finds
-nothing; campaign generators keep a fixed skeleton around varied slots, so the
-prompts are distinct strings that shingle-based similarity still groups.
+``TextBank`` holds the ``evaluation`` split of the corpora (the packaged
+subset, or a full corpora folder) sorted into the pools senders draw from:
+human prompts by language, role prompts, reasoning questions, tool-use,
+roleplay and benchmark items, code and instruction requests, FLAN chain-of-
+thought templates and suffixes, Orca system prompts, judge prompts, Evol-
+Instruct and generation prompts, grading items. Human prompts and reasoning
+questions are partitioned by a hash of the text between what ordinary people
+type and what operators harvest from public data sets: the corpora stand in
+for both, and without the partition a finite corpus would make a campaign and
+an unrelated user send the same string by artefact, which in life happens only
+for the handful of popular prompts (modelled on purpose, ``popular``).
+
+Generators take a ``random.Random`` (seeded from the day's generator) and
+return strings. People add greetings, typos, lost capitals, "answer in my
+language" and follow-up turns; operators wrap questions in templates, perturb
+numbers, shuffle options, add constraints, combine items and translate the
+instruction (``languages``), so campaign text varies the way real extraction
+text does instead of repeating one long fixed instruction.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
-from collections.abc import Callable
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-from simulate import catalog
-from simulate import vocabulary as V
+import corpora
+from simulate import languages, products
+from simulate.languages import PHRASINGS
 
 MAX_PROMPT_CHARS = 4000
 MAX_SYSTEM_PROMPT_CHARS = 2000
+
+# Answer styles decide output length (traffic.STYLE_OUTPUT).
+CHAT, COT, GRADER, SHORT, DOC, LONG, CODE = range(7)
 
 
 def clip_prompt(text: str) -> str:
@@ -29,52 +48,339 @@ def clip_system_prompt(text: str) -> str:
     return text[:MAX_SYSTEM_PROMPT_CHARS]
 
 
-# --- shared pieces ---------------------------------------------------------------
-def person(r: random.Random) -> str:
-    return f"{r.choice(V.FIRST_NAMES)} {r.choice(V.LAST_NAMES)}"
+def _bucket(text: str, salt: str) -> float:
+    """A stable number in [0, 1) from the text (the same in every process)."""
+    digest = hashlib.sha256(f"{salt}\x00{text}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
 
 
-def filler_sentence(r: random.Random) -> str:
-    return (
-        f"{r.choice(V.FILLER_SUBJECTS)} {r.choice(V.FILLER_VERBS)} {r.choice(V.FILLER_OBJECTS)} "
-        f"{r.choice(V.FILLER_TAILS)}."
-    )
+# --- language of a text --------------------------------------------------------------------
+_STOPWORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        [
+            "the",
+            "and",
+            "is",
+            "of",
+            "to",
+            "in",
+            "that",
+            "it",
+            "for",
+            "you",
+            "with",
+            "this",
+            "what",
+            "how",
+            "are",
+            "can",
+        ]
+    ),
+    "es": frozenset(
+        [
+            "el",
+            "los",
+            "las",
+            "por",
+            "una",
+            "para",
+            "es",
+            "como",
+            "del",
+            "qué",
+            "está",
+            "pero",
+            "sobre",
+            "muy",
+            "su",
+            "ha",
+            "hay",
+            "esta",
+        ]
+    ),
+    "fr": frozenset(
+        [
+            "le",
+            "les",
+            "des",
+            "et",
+            "est",
+            "une",
+            "pour",
+            "dans",
+            "qui",
+            "pas",
+            "vous",
+            "je",
+            "avec",
+            "sur",
+            "au",
+        ]
+    ),
+    "de": frozenset(
+        [
+            "der",
+            "die",
+            "das",
+            "und",
+            "ist",
+            "nicht",
+            "ein",
+            "eine",
+            "ich",
+            "zu",
+            "mit",
+            "von",
+            "wie",
+            "für",
+            "auf",
+        ]
+    ),
+    "pt": frozenset(
+        [
+            "os",
+            "do",
+            "da",
+            "em",
+            "um",
+            "uma",
+            "para",
+            "com",
+            "não",
+            "você",
+            "como",
+            "isso",
+            "são",
+            "está",
+        ]
+    ),
+    "it": frozenset(
+        [
+            "il",
+            "di",
+            "che",
+            "un",
+            "per",
+            "non",
+            "sono",
+            "come",
+            "della",
+            "con",
+            "gli",
+            "perché",
+            "anche",
+        ]
+    ),
+    "nl": frozenset(
+        ["het", "een", "van", "en", "is", "dat", "niet", "ik", "je", "voor", "met", "op", "wat"]
+    ),
+    "pl": frozenset(["nie", "się", "że", "jest", "jak", "czy", "jestem", "może", "tylko", "przez"]),
+    "tr": frozenset(
+        ["bir", "ve", "bu", "için", "ile", "da", "de", "ne", "mi", "nasıl", "çok", "olarak"]
+    ),
+    "id": frozenset(
+        [
+            "yang",
+            "dan",
+            "di",
+            "ini",
+            "itu",
+            "dengan",
+            "untuk",
+            "tidak",
+            "apa",
+            "saya",
+            "ada",
+            "dari",
+        ]
+    ),
+    "vi": frozenset(
+        ["và", "của", "là", "có", "không", "một", "những", "cho", "được", "trong", "người", "này"]
+    ),
+}
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
-def filler_paragraphs(
-    r: random.Random, paragraphs: int, sentences: tuple[int, int] = (2, 6)
-) -> str:
-    return "\n\n".join(
-        " ".join(filler_sentence(r) for _ in range(r.randint(*sentences)))
-        for _ in range(paragraphs)
-    )
+def guess_language(text: str) -> str:
+    """The language a prompt is written in: by script, then by common words (a heuristic)."""
+    sample = text[:600]
+    han = kana = hangul = cyrillic = arabic = latin = 0
+    for ch in sample:
+        code = ord(ch)
+        if 0x4E00 <= code <= 0x9FFF:
+            han += 1
+        elif 0x3040 <= code <= 0x30FF:
+            kana += 1
+        elif 0xAC00 <= code <= 0xD7AF:
+            hangul += 1
+        elif 0x0400 <= code <= 0x04FF:
+            cyrillic += 1
+        elif 0x0600 <= code <= 0x06FF:
+            arabic += 1
+        elif ch.isalpha():
+            latin += 1
+    # A few characters of a script decide: people paste code and English around their words.
+    if hangul >= 5:
+        return "ko"
+    if kana >= 3:
+        return "ja"
+    if han >= 8:
+        return "zh"
+    if cyrillic >= 15 and cyrillic > 0.3 * latin:
+        return "ru"
+    if arabic >= 10:
+        return "ar"
+    words = [w.lower() for w in _WORD.findall(sample) if len(w) > 1][:80]
+    scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
+    lang = max(scores, key=lambda k: (scores[k], k == "en"))
+    return lang if scores[lang] >= 3 and scores[lang] > 1.5 * scores["en"] else "en"
 
 
-def _typo(r: random.Random, text: str) -> str:
-    if len(text) < 12:
-        return text
-    i = r.randrange(1, len(text) - 2)
-    return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
-
-
-_PREFIXES = (
-    "",
-    "",
-    "",
-    "",
-    "hey, ",
-    "quick question: ",
-    "pls ",
-    "Hi! ",
-    "ok so ",
-    "Hello. ",
-    "urgent: ",
+_CODE = re.compile(
+    r"```|\bdef \w|\bfunction\b|\bclass \w|\bSQL\b|\bpython\b|\bjavascript\b|\btypescript\b|"
+    r"\bjava\b|\bc\+\+|\bregex\b|\bcode\b|#include|\bimport \w|\bapi\b|\bscript\b|\bbug\b",
+    re.IGNORECASE,
 )
+
+
+def looks_like_code(text: str) -> bool:
+    return bool(_CODE.search(text[:1500]))
+
+
+# --- the bank ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TextBank:
+    """The evaluation split of the corpora, sorted into the pools senders draw from."""
+
+    corpus: str  # "packaged" or the folder read
+    user_prompts: dict[str, tuple[str, ...]]  # what ordinary people type, by language
+    user_code: tuple[str, ...]  # the English ones about code (developers' share)
+    user_code_set: frozenset[str]
+    popular: tuple[str, ...]  # prompts many unrelated people send
+    harvested: tuple[str, ...]  # public human prompts operators replay (English and other)
+    harvested_by_language: dict[str, tuple[str, ...]]
+    harvested_code: tuple[str, ...]
+    role_prompts: tuple[str, ...]  # act-as prompts people use as system prompts
+    reasoning_legit: tuple[str, ...]  # homework and eval items (tutoring, students, research)
+    reasoning: tuple[str, ...]  # reasoning questions operators send
+    tool_use: tuple[str, ...]
+    roleplay: tuple[str, ...]
+    benchmark: tuple[str, ...]
+    instructions: tuple[str, ...]  # instruction-sweep items (full corpora only) and harvest
+    code: tuple[str, ...]
+    cot_templates: tuple[str, ...]
+    cot_suffixes: tuple[str, ...]
+    orca_system_prompts: tuple[str, ...]
+    judge_prompts: tuple[corpora.JudgePrompt, ...]
+    evol_prompts: tuple[str, ...]
+    generation_prompts: tuple[str, ...]
+    grading_legit: tuple[corpora.GradingItem, ...]
+    grading: tuple[corpora.GradingItem, ...]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def user_pool(self, language: str) -> tuple[str, ...]:
+        return self.user_prompts.get(language) or self.user_prompts["en"]
+
+
+# Share of human prompts that stand for ordinary users' own writing (the rest stand for
+# public data sets that operators harvest); likewise for reasoning questions: the share that
+# stands for homework and benchmark items legitimate users send.
+USER_SHARE = 0.8
+LEGIT_REASONING_SHARE = 0.3
+# Generic first messages many people send (API health checks and greetings).
+GENERIC_POPULAR = ("hi", "Hello", "hello!", "test", "What can you do?", "hey", "Hi there")
+
+
+def load_bank(corpus_dir: Path | None) -> TextBank:
+    """The bank for a run: a full corpora folder when given and present, else the package's."""
+    use = corpus_dir if corpus_dir is not None and corpora.is_corpus_dir(corpus_dir) else None
+    return _bank(None if use is None else str(Path(use).resolve()))
+
+
+@lru_cache(maxsize=2)
+def _bank(corpus_dir: str | None) -> TextBank:
+    split = corpora.EVALUATION
+    human = corpora.load_prompts("human", split=split, corpus_dir=corpus_dir)
+    roles = corpora.load_prompts("human_system", split=split, corpus_dir=corpus_dir)
+    distill = corpora.load_prompts("distill", split=split, corpus_dir=corpus_dir)
+    templates = corpora.load_templates(split=split, corpus_dir=corpus_dir)
+
+    user: dict[str, list[str]] = {}
+    harvested: list[str] = []
+    harvested_by_language: dict[str, list[str]] = {}
+    for record in human:
+        language = guess_language(record.text)
+        if _bucket(record.text, "user") < USER_SHARE:
+            user.setdefault(language, []).append(record.text)
+        else:
+            harvested.append(record.text)
+            harvested_by_language.setdefault(language, []).append(record.text)
+    by_kind: dict[str, list[str]] = {}
+    reasoning_legit: list[str] = []
+    for record in distill:
+        kind = record.kind or "instruction_sweep"
+        if kind == "reasoning_question" and _bucket(record.text, "legit") < LEGIT_REASONING_SHARE:
+            reasoning_legit.append(record.text)
+        else:
+            by_kind.setdefault(kind, []).append(record.text)
+    english = user.get("en", [])
+    # Popular prompts: generic openers, a few short prompts and role prompts, chosen by hash.
+    short = sorted((t for t in english if len(t) < 90), key=lambda t: _bucket(t, "popular"))
+    famous_roles = sorted((r.text for r in roles), key=lambda t: _bucket(t, "popular"))
+    popular = (*GENERIC_POPULAR, *short[:25], *famous_roles[:8])
+    harvested_code = [t for t in harvested if looks_like_code(t)]
+    grading_legit = tuple(g for g in templates.grading_items if _bucket(g.question, "legit") < 0.3)
+    grading = tuple(g for g in templates.grading_items if _bucket(g.question, "legit") >= 0.3)
+    bank = TextBank(
+        corpus="packaged" if corpus_dir is None else corpus_dir,
+        user_prompts={lang: tuple(texts) for lang, texts in sorted(user.items())},
+        user_code=tuple(t for t in english if looks_like_code(t)),
+        user_code_set=frozenset(t for t in english if looks_like_code(t)),
+        popular=tuple(popular),
+        harvested=tuple(harvested),
+        harvested_by_language={
+            lang: tuple(texts) for lang, texts in sorted(harvested_by_language.items())
+        },
+        harvested_code=tuple(harvested_code),
+        role_prompts=tuple(r.text for r in roles),
+        reasoning_legit=tuple(reasoning_legit),
+        reasoning=tuple(by_kind.get("reasoning_question", ())),
+        tool_use=tuple(by_kind.get("tool_use", ())),
+        roleplay=tuple(by_kind.get("roleplay", ())),
+        benchmark=tuple(by_kind.get("benchmark", ())),
+        instructions=tuple(by_kind.get("instruction_sweep", ())) + tuple(harvested),
+        code=tuple(by_kind.get("code", ())) + tuple(harvested_code),
+        cot_templates=tuple(t.text for t in templates.flan_cot_templates),
+        cot_suffixes=tuple(t.text for t in templates.flan_cot_suffixes),
+        orca_system_prompts=tuple(t.text for t in templates.orca_system_prompts),
+        judge_prompts=tuple(j for j in templates.judge_prompts if "{instruction}" in j.template),
+        evol_prompts=tuple(e.text for e in templates.evol_instruct_prompts),
+        generation_prompts=tuple(g.text for g in templates.generation_prompts),
+        grading_legit=grading_legit,
+        grading=grading,
+    )
+    counts = {
+        "user_prompts": sum(len(v) for v in bank.user_prompts.values()),
+        "user_prompts_non_english": sum(
+            len(v) for lang, v in bank.user_prompts.items() if lang != "en"
+        ),
+        "harvested": len(bank.harvested),
+        "reasoning": len(bank.reasoning),
+        "reasoning_legit": len(bank.reasoning_legit),
+        "tool_use": len(bank.tool_use),
+        "roleplay": len(bank.roleplay),
+        "benchmark": len(bank.benchmark),
+        "code": len(bank.code),
+        "judge_prompts": len(bank.judge_prompts),
+        "grading_items": len(bank.grading) + len(bank.grading_legit),
+    }
+    object.__setattr__(bank, "counts", counts)
+    return bank
+
+
+# --- how people type ---------------------------------------------------------------------------
+_PREFIXES = ("hey, ", "quick question: ", "pls ", "Hi! ", "ok so ", "Hello. ", "hi ", "Question: ")
 _SUFFIXES = (
-    "",
-    "",
-    "",
-    "",
     " thanks",
     " Thank you!",
     " keep it short",
@@ -84,703 +390,437 @@ _SUFFIXES = (
     " ty",
     " 🙏",
     " no fluff",
+    "\n\nthanks in advance",
+)
+# Follow-up turns: in a chat the request's prompt is the last user turn, often one of these.
+FOLLOWUPS = (
+    "continue",
+    "go on",
+    "can you make it shorter?",
+    "thanks! now make it more formal",
+    "explain the second point in more detail",
+    "give me an example",
+    "that doesn't work, I get an error",
+    "rewrite it in a friendlier tone",
+    "what about the edge cases?",
+    "now do the same in TypeScript",
+    "ok and what are the downsides?",
+    "perfect, thank you!",
+    "can you put that in a table?",
+    "shorter please",
+    "why?",
+    "are you sure? double check",
 )
 
 
-def casual(r: random.Random, text: str) -> str:
-    """How people really type: optional greeting, lower case, lost punctuation, typos."""
-    roll = r.random()
-    if roll < 0.25:
-        text = text.lower()
-    elif roll < 0.32:
-        text = text.rstrip("?.!")
-    if r.random() < 0.12:
-        text = _typo(r, text)
-    return f"{r.choice(_PREFIXES)}{text}{r.choice(_SUFFIXES)}".strip()
-
-
-# --- legitimate chat (hobbyists, woken promotion accounts, half of campaign 2) -----
-def _chat_email(r: random.Random) -> str:
-    return r.choice(
-        (
-            f"Can you write an email to my {r.choice(V.RELATIONS)} about {r.choice(V.EVENTS)}?",
-            f"write a short polite message to {r.choice(V.FIRST_NAMES)} about {r.choice(V.EVENTS)}",
-            f"Help me reply to my {r.choice(V.RELATIONS)}, they asked about {r.choice(V.EVENTS)} and I don't know what to say",
-            f"Draft a {r.choice(('formal', 'friendly', 'firm', 'apologetic'))} email regarding {r.choice(V.EVENTS)}.",
-        )
-    )
-
-
-def _chat_explain(r: random.Random) -> str:
-    concept = r.choice(V.CONCEPTS)
-    a, b = r.choice(V.COMPARE_PAIRS)
-    return r.choice(
-        (
-            f"explain {concept} like I'm five",
-            f"How does {concept} actually work?",
-            f"What's the difference between {a} and {b}?",
-            f"eli5 {concept}",
-            f"Can you give me an intuitive explanation of {concept}? I've read the Wikipedia page and still don't get it.",
-            f"{a} or {b}, which one should I pick and why",
-            f"is it true what they say about {concept}, that {r.choice(V.CLAIMS)}?",
-        )
-    )
-
-
-def _chat_code(r: random.Random) -> str:
-    lang = r.choice(V.LANGUAGES)
-    return r.choice(
-        (
-            f"write a {lang} function that {r.choice(V.CODE_TASKS)}",
-            f"Why am I getting `{r.choice(V.CODE_ERRORS)}` here?\n\n```\n{r.choice(V.CODE_SNIPPETS)}\n```",
-            f"how do I {r.choice(V.CODE_TASKS).replace('s ', ' ', 1)} in {lang}?",
-            f"Can you refactor this to be more readable?\n\n{r.choice(V.CODE_SNIPPETS)}",
-            f"What does this do?\n{r.choice(V.CODE_SNIPPETS)}",
-            f"Convert this to {lang}:\n{r.choice(V.CODE_SNIPPETS)}",
-        )
-    )
-
-
-def _chat_food(r: random.Random) -> str:
-    i1, i2, i3 = r.sample(V.INGREDIENTS, 3)
-    return r.choice(
-        (
-            f"give me a recipe for {r.choice(V.DISHES)} with {i1}",
-            f"What can I cook with {i1}, {i2} and {i3}? I have about {r.randint(15, 60)} minutes.",
-            f"vegetarian {r.choice(V.DISHES)} for {r.randint(2, 10)} people, what do I need to buy",
-            f"How do I make {r.choice(V.DISHES)} less {r.choice(('salty', 'dry', 'bland', 'greasy', 'spicy'))}?",
-        )
-    )
-
-
-def _chat_travel(r: random.Random) -> str:
-    city = r.choice(V.CITIES)
-    return r.choice(
-        (
-            f"plan a {r.randint(2, 10)}-day trip to {city} for {r.choice(('a couple', 'a family with two kids', 'a solo traveller', 'four friends'))}",
-            f"What should I see in {city} in {r.choice(V.MONTHS)}?",
-            f"Is {city} expensive? budget is about {r.randint(5, 40) * 100} euros for a week",
-            f"best neighbourhoods to stay in {city} if I don't want to rent a car",
-        )
-    )
-
-
-def _chat_pasted(r: random.Random) -> str:
-    text = filler_paragraphs(r, r.randint(1, 6))
-    return r.choice(
-        (
-            f"summarize this:\n\n{text}",
-            f"Can you make this sound more professional?\n\n{text}",
-            f"tl;dr please\n{text}",
-            f"Fix the grammar:\n{text}",
-            f"{text}\n\nWhat are the main points here?",
-        )
-    )
-
-
-def _chat_creative(r: random.Random) -> str:
-    return r.choice(
-        (
-            f"write a poem about {r.choice(V.THINGS)} in the style of {r.choice(V.STYLES)}",
-            f"give me {r.randint(5, 20)} names for my new {r.choice(V.PETS)}",
-            f"Name ideas for a {r.choice(V.BUSINESSES)} in {r.choice(V.CITIES)}?",
-            f"Write a bedtime story about a {r.choice(V.PETS)} who visits {r.choice(V.CITIES)}.",
-            f"tell me a joke about {r.choice(V.THINGS)}",
-            f"Write a toast for my {r.choice(V.RELATIONS)}'s {r.choice(('wedding', 'retirement', '40th birthday', 'farewell party'))}",
-        )
-    )
-
-
-def _chat_advice(r: random.Random) -> str:
-    return r.choice(
-        (
-            f"I'm {r.randint(18, 60)} and want to {r.choice(V.GOALS)}. Where do I start?",
-            f"how do I deal with {r.choice(V.PROBLEMS)}",
-            f"Make me a {r.randint(4, 16)} week plan to {r.choice(V.GOALS)}",
-            f"{r.choice(V.PRODUCTS)[0]} vs {r.choice(V.PRODUCTS)[1]} for {r.choice(('a student', 'travel', 'work', 'gaming', 'my dad'))}?",
-            f"improve this resume bullet: {r.choice(V.RESUME_BULLETS)}",
-        )
-    )
-
-
-def _chat_facts(r: random.Random) -> str:
-    return r.choice(
-        (
-            f"who was {r.choice(V.PERSONS)}?",
-            f"Why was {r.choice(V.HISTORY_EVENTS)} so important?",
-            f"translate to {r.choice(V.TRANSLATE_TARGETS)}: {filler_sentence(r)}",
-            f"what is {r.randint(3, 95)}% of {r.randint(20, 9000)}",
-            f"solve {r.randint(2, 9)}x + {r.randint(1, 50)} = {r.randint(51, 200)}",
-            f"how many {r.choice(('cups', 'grams', 'ounces', 'tablespoons'))} in {r.randint(1, 5)} {r.choice(('liters', 'pounds', 'cups'))}",
-        )
-    )
-
-
-def _chat_followup(r: random.Random) -> str:
-    return r.choice(
-        (
-            "hi",
-            "thanks!",
-            "ok now make it shorter",
-            "can you make it more formal?",
-            "continue",
-            "try again but funnier",
-            "that's wrong, check step 2",
-            "in Spanish please",
-            "more examples",
-            "perfect, thank you",
-            "why?",
-            "can you explain the second point",
-            "shorter",
-            f"now do the same for {r.choice(V.CITIES)}",
-            f"use {r.choice(V.LANGUAGES)} instead",
-        )
-    )
-
-
-_CHAT_KINDS: tuple[tuple[Callable[[random.Random], str], float], ...] = (
-    (_chat_email, 0.10),
-    (_chat_explain, 0.16),
-    (_chat_code, 0.16),
-    (_chat_food, 0.06),
-    (_chat_travel, 0.06),
-    (_chat_pasted, 0.11),
-    (_chat_creative, 0.09),
-    (_chat_advice, 0.09),
-    (_chat_facts, 0.08),
-    (_chat_followup, 0.09),
-)
-_CHAT_FUNCS = [kind for kind, _ in _CHAT_KINDS]
-_CHAT_WEIGHTS = [weight for _, weight in _CHAT_KINDS]
-
-
-def chat_prompt(r: random.Random) -> str:
-    """An ordinary person's request: any topic, any phrasing."""
-    kind = r.choices(_CHAT_FUNCS, _CHAT_WEIGHTS)[0]
-    if kind is _chat_followup:  # a follow-up turn is typed as is
-        return kind(r)
-    return clip_prompt(casual(r, kind(r)))
-
-
-PERSONAL_SYSTEM_PROMPTS: tuple[str, ...] = (
-    "You are a helpful assistant.",
-    "You are a helpful assistant.",
-    "You are a friendly Spanish tutor. Correct my mistakes gently.",
-    "Answer briefly. No disclaimers.",
-    "You are an expert Python developer. Prefer the standard library.",
-    "You are my writing coach. Be honest but kind.",
-    "Reply in British English.",
-    "You are a patient maths tutor for a 12 year old.",
-    "Act as a senior product manager reviewing my ideas.",
-    "You help me plan meals for a family of four on a budget.",
-)
-
-
-# --- university class ------------------------------------------------------------
-CLASS_SUBJECTS: dict[str, tuple[str, ...]] = {
-    "Intro to Algorithms": (
-        "Dijkstra's algorithm",
-        "merge sort",
-        "big-O notation",
-        "hash tables",
-        "dynamic programming",
-        "BFS vs DFS",
-    ),
-    "Organic Chemistry": (
-        "SN2 reactions",
-        "chirality",
-        "aldol condensation",
-        "IR spectroscopy",
-        "resonance structures",
-    ),
-    "Microeconomics 101": (
-        "price elasticity",
-        "marginal cost",
-        "Nash equilibrium",
-        "consumer surplus",
-        "monopolies",
-    ),
-}
-
-
-def homework_prompt(r: random.Random, subject: str) -> str:
-    topic = r.choice(CLASS_SUBJECTS[subject])
-    return clip_prompt(
-        casual(
-            r,
-            r.choice(
-                (
-                    f"can you explain {topic} for my {subject} homework",
-                    f"I don't understand {topic}. Our professor went too fast, can you walk me through it?",
-                    f"Is this right? For {topic} I said {filler_sentence(r).lower()}",
-                    f"give me {r.randint(3, 8)} practice questions on {topic} with answers",
-                    f"summarize the key ideas of {topic} for an exam tomorrow",
-                    f"what's the intuition behind {topic}?",
-                )
-            ),
-        )
-    )
-
-
-# --- enterprise employees ----------------------------------------------------------
-_WORK_ARTIFACTS = (
-    "monthly active users",
-    "revenue by region",
-    "churned customers",
-    "top 10 products",
-    "late shipments",
-    "open support tickets",
-    "average handling time",
-    "failed payments",
-    "signups by channel",
-    "inventory below reorder level",
-    "overtime hours by team",
-)
-_WORK_TABLES = ("orders", "events", "accounts", "tickets", "shipments", "invoices", "sessions")
-_WORK_AUDIENCES = (
-    "a non-technical stakeholder",
-    "the board",
-    "new hires",
-    "our sales team",
-    "a customer",
-    "the engineering all-hands",
-    "my manager",
-    "the legal team",
-)
-
-
-def workplace_prompt(r: random.Random, company: str) -> str:
-    kind = r.randrange(10)
-    if kind == 0:
-        body = (
-            f"Draft an email to {person(r)} about {r.choice(V.FILLER_OBJECTS)} "
-            f"{r.choice(V.FILLER_TAILS)}."
-        )
-    elif kind == 1:
-        body = (
-            "Summarize these meeting notes into decisions and action items:\n\n"
-            f"{filler_paragraphs(r, r.randint(1, 4))}"
-        )
-    elif kind == 2:
-        body = f"Review this code for bugs:\n```\n{r.choice(V.CODE_SNIPPETS)}\n```"
-    elif kind == 3:
-        body = (
-            f"Write a SQL query that returns {r.choice(_WORK_ARTIFACTS)} for the last "
-            f"{r.randint(2, 90)} days from our {r.choice(_WORK_TABLES)} table, grouped by "
-            f"{r.choice(('week', 'region', 'product', 'team', 'customer segment'))}."
-        )
-    elif kind == 4:
-        body = (
-            f"Create a slide outline for a {r.randint(5, 45)}-minute talk on "
-            f"{r.choice(V.FILLER_OBJECTS)} at {company} for {r.choice(_WORK_AUDIENCES)}."
-        )
-    elif kind == 5:
-        body = f"Rewrite this paragraph for {r.choice(_WORK_AUDIENCES)}:\n{filler_paragraphs(r, 1)}"
-    elif kind == 6:
-        body = (
-            f"What are the risks if {r.choice(V.FILLER_OBJECTS)} slips by {r.randint(2, 12)} "
-            f"weeks? Short memo for {r.choice(_WORK_AUDIENCES)}, max {r.randrange(100, 600, 50)} words."
-        )
-    elif kind == 7:
-        body = f"Explain {r.choice(V.CONCEPTS)} to {r.choice(_WORK_AUDIENCES)}."
-    elif kind == 8:
-        body = (
-            f"Turn this into a job description for a {r.choice(('senior', 'junior', 'staff', 'lead'))} "
-            f"{r.choice(('data engineer', 'product designer', 'account executive', 'SRE', 'analyst'))}: "
-            f"{filler_sentence(r)}"
-        )
-    else:
-        body = _chat_code(r)
-    return clip_prompt(casual(r, body))
-
-
-def enterprise_system_prompt(company: str) -> str:
-    return clip_system_prompt(
-        f"You are {company}'s internal assistant. Follow {company}'s communication guidelines: "
-        "be concise, use plain language, and never include customer personal data or "
-        "confidential figures in drafts meant for external recipients. If a request concerns "
-        "legal or HR matters, remind the employee to consult the relevant team."
-    )
-
-
-# --- reasoning questions: benchmarks (legitimate) and graders (campaign 3) -----------
-def reasoning_question(r: random.Random) -> tuple[str, str]:
-    """A word problem with its correct answer; numbers vary so wording repeats, text doesn't."""
-    kind = r.randrange(9)
-    name = r.choice(V.FIRST_NAMES)
-    item = r.choice(V.REASONING_ITEMS)
-    if kind == 0:
-        a, b, c = r.randint(20, 200), r.randint(1, 19), r.randint(1, 60)
-        return (
-            f"A {r.choice(V.REASONING_JOBS)} has {a} {item}. They sell {b} in the morning and get {c} "
-            f"more in the afternoon. How many {item} do they have at the end of the day?",
-            str(a - b + c),
-        )
-    if kind == 1:
-        v, w, hours = r.randint(40, 120), r.randint(40, 120), r.randint(1, 6)
-        return (
-            f"Two trains leave {r.choice(V.CITIES)} and {r.choice(V.CITIES)}, {(v + w) * hours} km apart, "
-            f"at the same time and travel towards each other at {v} km/h and {w} km/h. "
-            "After how many hours do they meet?",
-            str(hours),
-        )
-    if kind == 2:
-        price, off, tax = (
-            r.randint(20, 400),
-            r.choice((10, 15, 20, 25, 30, 40)),
-            r.choice((5, 8, 10, 20)),
-        )
-        return (
-            f"{name} buys a jacket that costs ${price}. It is discounted by {off}% and then a {tax}% "
-            "sales tax is added. What is the final price?",
-            f"{price * (100 - off) * (100 + tax) / 10000:.2f}",
-        )
-    if kind == 3:
-        young, k = r.randint(3, 20), r.randint(2, 5)
-        return (
-            f"{name} is {k} times as old as their cousin. The sum of their ages is {young * (k + 1)}. "
-            f"How old is {name}?",
-            str(young * k),
-        )
-    if kind == 4:
-        red, blue = r.randint(2, 12), r.randint(2, 12)
-        total = red + blue
-        return (
-            f"A bag has {red} red and {blue} blue marbles. Two are drawn without replacement. "
-            "What is the probability that both are red?",
-            f"{red * (red - 1)}/{total * (total - 1)}",
-        )
-    if kind == 5:
-        groups = r.sample(("bloops", "razzies", "lazzies", "wugs", "daxes", "feps", "tovs"), 3)
-        return (
-            f"If all {groups[0]} are {groups[1]} and some {groups[1]} are {groups[2]}, must some "
-            f"{groups[0]} be {groups[2]}? Explain.",
-            "No",
-        )
-    if kind == 6:
-        start, step = r.randint(1, 50), r.randint(2, 15)
-        seq = ", ".join(str(start + i * step) for i in range(4))
-        return f"What is the next number in the sequence {seq}, ...?", str(start + 4 * step)
-    if kind == 7:
-        workers, days = r.choice((2, 3, 4, 6)), r.choice((6, 12, 18, 24))
-        more = workers * r.choice((2, 3))
-        return (
-            f"{workers} workers build a wall in {days} days. Working at the same rate, how many days "
-            f"would {more} workers need?",
-            f"{workers * days / more:g}",
-        )
-    principal, rate, years = r.randint(5, 90) * 100, r.choice((2, 3, 4, 5, 6)), r.randint(2, 10)
-    return (
-        f"{name} invests ${principal} at {rate}% interest compounded annually. How much is the "
-        f"investment worth after {years} years?",
-        f"{principal * (1 + rate / 100) ** years:.2f}",
-    )
-
-
-def benchmark_prompt(r: random.Random, style: int) -> str:
-    """A chain-of-thought eval item in the format of one research harness."""
-    question, _ = reasoning_question(r)
-    if style == 0:
-        return f"Q: {question}\nA: Let's think step by step."
-    if style == 1:
-        shots = []
-        for _ in range(r.randint(2, 4)):
-            q, a = reasoning_question(r)
-            shots.append(f"Q: {q}\nA: We work it out step by step. The answer is {a}.")
-        return clip_prompt("\n\n".join([*shots, f"Q: {question}\nA:"]))
-    return (
-        f"Question: {question}\nSolve the problem. Reason step by step and write the final "
-        "answer after '####'."
-    )
-
-
-GRADER_SYSTEM_PROMPT = clip_system_prompt(
-    "You are an exacting grader for mathematical and logical reasoning. For every request you "
-    "receive a problem, a reference answer and a candidate solution. First solve the problem "
-    "yourself, thinking step by step and writing out every intermediate result. Then compare "
-    "the candidate's reasoning with the rubric, identify each error and where it occurs, and "
-    "explain how a strong solution would differ. Finish with 'Score: N/10' on its own line, "
-    "followed by a model solution that would earn full marks."
-)
-
-
-_GRADER_STEPS = (
-    "Identify the quantities given.",
-    "Set up the equation.",
-    "Compute the intermediate value.",
-    "Check the units.",
-    "Simplify the expression.",
-    "Substitute back to verify.",
-)
-
-
-def grader_prompt(r: random.Random) -> str:
-    """A grading request: the operator's fixed rubric around a varying problem and solution."""
-    question, answer = reasoning_question(r)
-    wrong = r.random() < 0.5
-    candidate_answer = f"{answer}0" if wrong and answer[-1].isdigit() else answer
-    steps = "\n".join(f"Step {i + 1}: {r.choice(_GRADER_STEPS)}" for i in range(r.randint(2, 5)))
-    return clip_prompt(
-        f"Problem:\n{question}\n\nReference answer: {answer}\n\nCandidate solution:\n{steps}\n"
-        f"Final answer: {candidate_answer}\n\nRubric:\n"
-        "- Correct final answer (4 points): the candidate's final answer matches the reference.\n"
-        "- Valid intermediate steps (4 points): every step follows from the previous one; "
-        "deduct one point per unjustified or wrong step.\n"
-        "- Clear explanation (2 points): a reader can follow the reasoning without guessing.\n\n"
-        "Grade the candidate solution. Solve the problem yourself first, step by step, then "
-        "compare, list every error, and give the score."
-    )
-
-
-# --- campaign 1: templated instruction sweeps ----------------------------------------
-SWEEP_SYSTEM_PROMPTS: tuple[str, ...] = (
-    "You are a world-class expert across all fields. For every task, think step by step: "
-    "restate the problem, reason through each intermediate step explicitly, consider "
-    "alternatives, and only then give the final answer. Never skip steps in your reasoning.",
-    "You are an AI assistant that always explains its reasoning. Think step-by-step and show "
-    "your complete chain of thought before the final answer. Be thorough and precise.",
-    "You are a meticulous senior expert. Work through each problem step by step, showing all "
-    "reasoning, then provide a polished final answer under the heading 'Final answer'.",
-)
-
-
-def _sweep_instruction(r: random.Random) -> tuple[str, str, str]:
-    domain = r.choice(tuple(V.DOMAINS))
-    topics = V.DOMAINS[domain]
-    topic = r.choice(topics)
-    other = r.choice([t for t in topics if t != topic])
-    instruction = r.choice(V.SWEEP_INSTRUCTIONS).format(
-        topic=topic, other=other, claim=r.choice(V.CLAIMS)
-    )
-    return domain, topic, instruction
-
-
-# The operator's fixed instructions appended to every sweep item: long, so that two items of
-# one template share most of their shingles even though no two are the same string.
-_SWEEP_REQUIREMENTS = (
-    "Requirements: respond as a leading expert in the field would. Reason step by step and "
-    "show every intermediate step of your thinking before the final answer; do not skip steps "
-    "even when they seem obvious. State your assumptions explicitly, consider at least one "
-    "alternative approach and explain why you rejected it, and check the final answer for "
-    "errors. Use precise terminology, include concrete examples, and format the answer with "
-    "clear headings."
-)
-
-
-def sweep_prompt(r: random.Random, template: int) -> str:
-    domain, topic, instruction = _sweep_instruction(r)
-    task_type = r.choice(V.TASK_TYPES)
-    words = r.randrange(200, 1500, 50)
-    level = r.randint(1, 5)
-    if template == 0:
-        return (
-            f"Domain: {domain}\nTask type: {task_type}\nDifficulty: {level}/5\n\n"
-            f"Instruction: {instruction}\n\n{_SWEEP_REQUIREMENTS} Target length: about {words} "
-            "words. End with a one-paragraph summary."
-        )
-    if template == 1:
-        return (
-            f"[{domain} | {task_type} | level {level}] {instruction} Before answering, think "
-            "through the problem carefully and write out each step of your reasoning, then give "
-            f"a complete, high-quality answer of roughly {words} words. Your answer will be "
-            "reviewed by domain experts, so make every step of the reasoning explicit, justify "
-            "each claim, point out common mistakes a student would make, and finish with a short "
-            "summary of the key takeaways."
-        )
-    if template == 2:
-        return (
-            f"### Task\n{instruction}\n\n### Context\nField: {domain}. Format: {task_type}. "
-            f"Level: {level} of 5.\n\n### Instructions\n1. Think step by step.\n"
-            "2. Show your full reasoning, including intermediate results.\n"
-            "3. Consider edge cases and alternative interpretations.\n"
-            "4. Give the final answer clearly under a 'Final answer' heading.\n"
-            f"5. Length: {words} words.\n6. Do not mention that you are an AI model."
-        )
-    return (
-        f"You are an expert in {domain}. Produce a {task_type} for the following request. "
-        f"{instruction} Explain your reasoning step by step and make sure the answer is "
-        f"correct, complete and about {words} words long. Write for a reader who already knows "
-        "the basics of the field, show each step of your reasoning in order, and end with a "
-        "concise summary of the answer."
-    )
-
-
-SWEEP_TEMPLATES = 4
-
-
-# --- campaign 2: distributed extraction (the other half is ordinary chat) ----------------
-DISTRIBUTED_SYSTEM_PROMPTS: tuple[str, ...] = (
-    "You are a knowledgeable assistant. Always explain your reasoning in detail, cover edge "
-    "cases, and structure long answers with headings.",
-    "You are a helpful, thorough assistant. When answering, walk through your thought process "
-    "and justify every claim.",
-    "Answer as an expert tutor would: detailed, accurate, with the reasoning made explicit.",
-)
-
-
-def distributed_extraction_prompt(r: random.Random) -> str:
-    domain, topic, instruction = _sweep_instruction(r)
-    skeleton = r.randrange(3)
-    if skeleton == 0:
-        text = (
-            f"I'm putting together study notes on {domain}. Could you give me a thorough "
-            f"explanation of {topic}, walking through the reasoning behind each point? Please "
-            "include an example and the most common mistakes."
-        )
-    elif skeleton == 1:
-        text = (
-            f"Can you help me understand {topic}? I'd like a detailed answer that explains why, "
-            "not just what, ideally step by step."
-        )
-    else:
-        text = (
-            f"For a {domain} reference guide: {instruction} Be comprehensive and explain each "
-            "step of your reasoning."
-        )
-    return clip_prompt(casual(r, text) if r.random() < 0.3 else text)
-
-
-# --- SaaS backends: one fixed system prompt, one product template ----------------------
-SAAS_PRODUCTS: tuple[str, ...] = (
-    "support_summary",
-    "product_copy",
-    "sql_assistant",
-    "email_reply",
-    "meeting_notes",
-    "moderation",
-    "ui_translation",
-    "code_review",
-)
-
-
-def saas_system_prompt(company: str, product: str) -> str:
-    brand = company.split(".")[0].title()
-    body = {
-        "support_summary": "Summarize support tickets for agents: a one-line summary, the customer's sentiment and the suggested next action. Never invent order details.",
-        "product_copy": "Write product descriptions for an online catalogue in the brand voice: warm, concrete, no superlatives, no claims about health or safety.",
-        "sql_assistant": "Translate analysts' questions into a single ANSI SQL query over the schema provided. Return only SQL, no commentary.",
-        "email_reply": "Draft replies to customer emails for the support team. Be empathetic, specific and short. Never promise refunds.",
-        "meeting_notes": "Turn raw meeting notes into a list of action items, each with an owner and a due date when one is mentioned.",
-        "moderation": 'Classify user posts against the community policy. Respond only with JSON: {"label": ..., "confidence": ...}.',
-        "ui_translation": "Translate user-interface strings. Keep placeholders and HTML tags exactly as they are. Keep translations short enough for buttons.",
-        "code_review": "Review pull-request diffs. List likely bugs, security issues and missing tests as bullet points. Be terse.",
-    }[product]
-    return clip_system_prompt(f"You are the assistant built into {brand}. {body}")
-
-
-def saas_prompt(r: random.Random, product: str) -> str:
-    if product == "support_summary":
-        return clip_prompt(
-            f"Ticket #{r.randint(100000, 999999)}\nCustomer: {person(r)}\nSubject: "
-            f"{r.choice(('Order not received', 'Refund request', 'Cannot log in', 'Damaged item', 'Billing question'))}\n\n"
-            f"{filler_paragraphs(r, r.randint(1, 3))}\n\nSummarize this ticket."
-        )
-    if product == "product_copy":
-        return (
-            f"Write a product description.\nName: {r.choice(catalog.COMPANY_WORDS_A).title()} "
-            f"{r.choice(('Backpack', 'Desk Lamp', 'Water Bottle', 'Headphones', 'Running Shoe', 'Teapot'))} "
-            f"{r.randint(2, 9)}\nFeatures: {r.choice(V.FILLER_OBJECTS)}; {r.choice(V.FILLER_OBJECTS)}\n"
-            f"Max length: {r.randrange(40, 200, 10)} words."
-        )
-    if product == "sql_assistant":
-        return (
-            "Schema: orders(id, customer_id, total, created_at), customers(id, name, country)\n"
-            f"Question: {r.choice(('total revenue', 'number of orders', 'average order value', 'new customers', 'refund rate', 'repeat purchase rate'))} "
-            f"per {r.choice(('month', 'country', 'week', 'customer', 'day'))} "
-            f"{r.choice(('for the last', 'over the past', 'in the first'))} {r.randint(2, 400)} days"
-            f"{r.choice(('', ' excluding refunds', ' for orders above ' + str(r.randrange(10, 500, 5)), ' in ' + r.choice(V.CITIES)))}"
-        )
-    if product == "email_reply":
-        return clip_prompt(
-            f"Customer email from {person(r)}:\n---\n{filler_paragraphs(r, r.randint(1, 2))}\n---\n"
-            f"Draft a reply under {r.randrange(60, 200, 20)} words."
-        )
-    if product == "meeting_notes":
-        return clip_prompt(f"Notes:\n{filler_paragraphs(r, r.randint(2, 5), (3, 7))}")
-    if product == "moderation":
-        return f"Post: {casual(r, chat_prompt(r))}"
-    if product == "ui_translation":
-        strings = "\n".join(
-            f"- {s}"
-            for s in r.sample(
-                (
-                    "Save changes",
-                    "Welcome back, {name}!",
-                    "Delete account",
-                    "You have {count} new messages",
-                    "Forgot password?",
-                    "Upgrade plan",
-                    "Sign out",
-                    "Search...",
-                ),
-                3,
+def _typo(r: random.Random, text: str) -> str:
+    if len(text) < 12:
+        return text
+    i = r.randrange(1, len(text) - 2)
+    return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+
+
+def humanize(r: random.Random, text: str, language: str = "en") -> str:
+    """How people really send text: a greeting, lower case, lost punctuation, a typo."""
+    if len(text) > 600:  # pasted documents and code are sent as they are, maybe with a line
+        if r.random() < 0.15:
+            return (
+                f"{r.choice(('can you help with this?', 'see below', 'look at this:'))}\n\n{text}"
             )
-        )
-        return f"Target language: {r.choice(V.TRANSLATE_TARGETS)}\n{strings}"
-    snippet = r.choice(V.CODE_SNIPPETS).replace("\n", "\n+")
-    return f"```diff\n+{snippet}\n```"
+        return text
+    roll = r.random()
+    if roll < 0.2:
+        text = text.lower()
+    elif roll < 0.27:
+        text = text.rstrip("?.!")
+    if r.random() < 0.1:
+        text = _typo(r, text)
+    phrasing = PHRASINGS.get(language)
+    if r.random() < 0.15:
+        greeting = r.choice(phrasing.greetings) + ", " if phrasing else r.choice(_PREFIXES)
+        text = greeting + text
+    if r.random() < 0.12 and language == "en":
+        text += r.choice(_SUFFIXES)
+    return text.strip()
 
 
-# --- night-time batch processors: one template per account -----------------------------
-BATCH_JOBS: tuple[str, ...] = ("sentiment", "invoice", "log_triage", "address", "catalog")
+def user_prompt(
+    r: random.Random,
+    bank: TextBank,
+    language: str,
+    *,
+    non_english_share: float,
+    followup_share: float = 0.22,
+    popular_share: float = 0.05,
+    code_bias: float = 0.0,
+) -> tuple[str, int]:
+    """An ordinary person's request (the last user turn) and its answer style."""
+    roll = r.random()
+    native = language != "en" and r.random() < non_english_share
+    if roll < followup_share:
+        phrasing = PHRASINGS.get(language)
+        if native and phrasing:
+            return r.choice(phrasing.followups), CHAT
+        return r.choice(FOLLOWUPS), CHAT
+    if roll < followup_share + popular_share:
+        return r.choice(bank.popular), CHAT
+    if code_bias and bank.user_code and r.random() < code_bias:
+        return humanize(r, r.choice(bank.user_code)), CODE
+    if native and bank.user_prompts.get(language):
+        return humanize(r, r.choice(bank.user_prompts[language]), language), CHAT
+    text = r.choice(bank.user_pool("en"))
+    if native and language in PHRASINGS and r.random() < 0.5:
+        text = f"{text}\n\n{r.choice(PHRASINGS[language].answer_in)}"
+    style = CODE if text in bank.user_code_set else CHAT
+    return humanize(r, text, "en"), style
 
 
-# Each company writes its own instruction for the same kind of job.
-_BATCH_INSTRUCTIONS: dict[str, tuple[str, ...]] = {
-    "sentiment": (
-        "Classify the sentiment of this product review as positive, negative or neutral. Answer with one word.",
-        "{company} review pipeline. Label: POS / NEG / NEU only.",
-        'Read the customer review below and return a JSON object {{"sentiment": ...}} for {company}\'s dashboard.',
-    ),
-    "invoice": (
-        "Extract vendor, invoice_number, date, total and currency as JSON from this invoice:",
-        "You extract accounts-payable data for {company}. Fields: supplier, number, issue_date, amount, ccy. Output JSON only.",
-        "Parse the invoice text and fill the {company} AP schema (vendor_name, inv_no, inv_date, gross_total).",
-    ),
-    "log_triage": (
-        "Categorize this log line as one of: network, database, auth, application, unknown.",
-        "{company} on-call triage bot. Which subsystem does this log line point to? One word.",
-        "Assign the log entry to a component (net/db/auth/app/other) and a severity 1-3, as CSV.",
-    ),
-    "address": (
-        "Normalize this postal address into JSON with street, city, postal_code, country:",
-        "Clean up the shipping address for {company} fulfilment. Return street|city|zip|country.",
-        "Standardize the address below to the {company} CRM format (line1, locality, postcode, country_code).",
-    ),
-    "catalog": (
-        "Assign a category path from our taxonomy to this product title. Return only the path.",
-        "{company} catalogue: map the title to a leaf category id from the merchandising tree.",
-        "Which department and aisle does this item belong in at {company}? Answer 'Department > Aisle'.",
-    ),
-}
+# --- products ----------------------------------------------------------------------------------
+def product_request(
+    r: random.Random, bank: TextBank, product: products.Product, language: str
+) -> tuple[str, int]:
+    text = r.choice(bank.user_pool("en"))
+    prompt = product.template.replace("{text}", text)
+    prompt = prompt.replace("{language}", languages.PHRASINGS.get(language, PHRASINGS["es"]).name)
+    if "{context}" in prompt:
+        prompt = prompt.replace("{context}", r.choice(bank.user_pool("en"))[:700])
+    style = {"short": SHORT, "doc": DOC}.get(product.answer_style, CHAT)
+    return prompt, style
 
 
-def batch_prompt(r: random.Random, job: str, company: str = "", variant: int = 0) -> str:
-    """One item of a nightly job: the company's fixed instruction around a varying item."""
-    phrasings = _BATCH_INSTRUCTIONS[job]
-    instruction = phrasings[variant % len(phrasings)].format(company=company or "our")
-    if job == "sentiment":
-        item = "Review: " + " ".join(filler_sentence(r) for _ in range(r.randint(1, 3)))
-    elif job == "invoice":
-        item = (
-            f"{r.choice(catalog.COMPANY_WORDS_A).title()} {r.choice(catalog.COMPANY_WORDS_B).title()} Ltd\n"
-            f"Invoice {r.randint(1000, 99999)}\nDate: 2026-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}\n"
-            f"Total due: {r.randint(10, 20000)}.{r.randint(0, 99):02d} {r.choice(('EUR', 'USD', 'GBP'))}"
-        )
-    elif job == "log_triage":
-        item = (
-            f"{r.randint(10, 23)}:{r.randint(10, 59)}:{r.randint(10, 59)} "
-            f"{r.choice(('ERROR', 'WARN', 'FATAL'))} {r.choice(V.CODE_ERRORS)} "
-            f"(host=web-{r.randint(1, 40)})"
-        )
-    elif job == "address":
-        item = (
-            f"{r.randint(1, 300)} {r.choice(V.LAST_NAMES)} {r.choice(('st', 'Street', 'ave', 'Road', 'str.'))} "
-            f"{r.choice(V.CITIES).lower()} {r.randint(10000, 99999)}"
-        )
+def batch_request(r: random.Random, bank: TextBank, job: str) -> str:
+    return job.replace("{text}", r.choice(bank.user_pool("en"))[:1500])
+
+
+def homework_question(r: random.Random, bank: TextBank, language: str = "en") -> str:
+    """A student's question to a tutoring app: a textbook item, typed as students type."""
+    text = r.choice(bank.reasoning_legit)
+    if r.random() < 0.3:
+        text = r.choice(("help: ", "i dont get this ", "can u solve ", "")) + text
+    if language != "en" and language in PHRASINGS and r.random() < 0.5:
+        text = f"{text}\n{r.choice(PHRASINGS[language].answer_in)}"
+    return humanize(r, text)
+
+
+def eval_item(r: random.Random, bank: TextBank, harness: int, items: tuple[str, ...]) -> str:
+    """A benchmark item in an eval harness's format (FLAN's CoT templates or the harness's)."""
+    question = r.choice(items)
+    formats = products.EVAL_HARNESS_FORMATS
+    if harness % 2 == 0 and bank.cot_templates:
+        template = bank.cot_templates[harness % len(bank.cot_templates)]
+        return template.replace("{question}", question)
+    return formats[harness % len(formats)].replace("{question}", question)
+
+
+def judge_request(
+    r: random.Random,
+    bank: TextBank,
+    judge: corpora.JudgePrompt,
+    items: tuple[corpora.GradingItem, ...],
+) -> tuple[str | None, str]:
+    """A pairwise judge request: a judge template filled with a question and two answers."""
+    item = r.choice(items)
+    other = r.choice(items)
+    first = _answer_text(item)
+    second = _answer_text(other) if r.random() < 0.5 else _degrade(r, first)
+    if r.random() < 0.5:
+        first, second = second, first
+    prompt = (
+        judge.template.replace("{instruction}", item.question)
+        .replace("{output_1}", first)
+        .replace("{output_2}", second)
+    )
+    return judge.system, prompt
+
+
+def _answer_text(item: corpora.GradingItem) -> str:
+    return f"{item.rationale}\nSo the answer is {item.answer}." if item.rationale else item.answer
+
+
+def _degrade(r: random.Random, answer: str) -> str:
+    """A worse answer: truncated reasoning, or the final answer alone."""
+    lines = answer.splitlines()
+    if len(lines) > 2 and r.random() < 0.5:
+        return "\n".join(lines[: max(1, len(lines) // 2)])
+    return lines[-1] if lines else answer
+
+
+# --- how operators write ----------------------------------------------------------------------
+# Lead-ins, constraints and rubric frames operators put around items. Each campaign draws its
+# own subset (``Voice``), so two campaigns never share one wording and one campaign varies.
+LEAD_INS = (
+    "",
+    "",
+    "Question: ",
+    "Q: ",
+    "Solve the following problem.\n\n",
+    "Here is a problem:\n",
+    "Task: ",
+    "Consider the following.\n",
+    "Please help with this:\n",
+    "Problem:\n",
+    "Instruction: ",
+    "### Instruction:\n",
+    "You will be given a question. ",
+    "Read carefully and answer.\n\n",
+)
+CONSTRAINTS = (
+    "",
+    "",
+    "",
+    " Explain your reasoning before giving the final answer.",
+    " Show every intermediate step.",
+    " Give a detailed, expert-level answer.",
+    " Think it through carefully, then answer.",
+    " Provide a thorough explanation.",
+    " Justify each step.",
+    " Answer like a domain expert would, with examples.",
+    " Be rigorous.",
+    " Make the answer self-contained.",
+    " Include the final answer on the last line.",
+    " Write at least three paragraphs.",
+    " Consider alternative interpretations before answering.",
+)
+RUBRIC_FRAMES = (
+    "Grade the following answer to the question on a scale of 1 to 10. First explain what is "
+    "right and wrong about it, step by step, then give the score.\n\nQuestion:\n{question}\n\n"
+    "Answer:\n{answer}",
+    "You are given a question and a proposed solution. Check the solution carefully, identify "
+    "any errors, and output a corrected solution followed by 'Score: N/10'.\n\n"
+    "[Question]\n{question}\n\n[Proposed solution]\n{answer}",
+    "Evaluate the response below for correctness, completeness and clarity. Reason about each "
+    "criterion, then give an overall rating from 1 to 5.\n\nPrompt: {question}\nResponse: {answer}",
+    "Is the following solution correct? Verify it step by step and explain.\n\n{question}\n\n"
+    "Proposed solution: {answer}",
+    "Compare the reference answer with the student's answer and grade the student's work. "
+    "Explain your grading.\n\nProblem: {question}\nReference: {ref}\nStudent: {answer}",
+)
+SWEEP_FRAMES = (
+    "{item}",
+    "{item}",
+    "Respond to the following instruction as helpfully and completely as possible.\n\n{item}",
+    "Below is an instruction that describes a task. Write a response that appropriately "
+    "completes the request.\n\n### Instruction:\n{item}\n\n### Response:",
+    "{item}\n\nProvide a complete, high-quality answer.",
+    "User request: {item}",
+)
+CODE_FRAMES = (
+    "{item}",
+    "{item}",
+    "{item}\n\nWrite clean, well-commented code and explain how it works.",
+    "Solve this programming task. Include the full code and a short explanation.\n\n{item}",
+    "{item}\n\nAlso include unit tests.",
+    "Implement the following. Explain your approach first, then give the code.\n\n{item}",
+)
+# Pieces operators combine into per-account system prompts.
+ROLE_PIECES = (
+    "You are a helpful assistant.",
+    "You are an expert assistant.",
+    "You are a knowledgeable AI tutor.",
+    "You are a world-class problem solver.",
+    "You are an AI assistant that gives detailed answers.",
+    "You are a careful, precise assistant.",
+    "You are a senior software engineer and teacher.",
+    "You are an expert in mathematics, science and logic.",
+)
+GUIDANCE_PIECES = (
+    "Always explain your reasoning.",
+    "Think step by step.",
+    "Break problems into small steps.",
+    "Consider edge cases.",
+    "Be thorough.",
+    "Justify your answers.",
+    "Write clearly and completely.",
+    "Show your work.",
+    "Verify your answer before finishing.",
+    "",
+)
+FORMAT_PIECES = (
+    "",
+    "Use markdown.",
+    "End with the final answer on its own line.",
+    "Use numbered steps.",
+    "Answer in English unless asked otherwise.",
+    "Keep a neutral tone.",
+    "Format code in fenced blocks.",
+)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How one campaign writes: its wrappers and its appetite for each kind of variation."""
+
+    lead_ins: tuple[str, ...]
+    constraints: tuple[str, ...]
+    rubric_frames: tuple[str, ...]
+    sweep_frames: tuple[str, ...]
+    code_frames: tuple[str, ...]
+    flan_share: float  # reasoning items wrapped in a FLAN CoT template or suffix
+    paraphrase: float  # items perturbed (numbers, options), combined or re-framed
+    non_english_share: float
+    languages: tuple[str, ...]
+
+
+def make_voice(r: random.Random, *, paraphrase: float, non_english_share: float) -> Voice:
+    """A campaign's own wording: a random subset of each kind of wrapper."""
+
+    def some(items: tuple[str, ...], low: int, high: int) -> tuple[str, ...]:
+        return tuple(r.sample(items, min(len(items), r.randint(low, high))))
+
+    rich = paraphrase > 0.5  # paraphrasing operators use every wording they can
+    return Voice(
+        lead_ins=some(LEAD_INS, 3, 6) if not rich else LEAD_INS,
+        constraints=some(CONSTRAINTS, 3, 7) if not rich else CONSTRAINTS,
+        rubric_frames=some(RUBRIC_FRAMES, 1, 3) if not rich else RUBRIC_FRAMES,
+        sweep_frames=some(SWEEP_FRAMES, 2, 4) if not rich else SWEEP_FRAMES,
+        code_frames=some(CODE_FRAMES, 2, 4) if not rich else CODE_FRAMES,
+        flan_share=r.uniform(0.2, 0.7),
+        paraphrase=paraphrase,
+        non_english_share=non_english_share,
+        languages=tuple(r.sample(languages.CAMPAIGN_LANGUAGES, r.randint(4, 10))),
+    )
+
+
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,5})(?![\w.])")
+_OPTIONS = re.compile(r"\nOptions:\n((?:\([A-E]\) [^\n]*\n?)+)")
+
+
+def perturb_numbers(r: random.Random, text: str) -> str:
+    """Move some numbers a little (synthetic variants of a word problem)."""
+
+    def move(match: re.Match[str]) -> str:
+        value = int(match.group(1))
+        if r.random() < 0.5 or value in (0, 1):
+            return match.group(1)
+        return str(max(2, value + r.choice((-2, -1, 1, 2, 3)) * max(1, value // 10)))
+
+    return _NUMBER.sub(move, text)
+
+
+def shuffle_options(r: random.Random, text: str) -> str:
+    match = _OPTIONS.search(text)
+    if not match:
+        return text
+    options = [line[4:] for line in match.group(1).strip().split("\n")]
+    r.shuffle(options)
+    relabelled = "\n".join(f"({'ABCDE'[i]}) {option}" for i, option in enumerate(options))
+    return text[: match.start(1)] + relabelled + "\n" + text[match.end(1) :]
+
+
+def paraphrase_item(r: random.Random, voice: Voice, item: str, pool: tuple[str, ...]) -> str:
+    """Recombination: perturbed numbers, shuffled options, a second item, a re-framing."""
+    roll = r.random()
+    if roll < 0.35:
+        item = perturb_numbers(r, item)
+    elif roll < 0.55:
+        item = shuffle_options(r, item)
+    elif roll < 0.7 and pool:
+        item = f"Answer both questions.\n\n1. {item}\n\n2. {r.choice(pool)}"
+    elif roll < 0.8:
+        item = item.replace("\n", " ").strip()
+    if r.random() < 0.3:
+        item = item[:1].lower() + item[1:] if item[:1].isupper() else item
+    return item
+
+
+def _wrap(r: random.Random, voice: Voice, item: str) -> str:
+    return f"{r.choice(voice.lead_ins)}{item}{r.choice(voice.constraints)}".strip()
+
+
+def _foreign(r: random.Random, voice: Voice) -> languages.Phrasing | None:
+    if voice.non_english_share and r.random() < voice.non_english_share:
+        return PHRASINGS[r.choice(voice.languages)]
+    return None
+
+
+def reasoning_request(r: random.Random, bank: TextBank, voice: Voice) -> str:
+    """A reasoning question asking for the chain of thought, in one of the voice's wordings."""
+    item = r.choice(bank.reasoning)
+    if r.random() < voice.paraphrase:
+        item = paraphrase_item(r, voice, item, bank.reasoning)
+    foreign = _foreign(r, voice)
+    if foreign is not None:
+        return r.choice(foreign.cot).replace("{question}", item)
+    if r.random() < voice.flan_share:
+        if bank.cot_suffixes and r.random() < 0.4:
+            return f"{item} {r.choice(bank.cot_suffixes)}"
+        if bank.cot_templates:
+            return r.choice(bank.cot_templates).replace("{question}", item)
+    return _wrap(r, voice, item)
+
+
+def grading_request(r: random.Random, bank: TextBank, voice: Voice) -> tuple[str | None, str]:
+    """A rubric-grading request: a public judge template or the operator's own rubric."""
+    if bank.judge_prompts and r.random() < 0.45:
+        return judge_request(r, bank, r.choice(bank.judge_prompts), bank.grading)
+    item = r.choice(bank.grading)
+    answer = _answer_text(item) if r.random() < 0.5 else _degrade(r, _answer_text(item))
+    question = item.question
+    if r.random() < voice.paraphrase:
+        question = paraphrase_item(r, voice, question, ())
+    foreign = _foreign(r, voice)
+    if foreign is not None and foreign.grading:
+        frame = r.choice(foreign.grading)
     else:
-        item = (
-            f"Title: {r.choice(catalog.COMPANY_WORDS_A).title()} {r.choice(V.DISHES)} "
-            f"{r.choice(('mix', 'kit', 'set', 'pack'))} {r.randint(1, 12)} x {r.randrange(100, 1000, 50)}g"
-        )
-    return f"{instruction}\n\n{item}"
+        frame = r.choice(voice.rubric_frames)
+    prompt = (
+        frame.replace("{question}", question)
+        .replace("{answer}", answer)
+        .replace("{ref}", item.answer)
+    )
+    return None, prompt
+
+
+def sweep_request(r: random.Random, bank: TextBank, voice: Voice) -> str:
+    """An instruction-sweep item: a harvested request, an Evol rewrite or a generation prompt."""
+    roll = r.random()
+    if roll < 0.06 and bank.generation_prompts:
+        # Self-instruct style: the generation prompt followed by a few sampled seed tasks.
+        seeds = [r.choice(bank.instructions)[:300] for _ in range(3)]
+        listed = "\n".join(f"{i}. {seed}" for i, seed in enumerate(seeds, 1))
+        return f"{r.choice(bank.generation_prompts)}\n\nList of 20 tasks:\n{listed}\n4."
+    if roll < 0.16 and bank.evol_prompts:
+        seed = r.choice(bank.instructions)
+        return r.choice(bank.evol_prompts).replace("{instruction}", seed[:1500])
+    # Instruction sweeps replay public requests and GPTeacher-style instructions alike.
+    pool = bank.instructions if r.random() < 0.5 else bank.tool_use + bank.roleplay
+    foreign = _foreign(r, voice)
+    if foreign is not None:
+        native = bank.harvested_by_language.get(foreign.code)
+        if native and r.random() < 0.5:
+            return r.choice(native)
+        return r.choice(foreign.task).replace("{question}", r.choice(pool))
+    item = r.choice(pool)
+    if r.random() < voice.paraphrase:
+        item = paraphrase_item(r, voice, item, ())
+    return r.choice(voice.sweep_frames).replace("{item}", item)
+
+
+def code_request(r: random.Random, bank: TextBank, voice: Voice) -> str:
+    item = r.choice(bank.code)
+    foreign = _foreign(r, voice)
+    if foreign is not None:
+        return r.choice(foreign.task).replace("{question}", item)
+    return r.choice(voice.code_frames).replace("{item}", item)
+
+
+def plain_request(r: random.Random, voice: Voice, pool: tuple[str, ...]) -> str:
+    """Tool-use, roleplay and benchmark items: mostly as they are, sometimes re-worded."""
+    item = r.choice(pool)
+    foreign = _foreign(r, voice)
+    if foreign is not None:
+        return r.choice(foreign.task).replace("{question}", item)
+    if r.random() < max(voice.paraphrase, 0.5):
+        return _wrap(r, voice, item)
+    return item
+
+
+def compose_system_prompt(r: random.Random, bank: TextBank) -> str:
+    """An operator's per-account system prompt: an Orca prompt or pieces recombined."""
+    if bank.orca_system_prompts and r.random() < 0.3:
+        base = r.choice(bank.orca_system_prompts)
+    else:
+        base = r.choice(ROLE_PIECES)
+    extra = [p for p in r.sample(GUIDANCE_PIECES, r.randint(1, 3)) if p]
+    fmt = r.choice(FORMAT_PIECES)
+    return " ".join([base, *extra, *([fmt] if fmt else [])])

@@ -1,11 +1,14 @@
 """Ground truth of a run under ``sim/truth/``: who every account really is, and the manifest.
 
 The pipeline never reads these; evaluation, tests and the demo do.
-``accounts.jsonl`` has one line per account (population, campaign, when it
-woke or was banned, which one signal a hard negative trips); ``manifest.json``
-describes the run: configuration, campaign start days, the release day and
-models, per-day line counts with bad lines by kind and duplicates, and where
-the labels went.
+``accounts.jsonl`` has one line per account: its population, campaign and
+tactic (None for legitimate accounts), org, creation time, the first day it
+sent a request in the run, when it woke, was banned, labelled or cleared, the
+campaign trait a legitimate look-alike shares (``lookalike_of``) and, for
+campaign accounts, the day extraction started (later than the first activity
+for warmed-up accounts). ``manifest.json`` describes the run: configuration,
+campaigns with their tactics, populations, the release day and models, per-day
+line counts with bad lines by kind and duplicates, and where the labels went.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lakeio import ObjectStore, layout
-from simulate.accounts import HARD_NEGATIVE_SIGNAL, NEVER, Directory, iso_ms
+from simulate.accounts import NEVER, Directory, iso_ms
 
 TRUTH_ACCOUNTS_KEY = layout.TRUTH_PREFIX + "accounts.jsonl"
 MANIFEST_KEY = layout.TRUTH_PREFIX + "manifest.json"
@@ -25,37 +29,57 @@ TRUTH_COLUMNS: tuple[str, ...] = (
     "account_id",
     "population",
     "campaign_id",
+    "tactic",
     "org_id",
     "created_at",
-    "hard_negative_signal",
+    "first_active_on",
     "woke_on",
     "banned_on",
     "enforcement_labeled_on",
     "reviewed_at",
+    "lookalike_of",
+    "extraction_from",
 )
 
 
-def truth_rows(directory: Directory, days: list) -> list[dict[str, Any]]:
+def truth_rows(
+    directory: Directory,
+    days: list,
+    first_active: np.ndarray,
+    enforced: set[str],
+    reviewed: set[str],
+) -> list[dict[str, Any]]:
     def day_or_none(index: int | None) -> str | None:
         if index is None or index in (NEVER, -NEVER) or not 0 <= index < len(days):
             return None
         return days[index].isoformat()
 
-    return [
-        {
-            "account_id": a.account_id,
-            "population": a.population,
-            "campaign_id": a.campaign_id,
-            "org_id": a.org_id,
-            "created_at": iso_ms(a.created_ms),
-            "hard_negative_signal": HARD_NEGATIVE_SIGNAL.get(a.population),
-            "woke_on": day_or_none(a.woke_day),
-            "banned_on": day_or_none(a.banned_day),
-            "enforcement_labeled_on": day_or_none(a.enforcement_day),
-            "reviewed_at": iso_ms(a.review_ms) if a.review_ms is not None else None,
-        }
-        for a in sorted(directory.accounts, key=lambda a: a.account_id)
-    ]
+    rows = []
+    for position, a in enumerate(directory.accounts):
+        plan = directory.campaigns[a.campaign] if a.campaign >= 0 else None
+        active = int(first_active[position])
+        rows.append(
+            {
+                "account_id": a.account_id,
+                "population": a.population,
+                "campaign_id": plan.campaign_id if plan else None,
+                "tactic": plan.tactic if plan else None,
+                "org_id": a.org_id,
+                "created_at": iso_ms(a.created_ms),
+                "first_active_on": day_or_none(active if active >= 0 else None),
+                "woke_on": day_or_none(a.woke_day),
+                "banned_on": day_or_none(a.banned_day),
+                "enforcement_labeled_on": day_or_none(a.enforcement_day)
+                if a.account_id in enforced
+                else None,
+                "reviewed_at": iso_ms(a.review_ms)
+                if a.review_ms is not None and a.account_id in reviewed
+                else None,
+                "lookalike_of": a.lookalike_of,
+                "extraction_from": day_or_none(max(a.extract_day, 0)) if plan else None,
+            }
+        )
+    return sorted(rows, key=lambda row: row["account_id"])
 
 
 def write_truth(store: ObjectStore, rows: list[dict[str, Any]], manifest: dict[str, Any]) -> None:
@@ -69,7 +93,7 @@ def write_truth(store: ObjectStore, rows: list[dict[str, Any]], manifest: dict[s
 
 
 def load_truth(store: ObjectStore) -> pd.DataFrame:
-    """Every account of the simulated run with its real population and campaign.
+    """Every account of the simulated run with its real population, campaign and tactic.
 
     String columns hold Python ``None`` where empty (e.g. ``campaign_id`` of a
     legitimate account); ``created_at`` is a UTC timestamp.

@@ -8,6 +8,7 @@ short summary table. Bad input ends as a one-line ``UserError``.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -17,7 +18,7 @@ from flows.errors import UserError
 
 if TYPE_CHECKING:
     from lakeio import ObjectStore
-    from simulate import SimulationConfig, SimulationSummary
+    from simulate import CampaignSpec, SimulationConfig, SimulationSummary
 
 
 def _parse_day(value: str, flag: str) -> date:
@@ -55,6 +56,34 @@ def register(app: typer.Typer) -> None:
         files_per_day: Annotated[
             int, typer.Option("--files-per-day", help="Request files written per day.")
         ] = 4,
+        tactic: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--tactic",
+                help="Run only this campaign tactic (repeat for several; default: all ten).",
+            ),
+        ] = None,
+        campaign_start: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--campaign-start",
+                help="TACTIC=YYYY-MM-DD: the day a campaign starts (repeatable).",
+            ),
+        ] = None,
+        unlabelled: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--unlabelled",
+                help="A tactic whose campaign enforcement never labels (repeatable).",
+            ),
+        ] = None,
+        corpus_dir: Annotated[
+            str | None,
+            typer.Option(
+                "--corpus-dir",
+                help="A full prompt-corpora folder (default: the packaged subset).",
+            ),
+        ] = None,
         lake: LakeOption = None,
     ) -> None:
         """Write synthetic traffic that follows the contract into the lake."""
@@ -66,6 +95,8 @@ def register(app: typer.Typer) -> None:
         first_day = _parse_day(start, "--start")
         if days < 1:
             raise UserError(f"--days must be at least 1, got {days}")
+        campaigns = _campaigns(first_day, tactic or [], campaign_start or [], unlabelled or [])
+        corpus = _corpus_dir(corpus_dir)
         try:
             config = SimulationConfig(
                 start=first_day,
@@ -76,6 +107,8 @@ def register(app: typer.Typer) -> None:
                 bad_line_rate=bad_line_rate,
                 duplicate_rate=duplicate_rate,
                 files_per_day=files_per_day,
+                campaigns=campaigns,
+                corpus_dir=corpus,
             )
         except ValueError as exc:
             raise UserError(_as_flags(str(exc))) from None
@@ -87,6 +120,47 @@ def register(app: typer.Typer) -> None:
         except LakeError as exc:
             raise UserError(str(exc)) from None
         _print_summary(summary)
+
+
+def _campaigns(
+    start: date, tactics: list[str], starts: list[str], unlabelled: list[str]
+) -> tuple[CampaignSpec, ...]:
+    """The default campaigns (one per tactic, named after it), narrowed and adjusted by flags."""
+    from simulate import TACTICS, CampaignSpec
+
+    for name in (*tactics, *unlabelled):
+        if name not in TACTICS:
+            raise UserError(f"unknown tactic {name!r}; expected one of {', '.join(TACTICS)}")
+    offsets: dict[str, int] = {}
+    for item in starts:
+        name, _, day = item.partition("=")
+        if name not in TACTICS or not day:
+            raise UserError(f"--campaign-start must be TACTIC=YYYY-MM-DD, got {item!r}")
+        offsets[name] = (_parse_day(day, "--campaign-start") - start).days
+    chosen = [t for t in TACTICS if not tactics or t in tactics]
+    for name in (*offsets, *unlabelled):
+        if name not in chosen:
+            raise UserError(f"{name} is not among the tactics run (--tactic)")
+    return tuple(
+        CampaignSpec(
+            campaign_id=name,
+            tactic=name,
+            start_offset=offsets.get(name),
+            labelled=False if name in unlabelled else None,
+        )
+        for name in chosen
+    )
+
+
+def _corpus_dir(value: str | None) -> Path | None:
+    if value is None:
+        return None
+    import corpora
+
+    path = Path(value).expanduser()
+    if not corpora.is_corpus_dir(path):
+        raise UserError(f"--corpus-dir {value} is not a prompt-corpora folder")
+    return path
 
 
 def _as_flags(message: str) -> str:
@@ -138,8 +212,18 @@ def _print_summary(summary: SimulationSummary) -> None:
             f"{day.active_accounts:,}",
         )
     console.print(table)
-    starts = ", ".join(f"{name} {day}" for name, day in summary.campaign_starts.items())
-    console.print(f"campaigns start: {starts}")
+    campaigns = Table(title="Campaigns")
+    for column in ("campaign", "tactic", "starts", "accounts"):
+        campaigns.add_column(column, justify="right" if column == "accounts" else "left")
+    for name, first_day in summary.campaign_starts.items():
+        campaigns.add_row(
+            name,
+            summary.campaign_tactics.get(name, ""),
+            first_day.isoformat(),
+            f"{summary.campaign_accounts.get(name, 0):,}",
+        )
+    console.print(campaigns)
+    console.print(f"prompt text: {summary.corpus} (evaluation split)")
     console.print(f"model release: {summary.release_day or 'none in range'}")
     labels = ", ".join(f"{key} ({count})" for key, count in summary.labels.items())
     console.print(f"labels: {labels}")

@@ -36,6 +36,7 @@ def test_simulate_command_writes_the_lake(tmp_path, capsys: pytest.CaptureFixtur
     assert code == 0
     out = capsys.readouterr().out
     assert "2026-11-02" in out and "2026-11-03" in out and "labels/enforcement.jsonl" in out
+    assert "proxy_network" in out and "packaged (evaluation split)" in out
     store = open_store(str(lake))
     assert store.list_days("requests") == store.list_days("accounts")
     assert all(store.day_complete(day) for day in store.list_days("requests"))
@@ -45,6 +46,20 @@ def test_simulate_command_writes_the_lake(tmp_path, capsys: pytest.CaptureFixtur
     assert manifest["release_day"] == "2026-11-03"
     assert [d["day"] for d in manifest["days"]] == ["2026-11-02", "2026-11-03"]
     assert json.loads(store.read_bytes("sim/truth/manifest.json")) == manifest
+
+
+def test_campaign_flags_choose_tactics_starts_and_labelling(tmp_path, capsys) -> None:
+    lake = tmp_path / "lake"
+    args = ["simulate", "--start", "2026-11-02", "--days", "2", "--scale", "0.02"]
+    args += ["--tactic", "unique_cards", "--tactic", "org_many_keys"]
+    args += ["--campaign-start", "org_many_keys=2026-11-03", "--unlabelled", "unique_cards"]
+    assert main([*args, "--lake", str(lake)]) == 0
+    manifest = load_manifest(open_store(str(lake)))
+    campaigns = {c["campaign_id"]: c for c in manifest["campaigns"]}
+    assert list(campaigns) == ["unique_cards", "org_many_keys"]
+    assert campaigns["org_many_keys"]["start_day"] == "2026-11-03"
+    assert campaigns["unique_cards"]["labelled"] is False
+    assert campaigns["org_many_keys"]["labelled"] is True
 
 
 def test_lake_comes_from_the_environment(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,6 +87,25 @@ def test_lake_comes_from_the_environment(tmp_path, monkeypatch: pytest.MonkeyPat
         (
             ["--start", "2026-11-01", "--days", "2", "--bad-line-rate", "1.5"],
             "--bad-line-rate must be in [0, 1), got 1.5",
+        ),
+        (
+            ["--start", "2026-11-01", "--days", "2", "--tactic", "teleport"],
+            "unknown tactic 'teleport'; expected one of aggressive_sweep, low_and_slow, "
+            "mixed_traffic, paraphrased_multilingual, warmed_up, unique_cards, "
+            "residential_rotation, org_many_keys, release_pivot, proxy_network",
+        ),
+        (
+            ["--start", "2026-11-01", "--days", "2", "--campaign-start", "warmed_up"],
+            "--campaign-start must be TACTIC=YYYY-MM-DD, got 'warmed_up'",
+        ),
+        (
+            ["--start", "2026-11-01", "--days", "2", "--tactic", "warmed_up"]
+            + ["--unlabelled", "unique_cards"],
+            "unique_cards is not among the tactics run (--tactic)",
+        ),
+        (
+            ["--start", "2026-11-01", "--days", "2", "--corpus-dir", "/nowhere/corpora"],
+            "--corpus-dir /nowhere/corpora is not a prompt-corpora folder",
         ),
     ],
 )

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 import pandas as pd
 
-from simulate import CAMPAIGNS
+from simulate.truth import TRUTH_COLUMNS
 from tests.simulate.contract_check import read_lines
-
-LEGITIMATE_SOURCES = {"review"}
 
 
 def _labels(simulated_lake) -> pd.DataFrame:
@@ -26,10 +24,11 @@ def _labels(simulated_lake) -> pd.DataFrame:
             rows.append(record)
     frame = pd.DataFrame(rows)
     truth = simulated_lake.truth.set_index("account_id")
-    frame["population"] = frame["account_id"].map(truth["population"])
-    frame["campaign_id"] = frame["account_id"].map(truth["campaign_id"])
+    for column in ("population", "campaign_id", "first_active_on"):
+        frame[column] = frame["account_id"].map(truth[column])
     frame["known_on"] = [
-        datetime.fromisoformat(value.replace("Z", "+00:00")).date() for value in frame["labeled_at"]
+        datetime.fromisoformat(value.replace("Z", "+00:00")).date().isoformat()
+        for value in frame["labeled_at"]
     ]
     return frame
 
@@ -39,66 +38,71 @@ def test_labels_follow_the_contract_and_the_campaigns(simulated_lake) -> None:
     config, manifest = simulated_lake.config, simulated_lake.manifest
     assert labels["population"].notna().all()  # every label is about a real account
     assert labels["account_id"].is_unique
-    assert labels["known_on"].between(config.start, config.end).all()
+    assert labels["known_on"].between(config.start.isoformat(), config.end.isoformat()).all()
+    # A label is about behaviour somebody saw: the account was active by then.
+    assert (labels["first_active_on"] <= labels["known_on"]).all()
 
     abusive = labels[labels["label"] == 1]
     assert set(abusive["source"]) == {"enforcement"}
-    assert set(abusive["campaign_id"]) == {"campaign-aggressive", "campaign-distributed"}
-    starts = {c["campaign_id"]: date.fromisoformat(c["start_day"]) for c in manifest["campaigns"]}
-    for campaign, delay in zip(CAMPAIGNS[:2], config.enforcement_delay_days, strict=True):
-        caught = abusive[abusive["campaign_id"] == campaign]
-        assert (caught["known_on"] >= starts[campaign] + timedelta(days=delay)).all()
-
-    # The last campaign to start, the reasoning one, is never labelled.
-    assert starts["campaign-reasoning"] == max(starts.values())
-    assert not (labels["campaign_id"] == "campaign-reasoning").any()
+    labelled = {c["campaign_id"] for c in manifest["campaigns"] if c["labelled"]}
+    assert set(abusive["campaign_id"]) <= labelled
+    assert abusive["campaign_id"].nunique() >= 4
+    by_campaign = abusive["campaign_id"].value_counts().to_dict()
+    for campaign in manifest["campaigns"]:
+        assert campaign["labelled_accounts"] == by_campaign.get(campaign["campaign_id"], 0)
 
     cleared = labels[labels["label"] == 0]
-    assert set(cleared["source"]) == LEGITIMATE_SOURCES
+    assert set(cleared["source"]) == {"review"}
     assert cleared["campaign_id"].isna().all()
-    # Reviewers see hard negatives, not only hobbyists.
-    assert len(set(cleared["population"]) - {"hobbyist"}) >= 2
+    # Reviewers see look-alikes, not only ordinary individuals.
+    assert len(set(cleared["population"]) - {"individual"}) >= 3
 
 
 def test_enforced_accounts_go_quiet_after_their_ban(simulated_lake, shared_requests) -> None:
     labels = _labels(simulated_lake)
     banned = labels[labels["label"] == 1].set_index("account_id")["known_on"]
     requests = shared_requests[shared_requests["account_id"].isin(banned.index)]
-    request_days = pd.to_datetime(requests["ts"]).dt.date
+    request_days = requests["ts"].str[:10]
     assert (request_days <= requests["account_id"].map(banned)).all()
-    # ... and were active before it: a label is about behaviour someone saw.
     assert set(requests["account_id"]) == set(banned.index)
 
 
-def test_truth_names_every_account(simulated_lake) -> None:
+def test_truth_names_every_account(simulated_lake, shared_requests) -> None:
     truth, manifest = simulated_lake.truth, simulated_lake.manifest
-    assert {"account_id", "population", "campaign_id", "org_id", "created_at"} <= set(truth.columns)
+    assert list(truth.columns) == list(TRUTH_COLUMNS)
     assert truth["account_id"].is_unique
     assert str(truth["created_at"].dt.tz) == "UTC"
     legit = truth[truth["campaign_id"].isna()]
     assert all(value is None for value in legit["campaign_id"])
+    assert legit["tactic"].isna().all() and legit["extraction_from"].isna().all()
     for campaign in manifest["campaigns"]:
         members = truth[truth["campaign_id"] == campaign["campaign_id"]]
         assert len(members) == campaign["accounts"] > 0
         assert campaign["in_range"]
-    assert manifest["populations"] == truth["population"].value_counts().to_dict()
+        assert members["tactic"].eq(campaign["tactic"]).all()
+    counts = truth["population"].value_counts().to_dict()
+    assert {p: d["accounts"] for p, d in manifest["populations"].items() if d["accounts"]} == counts
+    # first_active_on is the first day with a request.
+    first = shared_requests.groupby("account_id")["ts"].min().str[:10]
+    active = truth.dropna(subset=["first_active_on"]).set_index("account_id")["first_active_on"]
+    assert first.sort_index().equals(active.sort_index().rename(first.name))
     assert manifest["models"]["new"] not in manifest["models"]["before_release"]
     assert set(manifest["labels"]) == set(simulated_lake.store.list_keys("labels/"))
     assert sum(manifest["labels"].values()) == len(_labels(simulated_lake))
     for described in manifest["days"]:
         assert set(described["bad_lines"]) == set(manifest["bad_line_kinds"])
+        assert sum(described["requests_by_campaign"].values()) == described[
+            "requests_by_population"
+        ].get("campaign", 0)
 
 
-def test_release_day_moves_campaigns_not_users(simulated_lake, shared_requests) -> None:
-    """Within 24 hours of the release, campaigns send most traffic to the new model."""
+def test_no_new_model_before_its_release(simulated_lake, shared_requests) -> None:
     manifest = simulated_lake.manifest
     new_model, release = manifest["models"]["new"], manifest["release_day"]
-    day = pd.to_datetime(shared_requests["ts"]).dt.date.astype(str)
+    day = shared_requests["ts"].str[:10]
     assert not ((shared_requests["model"] == new_model) & (day < release)).any()
-    first_day = shared_requests[day == release]
-    is_new = first_day["model"] == new_model
-    campaign_share = is_new[first_day["campaign_id"].notna()].mean()
-    legit_share = is_new[first_day["campaign_id"].isna()].mean()
-    assert campaign_share > 0.5
-    assert legit_share < 0.15
-    assert campaign_share > 5 * legit_share
+    # After it, campaigns chase the new model far faster than ordinary users move.
+    after = shared_requests[day > release]
+    is_new = after["model"] == new_model
+    ordinary = after["campaign_id"].isna() & (after["population"] != "release_adopter")
+    assert is_new[after["campaign_id"].notna()].mean() > 3 * is_new[ordinary].mean()

@@ -1,170 +1,90 @@
-"""The populations behave as the issue describes, and text alone does not give campaigns away.
-
-Each check reads only what the pipeline could read (request lines, snapshots)
-joined to the ground truth, so a change that makes a campaign trivially
-separable, or erases the signal it should carry, fails here.
-"""
+"""Volumes, sizes and the networks everyone's requests come from."""
 
 from __future__ import annotations
 
 import ipaddress
-import json
 from datetime import date
 
-import numpy as np
-import pandas as pd
-import pytest
-
 from lakeio import open_store
-from simulate import SimulationConfig, catalog, run_simulation
-from tests.simulate.contract_check import read_lines
-
-CAMPAIGN_POPULATIONS = ("campaign_aggressive", "campaign_distributed", "campaign_reasoning")
-
-
-def _shingles(text: str, size: int = 3) -> frozenset[str]:
-    words = text.lower().split()
-    return frozenset(" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1)))
-
-
-def _nearest_other_account(requests: pd.DataFrame, population: str, sample: int = 150) -> float:
-    """Median over prompts of ``population`` of the best Jaccard similarity (word 3-shingles)
-    with a prompt of another account of the same population."""
-    rng = np.random.default_rng(0)
-    rows = requests[requests["population"] == population]
-    shingles = [_shingles(p) for p in rows["prompt"]]
-    accounts = rows["account_id"].to_numpy()
-    best = []
-    for i in rng.choice(len(rows), size=min(sample, len(rows)), replace=False):
-        others = [
-            j
-            for j in rng.choice(len(rows), size=min(300, len(rows)), replace=False)
-            if accounts[j] != accounts[i]
-        ]
-        best.append(
-            max(
-                (len(shingles[i] & shingles[j]) / len(shingles[i] | shingles[j]) for j in others),
-                default=0.0,
-            )
-        )
-    return float(np.median(best))
-
-
-@pytest.mark.parametrize("population", CAMPAIGN_POPULATIONS)
-def test_campaign_prompts_are_not_exact_repeats(shared_requests, population: str) -> None:
-    prompts = shared_requests.loc[shared_requests["population"] == population, "prompt"]
-    assert len(prompts) > 50
-    assert prompts.nunique() / len(prompts) > 0.9
-    # Exact matching across the campaign's accounts catches little: what repeats is mostly
-    # the short chit-chat ("continue", "thanks!") that ordinary users repeat as well.
-    owners = (
-        shared_requests[shared_requests["population"] == population]
-        .groupby("prompt")["account_id"]
-        .nunique()
-    )
-    assert (prompts.map(owners) > 1).mean() < 0.2
-
-
-def test_campaign_templates_are_near_duplicates(shared_requests) -> None:
-    """Shingle similarity groups the sweeps; ordinary users stay apart."""
-    aggressive = _nearest_other_account(shared_requests, "campaign_aggressive")
-    reasoning = _nearest_other_account(shared_requests, "campaign_reasoning")
-    hobbyist = _nearest_other_account(shared_requests, "hobbyist")
-    assert aggressive > 0.5 and reasoning > 0.4
-    assert hobbyist < 0.35
-
-
-def test_aggressive_campaign_signals(simulated_lake, shared_requests) -> None:
-    rows = shared_requests[shared_requests["population"] == "campaign_aggressive"]
-    hours = pd.to_datetime(rows["ts"]).dt.hour
-    assert hours.nunique() == 24 and hours.value_counts().min() > 0.5 * hours.value_counts().mean()
-    kinds = rows["user_agent"].map(lambda ua: catalog.USER_AGENT_KINDS.get(ua, "missing"))
-    assert (kinds == "http_client").mean() > 0.9
-    # Datacenter proxies shared by many accounts.
-    per_ip = rows.groupby("ip")["account_id"].nunique()
-    assert per_ip.median() >= 3
-    assert rows["asn"].dropna().isin(catalog.DATACENTER_PROXY_ASNS).all()
-    assert rows["system_prompt"].dropna().str.contains("step").all()
-    truth = simulated_lake.truth
-    members = truth[truth["population"] == "campaign_aggressive"]
-    # Sign-ups in bursts: most accounts share their creation hour with many others.
-    assert members["created_at"].dt.floor("h").value_counts().iloc[0] >= 0.2 * len(members)
-
-
-def test_distributed_campaign_signals(simulated_lake, shared_requests) -> None:
-    rows = shared_requests[shared_requests["population"] == "campaign_distributed"]
-    # Residential proxies: almost every request from a new address, on a residential ISP.
-    assert rows["ip"].nunique() / len(rows) > 0.95
-    hosting = {s.asn for s in catalog.HOSTING_ASES}
-    assert not rows["asn"].dropna().isin(hosting).any()
-    # Synchronized operator windows: each day's traffic fits in three windows of <= 45 minutes.
-    ts = pd.to_datetime(rows["ts"])
-    for _, day in ts.groupby(ts.dt.date):
-        minutes = np.sort((day.dt.hour * 60 + day.dt.minute).unique())
-        breaks = np.flatnonzero(np.diff(minutes) > 15)  # quiet spells between windows
-        spans = np.split(minutes, breaks + 1)
-        assert len(spans) <= 3
-        assert sum(span[-1] - span[0] + 1 for span in spans) <= 3 * 46
-    assert rows["system_prompt"].dropna().nunique() == 3
-    # Aged accounts: created months before they woke.
-    truth = simulated_lake.truth
-    members = truth[truth["population"] == "campaign_distributed"]
-    assert (
-        members["created_at"]
-        < pd.Timestamp(simulated_lake.config.start, tz="UTC") - pd.Timedelta(days=60)
-    ).all()
-
-
-def test_reasoning_campaign_shares_one_grader_prompt(shared_requests) -> None:
-    rows = shared_requests[shared_requests["population"] == "campaign_reasoning"]
-    assert rows["system_prompt"].nunique() == 1 and rows["system_prompt"].notna().all()
-    assert "grader" in rows["system_prompt"].iloc[0]
-    assert (
-        rows.groupby("system_prompt")["account_id"].nunique().iloc[0]
-        == rows["account_id"].nunique()
-    )
-
-
-def test_hard_negatives_look_like_abuse_on_one_signal(simulated_lake, shared_requests) -> None:
-    truth = simulated_lake.truth
-    # Enterprise: many accounts of one org behind a few NAT addresses and one card.
-    enterprise = shared_requests[shared_requests["population"] == "enterprise"]
-    by_org = enterprise.groupby("org_id").agg(
-        accounts=("account_id", "nunique"), ips=("ip", "nunique")
-    )
-    assert (by_org["accounts"] > by_org["ips"]).all()
-    kinds = enterprise["user_agent"].map(lambda ua: catalog.USER_AGENT_KINDS.get(ua, "missing"))
-    assert (kinds != "http_client").all()
-    # University class: created within one hour, signed up from one campus /24.
-    snapshot_key = simulated_lake.store.raw_day_files("accounts", simulated_lake.config.end)[0]
-    snapshot = {
-        r["account_id"]: r for r in map(json.loads, read_lines(simulated_lake.store, snapshot_key))
-    }
-    klass = truth[truth["population"] == "university_class"]
-    assert klass["created_at"].max() - klass["created_at"].min() < pd.Timedelta(hours=1)
-    nets = {
-        ipaddress.ip_network(f"{snapshot[a]['signup_ip']}/24", strict=False)
-        for a in klass["account_id"]
-    }
-    assert len(nets) == 1
-    # Benchmark researchers: chain-of-thought prompts, but official SDKs and no shared proxies.
-    research = shared_requests[shared_requests["population"] == "benchmark_researcher"]
-    assert research["prompt"].str.contains("step by step|step-by-step").mean() > 0.5
-    assert research["user_agent"].isin(catalog.OFFICIAL_SDK_AGENTS).all()
-    # Promotion: dormant accounts all wake on the same day.
-    woken = shared_requests[shared_requests["population"] == "promotion_wake"]
-    first_seen = pd.to_datetime(woken.groupby("account_id")["ts"].min()).dt.date
-    assert first_seen.min() == simulated_lake.config.promotion_day
-    assert (first_seen == simulated_lake.config.promotion_day).mean() > 0.7
+from simulate import SimulationConfig, catalog, load_manifest, run_simulation
+from simulate.network import Prefix, mix
 
 
 def test_traffic_volume_and_mix(tmp_path) -> None:
-    """~25k requests a day per unit of scale, most of it legitimate (at a scale where every
-    population has its proportional size; tiny scales keep a minimum of each)."""
-    config = SimulationConfig(start=date(2026, 11, 10), days=1, seed=3, scale=0.5)
-    summary = run_simulation(open_store(str(tmp_path)), config)
+    """At scale 1, ~25-40k requests a day with every campaign running, most of it legitimate;
+    a few thousand accounts (measured at half scale, where sizes are proportional)."""
+    config = SimulationConfig(
+        start=date(2026, 11, 10),
+        days=1,
+        seed=3,
+        scale=0.5,
+        campaign_start_offsets=(-10,) * 10,  # every campaign at full strength
+    )
+    store = open_store(str(tmp_path))
+    summary = run_simulation(store, config)
     day = summary.days[0]
-    assert 20_000 < day.requests / config.scale < 30_000
-    campaign = sum(day.requests_by_population.get(p, 0) for p in CAMPAIGN_POPULATIONS)
-    assert 0.1 < campaign / day.requests < 0.4
-    assert summary.accounts / config.scale < 3_200
+    assert 25_000 < day.requests / config.scale < 45_000
+    campaign = day.requests_by_population.get("campaign", 0)
+    assert 0.15 < campaign / day.requests < 0.5
+    assert summary.accounts / config.scale < 8_000
+    assert set(day.requests_by_campaign) == set(config.campaign_ids)
+    # The proxy network is the largest campaign.
+    accounts = {c["campaign_id"]: c["accounts"] for c in load_manifest(store)["campaigns"]}
+    assert max(accounts, key=accounts.__getitem__) == "proxy_network"
+
+
+def test_addresses_agree_with_their_network(shared_requests) -> None:
+    """Every (ip, asn, country) a request carries lies in a prefix that AS announces there."""
+    prefixes: dict[int, list[tuple[ipaddress._BaseNetwork, str]]] = {}
+    for system in catalog.ALL_SYSTEMS:
+        for text, country in system.v4 + system.v6:
+            prefixes.setdefault(system.asn, []).append((ipaddress.ip_network(text), country))
+    rows = shared_requests.dropna(subset=["asn", "country"]).drop_duplicates(["ip", "asn"])
+    for ip, asn, country in zip(rows["ip"], rows["asn"], rows["country"], strict=True):
+        address = ipaddress.ip_address(ip)
+        assert any(
+            address.version == net.version and address in net and c == country
+            for net, c in prefixes[int(asn)]
+        ), (ip, asn, country)
+
+
+def test_prefixes_of_different_networks_never_overlap() -> None:
+    owned: list[tuple[ipaddress._BaseNetwork, int]] = []
+    for system in catalog.ALL_SYSTEMS:
+        for text, _ in system.v4 + system.v6:
+            owned.append((ipaddress.ip_network(text), system.asn))
+    for i, (net, asn) in enumerate(owned):
+        for other, other_asn in owned[i + 1 :]:
+            if asn != other_asn and net.version == other.version:
+                assert not net.overlaps(other), (net, asn, other, other_asn)
+
+
+def test_hosting_networks_are_many_and_not_only_campaigns(shared_requests) -> None:
+    kinds = shared_requests["asn"].map(
+        lambda a: catalog.ASN_KIND.get(int(a)) if a == a and a is not None else None
+    )
+    hosting = kinds.isin(list(catalog.HOSTING_KINDS))
+    campaign = shared_requests["campaign_id"].notna()
+    # Campaigns rent from many hosts, well beyond the big clouds.
+    campaign_hosts = set(shared_requests.loc[hosting & campaign, "asn"].astype(int))
+    big_clouds = {s.asn for s in catalog.CLOUD_ASES}
+    assert len(campaign_hosts - big_clouds) >= 10
+    # Ordinary people and companies reach the API from hosting networks too: VPNs, relays,
+    # security edges, notebooks and serverless platforms.
+    people = shared_requests["population"].isin(("individual", "carrier_nat", "office_egress"))
+    assert hosting[people].mean() > 0.02
+    assert hosting[~campaign].sum() > hosting[campaign].sum() * 0.5
+    # IPv6 is common on mobile and home lines, and absent nowhere entirely.
+    assert 0.03 < shared_requests["ip"].str.contains(":").mean() < 0.5
+
+
+def test_sticky_addresses_are_a_pure_function_of_their_key() -> None:
+    """Sticky picks (a lease, a CGNAT session) hash integers, never Python's salted hash."""
+    assert mix(1, 2, 3) == mix(1, 2, 3) != mix(1, 2, 4)
+    assert 0 <= mix(2**70, -1) < 2**64
+    v4 = Prefix.parse(7922, "73.0.0.0/8", "US")
+    assert v4.address(5) == v4.address(5) != v4.address(6)
+    assert ipaddress.ip_address(v4.address(5)) in ipaddress.ip_network("73.0.0.0/8")
+    v6 = Prefix.parse(7922, "2601::/20", "US")
+    same_line = [ipaddress.ip_address(v6.address(9, day)) for day in range(3)]
+    assert len({int(a) >> 64 for a in same_line}) == 1 and len(set(same_line)) == 3
