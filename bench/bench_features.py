@@ -3,7 +3,7 @@
 Usage: ``python bench/bench_features.py [--scales 40 80 160] [--master local[2]]
 [--driver-memory 6g] [--keep DIR]``. For each scale (40 is ~1M requests a day)
 a child process simulates one day (``simulate.run_simulation``), ingests it
-(``jobs.ingest.run``) and times ``jobs.features.run`` for that day: activity
+(``jobs.ingest.run``) and times ``jobs.featurize.run`` for that day: activity
 rows, rolling features, linking, connected components, clusters and every
 write. A second child process has DuckDB compute the account-day aggregates
 (volume, tokens, errors, 429s, distinct IPs / prefixes / ASNs, active hours,
@@ -33,8 +33,8 @@ def measure_spark(root: Path, scale: float, master: str, driver_memory: str) -> 
     from flows.settings import apply_offline_defaults
 
     apply_offline_defaults()
-    from jobs.features import FeatureParams
-    from jobs.features import run as run_features
+    from jobs.featurize import FeatureParams
+    from jobs.featurize import run as run_features
     from jobs.ingest import IngestParams
     from jobs.ingest import run as run_ingest
     from jobs.session import SparkConfig, build_spark_session

@@ -115,7 +115,7 @@ def ingest_stage(config: RunConfig, day: date) -> dict[str, Any]:
 @task(name="features", cache_policy=NO_CACHE)
 def features_stage(config: RunConfig, day: date) -> dict[str, Any]:
     from features.account import ActivityParams
-    from jobs.features import FeatureParams, run
+    from jobs.featurize import FeatureParams, run
 
     settings = config.settings()
     params = FeatureParams(

@@ -21,24 +21,18 @@ files get fixed names when promoted.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-if __name__ == "__main__" and not __package__:
-    # ``spark-submit jobs/ingest.py`` runs this file as a script, which puts jobs/
-    # first on sys.path, where jobs/features.py would shadow the features package.
-    sys.path[0] = str(Path(__file__).resolve().parents[1])
-
 import argparse
 import json
 import logging
 import math
 import os
 import shutil
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from pyspark import StorageLevel

@@ -50,7 +50,7 @@ ACCOUNT_FEATURES = "features/accounts"
 CLUSTER_MEMBERS = "features/cluster_members"
 CLUSTER_FEATURES = "features/clusters"
 ACCOUNT_LINKS = "features/links"
-# The features job's per account-day partial aggregates (jobs/features.py); the
+# The features job's per account-day partial aggregates (jobs/featurize.py); the
 # landing reads a day's volumes from it too.
 ACCOUNT_ACTIVITY = "features/account_activity"
 SCORES = "scores"

@@ -160,7 +160,7 @@ def simulated_lake(spark, tmp_path_factory: pytest.TempPathFactory):
     to change anything. Returns ``(root, lake_path, SimulationConfig)``;
     ``root`` also serves as the jobs' scratch folder.
     """
-    from jobs import features, ingest
+    from jobs import featurize, ingest
     from lakeio import open_store
     from simulate import SimulationConfig, run_simulation
 
@@ -177,7 +177,7 @@ def simulated_lake(spark, tmp_path_factory: pytest.TempPathFactory):
     run_simulation(open_store(str(lake)), config)
     for day in config.day_list:
         ingest.run(spark, ingest.IngestParams(day=day, lake_uri=str(lake), scratch_dir=str(root)))
-        features.run(
-            spark, features.FeatureParams(day=day, lake_uri=str(lake), scratch_dir=str(root))
+        featurize.run(
+            spark, featurize.FeatureParams(day=day, lake_uri=str(lake), scratch_dir=str(root))
         )
     return root, lake, config

@@ -3,11 +3,9 @@
     spark-submit [spark options] --py-files hydrasweep-jobs.zip \
         infra/spark/run_job.py <job> [job arguments]
 
-runs ``jobs.<job>.main(job arguments)``, e.g. ``run_job.py features --day
-2026-11-26 --lake s3://... --scratch /tmp/s``. Submitting ``jobs/<job>.py``
-itself does not work: Python puts a script's own folder first on
-``sys.path``, so inside ``jobs/`` the name ``features`` resolves to
-``jobs/features.py`` instead of the ``features`` package.
+runs ``jobs.<job>.main(job arguments)``, e.g. ``run_job.py featurize --day
+2026-11-26 --lake s3://... --scratch /tmp/s``: one application file for every
+job, so a cluster needs only the zipped packages beside it.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
-from jobs.features import PARTITIONS_PER_CORE, FeatureInputError, FeatureParams, run, spread
+from jobs.featurize import PARTITIONS_PER_CORE, FeatureInputError, FeatureParams, run, spread
 from lakeio import layout
 from tests.features.conftest import DAY, account, assert_rows_equal, at, request, write_curated_day
 

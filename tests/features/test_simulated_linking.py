@@ -34,8 +34,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jobs.features import FeatureParams
-from jobs.features import run as run_features
+from jobs.featurize import FeatureParams
+from jobs.featurize import run as run_features
 from lakeio import layout, open_store
 
 START = date(2026, 11, 1)

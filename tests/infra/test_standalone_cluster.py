@@ -38,7 +38,7 @@ pytestmark = pytest.mark.slow
 
 DAY = date(2026, 11, 26)
 SPARK_SUBMIT = str(Path(sys.executable).with_name("spark-submit"))
-JOBS = ("ingest", "features")
+JOBS = ("ingest", "featurize")
 # What the jobs need on executors, per the import direction jobs -> features, lakeio.
 SHIPPED_PACKAGES = ("jobs", "features", "lakeio")
 
@@ -90,7 +90,7 @@ def test_jobs_submitted_to_a_standalone_cluster(spark: SparkSession, tmp_path: P
     active = _read_day(spark, cluster_lake, layout.CURATED_REQUESTS).select("account_id").distinct()
     assert sorted(account_day.select("account_id").collect()) == sorted(active.collect())
     # The executors share this interpreter: they import Hyperscan where it is installed.
-    summary = _printed_summary(outputs["features"])
+    summary = _printed_summary(outputs["featurize"])
     assert summary["signal_engine"] == ("hyperscan" if hyperscan_available() else "spark")
 
 

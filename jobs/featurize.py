@@ -401,10 +401,10 @@ def _summarise(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m jobs.features --day D --lake URI --scratch DIR`` (also under spark-submit)."""
+    """``python -m jobs.featurize --day D --lake URI --scratch DIR`` (also under spark-submit)."""
     from jobs.session import start_job_session
 
-    parser = argparse.ArgumentParser(prog="jobs.features", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="jobs.featurize", description=__doc__.splitlines()[0])
     parser.add_argument("--day", required=True, type=date.fromisoformat)
     parser.add_argument("--lake", required=True, help="lake root URI (folder, file:// or s3://)")
     parser.add_argument("--scratch", required=True, help="local scratch folder")
@@ -420,7 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="what decides the prompt signals (hyperscan must be on the executors too)",
     )
     args = parser.parse_args(argv)
-    spark = start_job_session("features", args.day, args.master, args.driver_memory)
+    spark = start_job_session("featurize", args.day, args.master, args.driver_memory)
     try:
         summary = run(
             spark,
