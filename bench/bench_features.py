@@ -38,7 +38,7 @@ def measure_spark(root: Path, scale: float, master: str, driver_memory: str) -> 
     from jobs.ingest import IngestParams
     from jobs.ingest import run as run_ingest
     from jobs.session import SparkConfig, build_spark_session
-    from lakeio import open_store
+    from lakeio import LakeRef, open_store
     from simulate import SimulationConfig, run_simulation
 
     lake = root / "lake"
@@ -49,10 +49,10 @@ def measure_spark(root: Path, scale: float, master: str, driver_memory: str) -> 
         SparkConfig(master=master, app_name="bench-features", driver_memory=driver_memory)
     )
     if not (lake / "curated").exists():
-        run_ingest(spark, IngestParams(day=DAY, lake_uri=str(lake), scratch_dir=scratch))
+        run_ingest(spark, IngestParams(day=DAY, lake=LakeRef(str(lake), scratch)))
     requests = spark.read.parquet(str(lake / "curated" / "requests" / f"dt={DAY}")).count()
     started = time.perf_counter()
-    summary = run_features(spark, FeatureParams(day=DAY, lake_uri=str(lake), scratch_dir=scratch))
+    summary = run_features(spark, FeatureParams(day=DAY, lake=LakeRef(str(lake), scratch)))
     seconds = time.perf_counter() - started
     jvm = jvm_peak_mb(spark) or 0.0
     spark.stop()
