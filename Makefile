@@ -22,14 +22,19 @@ system-deps:
 demo: install
 	$(BIN)/hydrasweep demo
 
+CODE := flows jobs features models review lakeio simulate tests bench
+
 test: install system-deps
 	bash infra/ensure-services.sh
-	$(BIN)/ruff check flows jobs features models review lakeio simulate tests bench
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/mypy
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/pytest -q -rfE --durations=15
 
+# mypy checks the product packages listed in pyproject.toml ([tool.mypy] files).
 lint: install
-	$(BIN)/ruff check flows jobs features models review lakeio simulate tests bench
-	$(BIN)/ruff format --check flows jobs features models review lakeio simulate tests bench
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
+	$(BIN)/mypy
 
 bench: install
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done

@@ -3,7 +3,7 @@
 Usage: ``python bench/bench_features.py [--scales 40 80 160] [--master local[2]]
 [--driver-memory 6g] [--keep DIR]``. For each scale (40 is ~1M requests a day)
 a child process simulates one day (``simulate.run_simulation``), ingests it
-(``jobs.ingest.run``) and times ``jobs.features.run`` for that day: activity
+(``jobs.ingest.run``) and times ``jobs.featurize.run`` for that day: activity
 rows, rolling features, linking, connected components, clusters and every
 write. A second child process has DuckDB compute the account-day aggregates
 (volume, tokens, errors, 429s, distinct IPs / prefixes / ASNs, active hours,
@@ -33,12 +33,12 @@ def measure_spark(root: Path, scale: float, master: str, driver_memory: str) -> 
     from flows.settings import apply_offline_defaults
 
     apply_offline_defaults()
-    from jobs.features import FeatureParams
-    from jobs.features import run as run_features
+    from jobs.featurize import FeatureParams
+    from jobs.featurize import run as run_features
     from jobs.ingest import IngestParams
     from jobs.ingest import run as run_ingest
     from jobs.session import SparkConfig, build_spark_session
-    from lakeio import open_store
+    from lakeio import LakeRef, open_store
     from simulate import SimulationConfig, run_simulation
 
     lake = root / "lake"
@@ -49,10 +49,10 @@ def measure_spark(root: Path, scale: float, master: str, driver_memory: str) -> 
         SparkConfig(master=master, app_name="bench-features", driver_memory=driver_memory)
     )
     if not (lake / "curated").exists():
-        run_ingest(spark, IngestParams(day=DAY, lake_uri=str(lake), scratch_dir=scratch))
+        run_ingest(spark, IngestParams(day=DAY, lake=LakeRef(str(lake), scratch)))
     requests = spark.read.parquet(str(lake / "curated" / "requests" / f"dt={DAY}")).count()
     started = time.perf_counter()
-    summary = run_features(spark, FeatureParams(day=DAY, lake_uri=str(lake), scratch_dir=scratch))
+    summary = run_features(spark, FeatureParams(day=DAY, lake=LakeRef(str(lake), scratch)))
     seconds = time.perf_counter() - started
     jvm = jvm_peak_mb(spark) or 0.0
     spark.stop()

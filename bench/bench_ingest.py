@@ -35,7 +35,7 @@ def main() -> None:
     apply_offline_defaults()
     from jobs.ingest import IngestParams, run
     from jobs.session import SparkConfig, build_spark_session
-    from lakeio import open_store
+    from lakeio import LakeRef, open_store
     from simulate import SimulationConfig, run_simulation
 
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-ingest-"))
@@ -48,7 +48,7 @@ def main() -> None:
         SparkConfig(master=args.master, app_name="bench-ingest", driver_memory=args.driver_memory)
     )
     params = IngestParams(
-        day=DAY, lake_uri=str(lake), scratch_dir=str(root / "scratch"), max_bad_line_share=0.05
+        day=DAY, lake=LakeRef(str(lake), str(root / "scratch")), max_bad_line_share=0.05
     )
     rows = []
     jvm_mb = None

@@ -80,7 +80,7 @@ def _fingerprint(edges: DataFrame) -> tuple[int, int]:
     row = edges.agg(
         F.count(F.lit(1)).alias("edges"),
         F.coalesce(F.sum(F.xxhash64("src", "dst").cast("decimal(38,0)")), F.lit(0)).alias("hash"),
-    ).first()
+    ).collect()[0]
     return int(row["edges"]), int(row["hash"])
 
 

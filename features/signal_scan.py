@@ -21,22 +21,18 @@ Java's (``\\d`` stays ASCII, as in Java).
 
 Hyperscan ships wheels for x86-64 Linux, macOS and Windows, not for ARM Linux;
 where it does not import, ``features.text`` uses the native path. The scan runs
-in the executors' Python workers, so on a cluster that is decided there
-(``importable_on_executors``), not only on the driver.
+in the executors' Python workers, so on a cluster the job asks them
+(``jobs.featurize.resolve_signal_engine``), not only the driver.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
-
-if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
 
 
 def hyperscan_available() -> bool:
@@ -45,27 +41,6 @@ def hyperscan_available() -> bool:
     except ImportError:
         return False
     return True
-
-
-def importable_on_executors(spark: SparkSession, module: str) -> bool:
-    """Whether the Python workers of ``spark``'s executors import ``module``.
-
-    A probe job of one task per core the application holds (``defaultParallelism``),
-    so every executor it has is asked in practice; an executor added later (dynamic
-    allocation) from the same image answers the same.
-    """
-
-    def imports(_: Iterable[int]) -> Iterator[bool]:
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            yield False
-        else:
-            yield True
-
-    context = spark.sparkContext
-    tasks = max(context.defaultParallelism, 1)
-    return all(context.parallelize(range(tasks), tasks).mapPartitions(imports).collect())
 
 
 def _python_pattern(pattern: str) -> re.Pattern[str]:

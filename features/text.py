@@ -28,13 +28,13 @@ from functools import cache, reduce
 import pyarrow as pa
 from pyspark.ml.feature import HashingTF, MinHashLSH
 from pyspark.ml.functions import vector_to_array
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.functions import arrow_udf
 
 from features import reference
-from features.signal_scan import SignalScanner, hyperscan_available, importable_on_executors
+from features.signal_scan import SignalScanner, hyperscan_available
 
 # Only the head of a prompt decides its task category; regexes over 4,000
 # characters per request cost more than they add.
@@ -410,32 +410,18 @@ HEAD_SIGNALS: tuple[tuple[str, str], ...] = tuple(
 SIGNAL_ENGINES = ("auto", "hyperscan", "spark")
 
 
-# Per Spark application: whether its executors' Python workers import hyperscan.
-_EXECUTORS_HAVE_HYPERSCAN: dict[str, bool] = {}
-
-
-def signal_engine(engine: str = "auto", spark: SparkSession | None = None) -> str:
+def signal_engine(engine: str = "auto") -> str:
     """``hyperscan`` or ``spark``: ``auto`` is Hyperscan where it imports (x86-64, macOS).
 
-    The scan runs in the executors' Python workers. With a ``spark`` session whose
-    master is not ``local``, ``auto`` therefore also asks the executors (a probe job,
-    once per application): a driver that has Hyperscan must not choose it for
-    executors that lack it (an x86-64 laptop driving an ARM cluster), where every
-    task of the features job would fail. Locally the workers run the driver's
-    interpreter. ``hyperscan`` named explicitly is taken as given.
+    This decides for this interpreter only; on a cluster the executors' Python
+    workers run the scan, and the job asks them (``jobs.featurize.resolve_signal_engine``).
+    ``hyperscan`` named explicitly is taken as given.
     """
     if engine not in SIGNAL_ENGINES:
         raise ValueError(f"signal engine must be one of {SIGNAL_ENGINES}, got {engine!r}")
     if engine != "auto":
         return engine
-    if not hyperscan_available():
-        return "spark"
-    if spark is None or spark.sparkContext.master.startswith("local"):
-        return "hyperscan"
-    application = spark.sparkContext.applicationId
-    if application not in _EXECUTORS_HAVE_HYPERSCAN:
-        _EXECUTORS_HAVE_HYPERSCAN[application] = importable_on_executors(spark, "hyperscan")
-    return "hyperscan" if _EXECUTORS_HAVE_HYPERSCAN[application] else "spark"
+    return "hyperscan" if hyperscan_available() else "spark"
 
 
 def with_prompt_signals(requests: DataFrame, engine: str = "auto") -> DataFrame:
@@ -445,7 +431,7 @@ def with_prompt_signals(requests: DataFrame, engine: str = "auto") -> DataFrame:
     ``hyperscan`` finds them all in one pass per request in a Python worker
     (``features.signal_scan``: six times faster on a million requests, same answers).
     """
-    if signal_engine(engine, requests.sparkSession) == "hyperscan":
+    if signal_engine(engine) == "hyperscan":
         return _with_scanned_signals(requests)
     full_text = F.concat_ws(
         "\n",

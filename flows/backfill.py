@@ -20,7 +20,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.errors import UserError
-from flows.runtime import RunConfig
+from flows.runtime import RunConfig, Runtime
 from flows.stages import (
     features_stage,
     ingest_stage,
@@ -29,6 +29,7 @@ from flows.stages import (
     score_stage,
     wait_for_day,
 )
+from models.tracking import champion_version
 
 
 def day_range(start: date, end: date) -> list[date]:
@@ -37,23 +38,8 @@ def day_range(start: date, end: date) -> list[date]:
     return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
 
 
-def champion_exists(config: RunConfig) -> bool:
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
-    settings = config.settings()
-    try:
-        # registry_uri too: MLflow otherwise uses the process-wide registry URI,
-        # which an earlier training or scoring in this process may have pointed elsewhere.
-        MlflowClient(
-            tracking_uri=settings.tracking_uri, registry_uri=settings.tracking_uri
-        ).get_model_version_by_alias(settings.model_name, "champion")
-    except MlflowException:
-        return False
-    return True
-
-
-@flow(name="backfill", task_runner=ThreadPoolTaskRunner(max_workers=2))
+# Prefect's flow() annotation rejects its own ThreadPoolTaskRunner (PrefectHQ/prefect#16938).
+@flow(name="backfill", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
 def backfill(
     start: date,
     end: date,
@@ -65,10 +51,12 @@ def backfill(
     config = config or RunConfig()
     logger = get_run_logger()
     days = day_range(start, end)
-    scoring = not features_only and champion_exists(config)
+    scoring = not features_only and champion_version(Runtime.of(config).tracking) is not None
     if not features_only and not scoring:
         logger.warning("no champion model yet: backfilling up to features only")
-    done = {day: set() if force else set(read_day_status(config, day)["stages"]) for day in days}
+    done: dict[date, set[str]] = {
+        day: set() if force else set(read_day_status(config, day)["stages"]) for day in days
+    }
 
     # Ingest runs a few days at once in the task runner's threads; features,
     # scoring and landing follow in day order as soon as each day's ingest is
@@ -76,7 +64,10 @@ def backfill(
     # the ordered part: no later day is computed from a gap.
     pending = [day for day in days if "ingest" not in done[day]]
     waits = {day: wait_for_day.submit(config, day) for day in pending}
-    ingests = {day: ingest_stage.submit(config, day, wait_for=[waits[day]]) for day in pending}
+    ingests = {
+        day: ingest_stage.submit(config, day, wait_for=[waits[day]], return_state=False)
+        for day in pending
+    }
     failed: dict[date, str] = {}
     run_id = str(flow_run.get_id() or "local-backfill")
     for position, day in enumerate(days, start=1):

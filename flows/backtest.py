@@ -3,15 +3,14 @@ and keep the report under ``reports/backtest/`` in the lake."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
-from flows.runtime import RunConfig, lake_store, spark_session
-from flows.stages import summary_dict
+from flows.runtime import RunConfig, Runtime
+from lakeio import layout
 
 
 @flow(name="backtest")
@@ -24,25 +23,17 @@ def backtest(
     from models.backtest import BacktestParams
     from models.backtest import backtest as run_backtest
 
-    config = config or RunConfig()
-    settings = config.settings()
-    result = summary_dict(
-        run_backtest(
-            spark_session(settings),
-            BacktestParams(
-                start=start,
-                end=end,
-                lake_uri=settings.lake_uri,
-                scratch_dir=str(settings.scratch_dir),
-                tracking_uri=settings.tracking_uri,
-                model_name=settings.model_name,
-                model_version=model_version,
-                direct_s3a=settings.spark_s3a,
-            ),
-        )
+    runtime = Runtime.of(config or RunConfig())
+    params = BacktestParams(
+        start=start,
+        end=end,
+        lake=runtime.lake,
+        tracking=runtime.tracking,
+        model_version=model_version,
     )
-    key = f"reports/backtest/v{result['model_version']}/{start.isoformat()}_{end.isoformat()}.json"
-    lake_store(settings).write_bytes(key, json.dumps(result, indent=2).encode())
+    result = run_backtest(runtime.spark(), params).as_dict()
+    key = layout.backtest_report_key(result["model_version"], start, end)
+    runtime.store().write_json(key, result)
     if result["clusters"]:
         create_table_artifact(
             table=result["clusters"][:200],
@@ -52,5 +43,5 @@ def backtest(
     get_run_logger().info(
         "backtest v%s: %d clusters flagged", result["model_version"], len(result["clusters"])
     )
-    result["report"] = f"{settings.lake_uri}/{key}"
+    result["report"] = f"{runtime.lake.uri}/{key}"
     return result

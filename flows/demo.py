@@ -13,14 +13,15 @@ import shutil
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from flows.errors import UserError
-from flows.runtime import RunConfig, lake_store, spark_session
+from flows.runtime import RunConfig, Runtime
+from lakeio import layout
 
 DEFAULT_DEMO_HOME = Path(".hydrasweep") / "demo"
 SWEPT_DAYS = 7
@@ -41,21 +42,15 @@ def detection_figures(config: RunConfig, days: list[date]) -> dict[str, Any]:
     """Per-population flag rates over the swept days, against the simulator's truth."""
     import pandas as pd
 
-    from lakeio import SparkLake, layout
+    from lakeio.tables import LakeTables
     from simulate.truth import load_truth
 
-    settings = config.settings()
-    store = lake_store(settings)
-    truth = load_truth(store)[["account_id", "population", "campaign_id"]]
-    spark = spark_session(settings)
-    spark_lake = SparkLake(store, settings.scratch_dir, direct_s3a=settings.spark_s3a)
-    frames = [
-        spark.read.parquet(spark_lake.stage(layout.table_day_prefix(layout.SCORES, day)))
-        .select("account_id", "flagged")
-        .toPandas()
-        for day in days
-    ]
-    scores = pd.concat(frames, ignore_index=True)
+    runtime = Runtime.of(config)
+    truth = load_truth(runtime.store())[["account_id", "population", "campaign_id"]]
+    tables = LakeTables.open(runtime.spark(), runtime.lake)
+    scores = cast(
+        pd.DataFrame, tables.read(layout.SCORES, days).select("account_id", "flagged").toPandas()
+    )
     per_account = scores.groupby("account_id", as_index=False)["flagged"].max()
     joined = per_account.merge(truth, on="account_id", how="left")
     joined["group"] = joined["campaign_id"].fillna(joined["population"]).fillna("unknown")
@@ -110,14 +105,13 @@ def run_demo(
         # clusters in the validation days; the production floor (0.5) is for real volumes.
         min_cluster_recall=DEMO_MIN_CLUSTER_RECALL,
     )
-    settings = config.settings()
     end = start + timedelta(days=days - 1)
     console.print(
         f"[bold]hydrasweep demo[/bold] in {home_abs}: {days} days from {start}, scale {scale}"
     )
 
     # 1. simulate
-    store = lake_store(settings)
+    store = Runtime.of(config).store()
     with Progress(
         TextColumn("simulating"),
         BarColumn(),
@@ -224,5 +218,5 @@ def _print_summary(
     console.print(f"  MLflow UI:      mlflow ui --backend-store-uri {settings.tracking_uri}")
     console.print("  Prefect UI:     prefect server start  (then open http://127.0.0.1:4200)")
     console.print(
-        f"  run reports:    {settings.lake_uri}/reports/sweep/dt={last_day.isoformat()}/report.md"
+        f"  run reports:    {settings.lake_uri}/{layout.report_key(layout.SWEEP_REPORT, last_day)}"
     )

@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 from flows.errors import UserError
-from flows.runtime import RunConfig, lake_store, spark_session
+from flows.runtime import RunConfig, Runtime
 
 EVALUATION_SEEDS: tuple[int, ...] = (5101, 5102, 5103)
 TUNING_SEEDS: tuple[int, ...] = (9101, 9102, 9103)
@@ -97,7 +97,7 @@ def _simulate(plan: EvaluationPlan, seed: int, config: RunConfig) -> None:
     from simulate import SimulationConfig, run_simulation
 
     run_simulation(
-        lake_store(config.settings()),
+        Runtime.of(config).store(),
         SimulationConfig(
             start=plan.start,
             days=plan.days,
@@ -109,52 +109,47 @@ def _simulate(plan: EvaluationPlan, seed: int, config: RunConfig) -> None:
 
 
 def _train(config: RunConfig, as_of: date, model_name: str, holdout: frozenset[str], name: str):
+    from dataclasses import replace
+
     from models.train import TrainParams, train_challenger
 
-    settings = config.settings()
+    runtime = Runtime.of(config)
     return train_challenger(
-        spark_session(settings),
+        runtime.spark(),
         TrainParams(
             as_of=as_of,
-            lake_uri=settings.lake_uri,
-            scratch_dir=str(settings.scratch_dir),
-            tracking_uri=settings.tracking_uri,
-            artifact_root=str(settings.artifact_root),
-            model_name=model_name,
-            direct_s3a=settings.spark_s3a,
+            lake=runtime.lake,
+            tracking=replace(runtime.tracking, model_name=model_name),
             holdout_accounts=holdout,
             holdout_name=name,
         ),
     )
 
 
+def _tables(runtime: Runtime):
+    from lakeio.tables import LakeTables
+
+    return LakeTables.open(runtime.spark(), runtime.lake)
+
+
 def _scored_flags(config: RunConfig, window: tuple[date, date]) -> pd.DataFrame:
     """The sweep's own flags of the window's days, from the scores table."""
     from models.scoring import read_scores
 
-    settings = config.settings()
-    return read_scores(
-        spark_session(settings), settings.lake_uri, str(settings.scratch_dir), *window
-    )
+    return read_scores(_tables(Runtime.of(config)), *window)
 
 
 def _variant_flags(
     config: RunConfig, model_name: str, version: str, window: tuple[date, date]
 ) -> pd.DataFrame:
     """Flags a version would have raised on the window's feature rows (the sweep's rule)."""
+    from dataclasses import replace
+
     from models.scoring import flag_window
 
-    settings = config.settings()
-    return flag_window(
-        spark_session(settings),
-        lake_uri=settings.lake_uri,
-        scratch_dir=str(settings.scratch_dir),
-        tracking_uri=settings.tracking_uri,
-        model_name=model_name,
-        version=version,
-        start=window[0],
-        end=window[1],
-    )
+    runtime = Runtime.of(config)
+    ref = replace(runtime.tracking, model_name=model_name)
+    return flag_window(_tables(runtime), ref, version, *window)
 
 
 def evaluate_seed(plan: EvaluationPlan, seed: int, log=print) -> SeedResult:  # noqa: ANN001
@@ -170,7 +165,7 @@ def evaluate_seed(plan: EvaluationPlan, seed: int, log=print) -> SeedResult:  # 
     if home.exists() and not plan.keep:
         shutil.rmtree(home)
     home.mkdir(parents=True, exist_ok=True)
-    store = lake_store(settings)
+    store = Runtime.of(config).store()
     if not store.exists("sim/truth/manifest.json"):
         log(f"seed {seed}: simulating {plan.days} days at scale {plan.scale}")
         _simulate(plan, seed, config)

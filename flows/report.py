@@ -12,7 +12,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.runtime import RunConfig, lake_store
+from flows.runtime import RunConfig, Runtime
 from lakeio import layout
 
 
@@ -90,17 +90,17 @@ def render_markdown(day: date, result: dict[str, Any], history: list[dict[str, A
 
 @task(name="publish-report", cache_policy=NO_CACHE)
 def publish_sweep_report(config: RunConfig, day: date, result: dict[str, Any]) -> dict[str, str]:
-    store = lake_store(config.settings())
+    store = Runtime.of(config).store()
     history = []
     for back in range(7, 0, -1):
-        key = layout.report_day_prefix("sweep", day - timedelta(days=back)) + "summary.json"
-        if store.exists(key):
-            previous = json.loads(store.read_bytes(key))
+        previous = store.read_json(
+            layout.report_key(layout.SWEEP_SUMMARY, day - timedelta(days=back))
+        )
+        if previous is not None:
             history.append({"day": previous["day"], **(previous.get("score") or {})})
     markdown = render_markdown(day, result, history)
-    prefix = layout.report_day_prefix("sweep", day)
-    store.write_bytes(prefix + "report.md", markdown.encode())
-    store.write_bytes(prefix + "summary.json", json.dumps(result, indent=2, default=str).encode())
+    store.write_bytes(layout.report_key(layout.SWEEP_REPORT, day), markdown.encode())
+    store.write_json(layout.report_key(layout.SWEEP_SUMMARY, day), result)
     key = f"sweep-{day.isoformat()}"
     create_markdown_artifact(markdown=markdown, key=key, description=f"Daily sweep {day}")
     land = result.get("land") or {}
@@ -113,4 +113,4 @@ def publish_sweep_report(config: RunConfig, day: date, result: dict[str, Any]) -
             key=f"{key}-new-cases",
             description=f"New cases: {total} first seen on {day} ({shown})",
         )
-    return {"report": store.uri + "/" + prefix + "report.md"}
+    return {"report": store.uri + "/" + layout.report_key(layout.SWEEP_REPORT, day)}

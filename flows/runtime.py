@@ -1,20 +1,29 @@
 """What a flow needs at run time, built from settings: the run configuration
-passed as a flow parameter, the Spark session, the lake store.
+passed as a flow parameter, and the ``Runtime`` every task builds from it.
 
 Flows exchange a ``RunConfig`` (small, serialisable, typed) instead of
-sessions or clients; each task rebuilds what it needs from it. The
-SparkSession is a per-process singleton (``getOrCreate``), so rebuilding it in
-every task is free after the first.
+sessions or clients; each task builds a ``Runtime`` from it: the settings, and
+the two references every job's parameters embed, ``LakeRef`` (where the lake
+is, how Spark reaches it) and ``TrackingRef`` (MLflow's store and registered
+model). This is the one place they are built. The SparkSession is a
+per-process singleton (``getOrCreate``), so asking for it in every task is
+free after the first.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict
-from pyspark.sql import SparkSession
 
 from flows.settings import Settings, load_settings
-from jobs.session import SparkConfig, build_spark_session
-from lakeio import ObjectStore, open_store
+from jobs.session import SparkConfig, build_spark_session, set_checkpoint_dir
+from lakeio import LakeRef, ObjectStore
+from models.tracking import TrackingRef
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 
 class RunConfig(BaseModel):
@@ -34,6 +43,36 @@ class RunConfig(BaseModel):
         return load_settings(**self.model_dump())
 
 
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    lake: LakeRef
+    tracking: TrackingRef
+
+    @classmethod
+    def of(cls, config: RunConfig) -> Runtime:
+        settings = config.settings()
+        return cls(
+            settings=settings,
+            lake=LakeRef(
+                uri=settings.lake_uri,
+                scratch_dir=str(settings.scratch_dir),
+                direct_s3a=settings.spark_s3a,
+            ),
+            tracking=TrackingRef(
+                uri=settings.tracking_uri,
+                model_name=settings.model_name,
+                artifact_root=str(settings.artifact_root),
+            ),
+        )
+
+    def spark(self) -> SparkSession:
+        return spark_session(self.settings)
+
+    def store(self) -> ObjectStore:
+        return self.lake.store()
+
+
 def spark_session(settings: Settings) -> SparkSession:
     spark = build_spark_session(
         SparkConfig(
@@ -43,11 +82,5 @@ def spark_session(settings: Settings) -> SparkSession:
             shuffle_partitions=settings.spark_shuffle_partitions,
         )
     )
-    checkpoints = settings.scratch_dir / "spark-checkpoints"
-    checkpoints.mkdir(parents=True, exist_ok=True)
-    spark.sparkContext.setCheckpointDir(str(checkpoints))
+    set_checkpoint_dir(spark, settings.scratch_dir / "spark-checkpoints")
     return spark
-
-
-def lake_store(settings: Settings) -> ObjectStore:
-    return open_store(settings.lake_uri)

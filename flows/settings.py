@@ -26,7 +26,6 @@ _OFFLINE_DEFAULTS = {
     "MLFLOW_DISABLE_TELEMETRY": "true",
     "GX_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "60",
-    "SPARK_LOCAL_IP": "127.0.0.1",
 }
 
 
@@ -50,7 +49,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("MLFLOW_TRACKING_URI", "mlflow_tracking_uri"),
         description="MLflow tracking store URI.",
     )
-    spark_master: str = Field(default="local[*]", description="Spark master URL.")
+    spark_master: str = Field(
+        default="local[*]", description="Spark master URL, or sc://host:port for Spark Connect."
+    )
     spark_driver_memory: str = Field(default="4g", description="spark.driver.memory.")
     spark_shuffle_partitions: int = Field(default=8, ge=1)
     spark_s3a: bool = Field(

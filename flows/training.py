@@ -11,7 +11,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.runtime import RunConfig, lake_store, spark_session
+from flows.runtime import RunConfig, Runtime
 from flows.stages import summary_dict
 
 
@@ -20,10 +20,10 @@ def export_review_labels(config: RunConfig) -> dict[str, Any]:
     from review.db import open_queue
     from review.feedback import export_labels
 
-    settings = config.settings()
-    engine = open_queue(settings.queue_database_url)
+    runtime = Runtime.of(config)
+    engine = open_queue(runtime.settings.queue_database_url)
     try:
-        result = export_labels(engine, lake_store(settings))
+        result = export_labels(engine, runtime.store())
     finally:
         engine.dispose()
     return summary_dict(result)
@@ -33,20 +33,9 @@ def export_review_labels(config: RunConfig) -> dict[str, Any]:
 def train_task(config: RunConfig, as_of: date) -> dict[str, Any]:
     from models.train import TrainParams, train_challenger
 
-    settings = config.settings()
-    result = train_challenger(
-        spark_session(settings),
-        TrainParams(
-            as_of=as_of,
-            lake_uri=settings.lake_uri,
-            scratch_dir=str(settings.scratch_dir),
-            tracking_uri=settings.tracking_uri,
-            artifact_root=str(settings.artifact_root),
-            model_name=settings.model_name,
-            direct_s3a=settings.spark_s3a,
-        ),
-    )
-    return summary_dict(result)
+    runtime = Runtime.of(config)
+    params = TrainParams(as_of=as_of, lake=runtime.lake, tracking=runtime.tracking)
+    return train_challenger(runtime.spark(), params).as_dict()
 
 
 @flow(name="retrain")
@@ -70,14 +59,11 @@ def promote(config: RunConfig | None = None, rollback: bool = False) -> dict[str
     """Compare challenger and champion on the same held-out window; move aliases through the gates."""
     from models import promotion
 
-    config = config or RunConfig()
-    settings = config.settings()
+    runtime = Runtime.of(config or RunConfig())
+    settings = runtime.settings
     params = promotion.PromoteParams(
-        lake_uri=settings.lake_uri,
-        scratch_dir=str(settings.scratch_dir),
-        tracking_uri=settings.tracking_uri,
-        model_name=settings.model_name,
-        direct_s3a=settings.spark_s3a,
+        lake=runtime.lake,
+        tracking=runtime.tracking,
         gates=promotion.PromotionGates(
             min_pr_auc=settings.min_pr_auc,
             min_recall_at_precision_95=settings.min_recall_at_precision_95,
@@ -87,6 +73,6 @@ def promote(config: RunConfig | None = None, rollback: bool = False) -> dict[str
     if rollback:
         decision = promotion.rollback(params)
     else:
-        decision = promotion.promote(spark_session(settings), params)
+        decision = promotion.promote(runtime.spark(), params)
     get_run_logger().info("promotion: %s", decision.reason)
-    return summary_dict(decision)
+    return decision.as_dict()

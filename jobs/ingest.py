@@ -12,7 +12,8 @@ curated partition behind (an older one is removed, since it no longer
 matches the raw day), keeps its quarantine, and raises ``ValidationFailed``.
 Either way the GX result JSON and Data Docs land in ``reports/validation/
 dt=D/`` and the typed ``IngestSummary`` in ``reports/ingest/dt=D/
-summary.json``; later stages call ``load_summary`` to see whether a day passed.
+summary.json``; later stages call ``ingest_validated`` (or ``load_summary``)
+to see whether a day passed.
 
 Reruns are byte-for-byte idempotent: rows are hash-partitioned by key into a
 number of files fixed by the row count, sorted within each file, and the
@@ -21,24 +22,15 @@ files get fixed names when promoted.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-if __name__ == "__main__" and not __package__:
-    # ``spark-submit jobs/ingest.py`` runs this file as a script, which puts jobs/
-    # first on sys.path, where jobs/features.py would shadow the features package.
-    sys.path[0] = str(Path(__file__).resolve().parents[1])
-
-import argparse
-import json
 import logging
 import math
-import os
 import shutil
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from pyspark import StorageLevel
@@ -79,21 +71,20 @@ from jobs.validation import (
     validate_day,
     validated_columns,
 )
-from lakeio import ObjectStore, SparkLake, layout, open_store
+from lakeio import LakeRef, ObjectStore, layout
+from lakeio.reports import StageSummary
+from lakeio.tables import LakeTables, StagedDay
 
 log = logging.getLogger(__name__)
 
 # A day's volume is compared with the trailing days only once this many passed days exist.
 MIN_TRAILING_DAYS = 3
-STAGING_PREFIX = "_staging/ingest"
 
 
 @dataclass(frozen=True)
 class IngestParams:
     day: date
-    lake_uri: str
-    scratch_dir: str
-    direct_s3a: bool = False
+    lake: LakeRef
     # Share of a dataset's lines that may be bad before the day fails.
     max_bad_line_share: float = 0.05
     # The day's curated request count must lie in [mean / tol, mean * tol] of the
@@ -108,9 +99,8 @@ class IngestParams:
     # Batches of at most this many rows are validated in pandas on the driver
     # (the checked columns only, about 1 KB of driver memory a request row; read
     # by pyarrow from the staged Parquet when it is on this machine, else through
-    # Spark's toPandas); larger ones by Spark, where GX costs a Spark job a metric.
-    # A 1.1M-request day: 24 s on Spark, 14 s in pandas through toPandas (1.3 GB),
-    # 6.7 s read by pyarrow (1.2 GB).
+    # Spark's toPandas); larger ones by Spark, where GX costs a Spark job a metric
+    # (bench/README.md: the ingest's GX batches).
     local_validation_rows: int = 1_500_000
 
     def __post_init__(self) -> None:
@@ -142,11 +132,10 @@ class ReportPaths:
 
     @classmethod
     def for_day(cls, day: date) -> ReportPaths:
-        validation = layout.report_day_prefix("validation", day)
         return cls(
-            summary=layout.report_day_prefix("ingest", day) + "summary.json",
-            validation_result=validation + "validation_result.json",
-            data_docs_index=validation + "data_docs/index.html",
+            summary=layout.report_key(layout.INGEST_SUMMARY, day),
+            validation_result=layout.report_key(layout.VALIDATION_RESULT, day),
+            data_docs_index=layout.report_key(layout.DATA_DOCS, day) + "index.html",
             quarantine_requests=layout.table_day_prefix(layout.QUARANTINE_REQUESTS, day),
             quarantine_accounts=layout.table_day_prefix(layout.QUARANTINE_ACCOUNTS, day),
             curated_requests=layout.table_day_prefix(layout.CURATED_REQUESTS, day),
@@ -155,7 +144,7 @@ class ReportPaths:
 
 
 @dataclass(frozen=True)
-class IngestSummary:
+class IngestSummary(StageSummary):
     """What the ingest of a day did; saved as ``reports/ingest/dt=D/summary.json``."""
 
     day: date
@@ -258,10 +247,14 @@ class ValidationFailed(JobError):
 
 def load_summary(store: ObjectStore, day: date) -> IngestSummary | None:
     """The saved summary of the day's last ingest, or None when it was never ingested."""
-    key = ReportPaths.for_day(day).summary
-    if not store.exists(key):
-        return None
-    return IngestSummary.from_dict(json.loads(store.read_bytes(key)))
+    data = store.read_json(layout.report_key(layout.INGEST_SUMMARY, day))
+    return None if data is None else IngestSummary.from_dict(data)
+
+
+def ingest_validated(store: ObjectStore, day: date) -> bool:
+    """Whether the ingest report of ``day`` exists and says validation succeeded."""
+    data = store.read_json(layout.report_key(layout.INGEST_SUMMARY, day)) or {}
+    return bool((data.get("validation") or {}).get("success"))
 
 
 # --- one dataset of the day -------------------------------------------------------
@@ -284,8 +277,12 @@ class _Staged:
     bad_lines_by_reason: dict[str, int]
     duplicates_dropped: int
     curated_rows: int
-    staging_prefix: str
+    curated: StagedDay
     ignored_files: tuple[str, ...]
+
+    @property
+    def bad_line_share(self) -> float:
+        return sum(self.bad_lines_by_reason.values()) / self.lines_read if self.lines_read else 0.0
 
 
 def _datasets(day: date) -> tuple[_Dataset, _Dataset]:
@@ -314,15 +311,11 @@ def _datasets(day: date) -> tuple[_Dataset, _Dataset]:
     return requests, accounts
 
 
-def _staging_prefix(day: date, what: str) -> str:
-    return f"{STAGING_PREFIX}/{layout.day_partition(day)}/{what}/"
-
-
 def _read_raw_lines(
-    spark: SparkSession, spark_lake: SparkLake, dataset: str, day: date
+    tables: LakeTables, dataset: str, day: date
 ) -> tuple[DataFrame, tuple[str, ...]]:
     """The day's raw lines as (``line``, ``source_file``), plus files that were not read."""
-    store = spark_lake.store
+    store, lake = tables.store, tables.lake
     prefix = layout.raw_day_prefix(dataset, day)
     files = store.raw_day_files(dataset, day)
     ignored = tuple(
@@ -331,9 +324,9 @@ def _read_raw_lines(
         if key not in files and not key.rsplit("/", 1)[-1].startswith(("_", "."))
     )
     if not files:
-        return spark.createDataFrame([], RAW_LINES_SCHEMA), ignored
-    spark_lake.stage(prefix)
-    lines = spark.read.text([spark_lake.uri(key) for key in files]).select(
+        return tables.spark.createDataFrame([], RAW_LINES_SCHEMA), ignored
+    lake.stage(prefix)
+    lines = tables.spark.read.text([lake.uri(key) for key in files]).select(
         F.col("value").alias(LINE_COLUMN),
         # The lake key, not the (possibly staged) local path, is what a person looks up.
         F.concat(F.lit(prefix), F.col("_metadata.file_name")).alias(SOURCE_FILE_COLUMN),
@@ -341,16 +334,10 @@ def _read_raw_lines(
     return lines, ignored
 
 
-def _write_parquet(df: DataFrame, uri: str) -> None:
-    df.write.mode("overwrite").option("compression", "snappy").parquet(uri)
-
-
-def _stage_dataset(
-    spark: SparkSession, spark_lake: SparkLake, dataset: _Dataset, params: IngestParams
-) -> _Staged:
+def _stage_dataset(tables: LakeTables, dataset: _Dataset, params: IngestParams) -> _Staged:
     """Parse, quarantine (published at once) and stage the curated rows of one dataset."""
     day = params.day
-    lines, ignored = _read_raw_lines(spark, spark_lake, dataset.name, day)
+    lines, ignored = _read_raw_lines(tables, dataset.name, day)
     # Counting, quarantining and curating all read the parse; parse once.
     classified = dataset.parse(lines).persist(StorageLevel.MEMORY_AND_DISK)
     try:
@@ -360,27 +347,21 @@ def _stage_dataset(
         }
         good = counts.pop(None, 0)
         lines_read = good + sum(counts.values())
-
-        quarantine_staging = _staging_prefix(day, f"quarantine/{dataset.name}")
-        _write_parquet(
+        tables.write_day(
             quarantine_rows(classified)
             .repartition(1)
             .sortWithinPartitions(SOURCE_FILE_COLUMN, LINE_COLUMN, REASON_COLUMN),
-            spark_lake.uri(quarantine_staging),
+            dataset.quarantine_table,
+            day,
         )
-        _promote(
-            spark_lake, quarantine_staging, layout.table_day_prefix(dataset.quarantine_table, day)
-        )
-
         files = max(1, math.ceil(good / params.rows_per_file))
         # Hash-partition by key first: the de-duplicating window reuses that
         # partitioning (one shuffle), and the file a row lands in depends on its key only.
         curated = dataset.drop_duplicates(
             dataset.curate(good_rows(classified)).repartition(files, dataset.key)
         ).sortWithinPartitions(*dataset.sort_columns)
-        curated_staging = _staging_prefix(day, f"curated/{dataset.name}")
-        _write_parquet(curated, spark_lake.uri(curated_staging))
-        curated_rows = _read_staged(spark, spark_lake, curated_staging, dataset.schema).count()
+        staged = tables.stage(curated, dataset.curated_table, day)
+        curated_rows = tables.read_staged(staged, dataset.schema).count()
     finally:
         classified.unpersist()
     log.info(
@@ -397,67 +378,12 @@ def _stage_dataset(
         bad_lines_by_reason=dict(sorted(counts.items())),
         duplicates_dropped=good - curated_rows,
         curated_rows=curated_rows,
-        staging_prefix=curated_staging,
+        curated=staged,
         ignored_files=ignored,
     )
 
 
-def _read_staged(
-    spark: SparkSession, spark_lake: SparkLake, prefix: str, schema: T.StructType
-) -> DataFrame:
-    return spark.read.schema(schema).parquet(spark_lake.uri(prefix))
-
-
-# --- moving a staged folder into the lake ------------------------------------------
-def _promote(spark_lake: SparkLake, staging_prefix: str, final_prefix: str) -> None:
-    """Replace ``final_prefix`` with the Parquet parts Spark wrote to ``staging_prefix``.
-
-    Parts get fixed names (``part-00000.parquet``...) in Spark's part order, so a
-    rerun writes the same keys; Spark's markers and checksums are left behind.
-    """
-    store = spark_lake.store
-    staging_dir = spark_lake.local_path(staging_prefix)
-    if staging_dir is not None:
-        ready = staging_dir.parent / f"{staging_dir.name}.ready"
-        shutil.rmtree(ready, ignore_errors=True)
-        ready.mkdir(parents=True)
-        for number, part in enumerate(sorted(staging_dir.glob("part-*.parquet"))):
-            os.replace(part, ready / f"part-{number:05d}.parquet")
-        final_dir = spark_lake.local_path(final_prefix)
-        assert final_dir is not None
-        final_dir.parent.mkdir(parents=True, exist_ok=True)
-        # Swap whole folders (renames on one file system), so a reader of a local
-        # lake sees the old partition or the new one, never a mix.
-        retired = staging_dir.parent / f"{staging_dir.name}.retired"
-        shutil.rmtree(retired, ignore_errors=True)
-        if final_dir.exists():
-            os.replace(final_dir, retired)
-        os.replace(ready, final_dir)
-        shutil.rmtree(retired, ignore_errors=True)
-        shutil.rmtree(staging_dir, ignore_errors=True)
-        if spark_lake.staged:
-            spark_lake.publish(final_prefix)  # upload, then drop the local mirror
-            shutil.rmtree(final_dir, ignore_errors=True)
-        return
-    # s3a:// written directly by Spark: copy object by object through the store.
-    parts = sorted(
-        key for key in store.list_keys(staging_prefix) if key.rsplit("/", 1)[-1].startswith("part-")
-    )
-    store.delete_prefix(final_prefix)
-    for number, key in enumerate(parts):
-        store.write_bytes(f"{final_prefix}part-{number:05d}.parquet", store.read_bytes(key))
-    store.delete_prefix(staging_prefix)
-
-
-def _discard(spark_lake: SparkLake, prefix: str) -> None:
-    """Remove a prefix from the lake (and from its local mirror when staged)."""
-    spark_lake.store.delete_prefix(prefix)
-    local = spark_lake.local_path(prefix)
-    if local is not None:
-        shutil.rmtree(local, ignore_errors=True)
-
-
-# --- the day ------------------------------------------------------------------------
+# --- the gate -------------------------------------------------------------------------
 def _volume_limits(
     store: ObjectStore, params: IngestParams
 ) -> tuple[tuple[float, float] | None, str | None]:
@@ -481,108 +407,46 @@ def _volume_limits(
     return (mean / params.volume_tolerance, mean * params.volume_tolerance), None
 
 
-def run(spark: SparkSession, params: IngestParams) -> IngestSummary:
-    """Ingest and validate ``params.day``; raise ``DayNotReady`` or ``ValidationFailed``."""
-    store = open_store(params.lake_uri)
-    missing = store.missing_markers(params.day)
-    if missing:
-        raise DayNotReady(params.day, missing)
-    day = params.day
-    spark_lake = SparkLake(store, Path(params.scratch_dir), direct_s3a=params.direct_s3a)
-    reports = ReportPaths.for_day(day)
-    requests_spec, accounts_spec = _datasets(day)
-
-    requests = _stage_dataset(spark, spark_lake, requests_spec, params)
-    accounts = _stage_dataset(spark, spark_lake, accounts_spec, params)
-    if spark_lake.staged:
-        # The staged raw copies are no longer read (both datasets are written out).
-        for dataset in layout.RAW_DATASETS:
-            shutil.rmtree(
-                spark_lake.local_path(layout.raw_day_prefix(dataset, day)), ignore_errors=True
-            )
-
-    volume_bounds, volume_note = _volume_limits(store, params)
-    limits = DayLimits(
-        day=day, max_bad_line_share=params.max_bad_line_share, volume_bounds=volume_bounds
-    )
-    local_rows = params.local_validation_rows
+def _batches(
+    tables: LakeTables, requests: _Staged, accounts: _Staged, limits: DayLimits, local_rows: int
+) -> dict[str, Any]:
+    """The four GX batches of the day, in pandas where they are small enough."""
     checked = validated_columns(limits)
     requests_batch = _dataset_batch(
-        spark, spark_lake, requests, CURATED_REQUESTS_SCHEMA, local_rows, checked[REQUESTS]
+        tables, requests, CURATED_REQUESTS_SCHEMA, local_rows, checked[REQUESTS]
     )
     accounts_batch = _dataset_batch(
-        spark, spark_lake, accounts, CURATED_ACCOUNTS_SCHEMA, local_rows, checked[ACCOUNTS]
+        tables, accounts, CURATED_ACCOUNTS_SCHEMA, local_rows, checked[ACCOUNTS]
     )
     if isinstance(requests_batch, DataFrame) or isinstance(accounts_batch, DataFrame):
         # Spark computes it; at most one row per curated request comes to the driver.
         requesting = local_batch(
             requesting_accounts(
-                _read_staged(spark, spark_lake, requests.staging_prefix, CURATED_REQUESTS_SCHEMA),
-                _read_staged(spark, spark_lake, accounts.staging_prefix, CURATED_ACCOUNTS_SCHEMA),
+                tables.read_staged(requests.curated, CURATED_REQUESTS_SCHEMA),
+                tables.read_staged(accounts.curated, CURATED_ACCOUNTS_SCHEMA),
             ),
             requests.curated_rows,
             local_rows,
         )
     else:
         requesting = local_requesting_accounts(requests_batch, accounts_batch)
-    metrics = {
-        "request_bad_line_share": _share(requests),
-        "account_bad_line_share": _share(accounts),
-        "curated_requests": requests.curated_rows,
-    }
-    batches = {
+    metrics: Callable[..., Any] = (
+        partial(day_metrics, tables.spark) if local_rows < 1 else local_day_metrics
+    )
+    return {
         REQUESTS: requests_batch,
         ACCOUNTS: accounts_batch,
         REQUESTING_ACCOUNTS: requesting,
-        DAY_METRICS: day_metrics(spark, **metrics)
-        if local_rows < 1
-        else local_day_metrics(**metrics),
+        DAY_METRICS: metrics(
+            request_bad_line_share=requests.bad_line_share,
+            account_bad_line_share=accounts.bad_line_share,
+            curated_requests=requests.curated_rows,
+        ),
     }
-    docs_dir = (
-        Path(params.scratch_dir).resolve() / "ingest" / layout.day_partition(day) / "data_docs"
-    )
-    shutil.rmtree(docs_dir, ignore_errors=True)
-    report = validate_day(batches, limits, docs_dir, notes=(volume_note,) if volume_note else ())
-    store.write_bytes(reports.validation_result, json.dumps(report.result_json, indent=2).encode())
-    store.upload_dir(docs_dir, reports.data_docs_index.rsplit("/", 1)[0] + "/")
-    shutil.rmtree(docs_dir, ignore_errors=True)
-
-    for spec, staged in ((requests_spec, requests), (accounts_spec, accounts)):
-        final = layout.table_day_prefix(spec.curated_table, day)
-        if report.outcome.success:
-            _promote(spark_lake, staged.staging_prefix, final)
-        else:
-            # The raw day changed or is bad: an older curated partition no longer
-            # describes it, and downstream must not read this day.
-            _discard(spark_lake, final)
-            _discard(spark_lake, staged.staging_prefix)
-    _discard(spark_lake, f"{STAGING_PREFIX}/{layout.day_partition(day)}/")
-
-    published = report.outcome.success
-    summary = IngestSummary(
-        day=day,
-        lake_uri=store.uri,
-        rows_read=requests.lines_read,
-        bad_lines_by_reason=requests.bad_lines_by_reason,
-        duplicates_dropped=requests.duplicates_dropped,
-        curated_rows=requests.curated_rows if published else 0,
-        account_lines_read=accounts.lines_read,
-        account_bad_lines_by_reason=accounts.bad_lines_by_reason,
-        account_duplicates_dropped=accounts.duplicates_dropped,
-        accounts_rows=accounts.curated_rows if published else 0,
-        validation=report.outcome,
-        reports=reports,
-        ignored_files=requests.ignored_files + accounts.ignored_files,
-    )
-    store.write_bytes(reports.summary, json.dumps(summary.as_dict(), indent=2).encode())
-    if not published:
-        raise ValidationFailed(summary)
-    return summary
 
 
 def _dataset_batch(
-    spark: SparkSession,
-    spark_lake: SparkLake,
+    tables: LakeTables,
     staged: _Staged,
     schema: T.StructType,
     local_rows: int,
@@ -594,78 +458,102 @@ def _dataset_batch(
     pandas batches is computed from them.
     """
     checked = checked | {"account_id"}
-    directory = spark_lake.local_path(staged.staging_prefix)
+    directory = tables.staged_folder(staged.curated)
     if directory is not None and staged.curated_rows <= local_rows:
         return parquet_batch(directory, schema, checked)  # no Spark job: the parts are here
-    frame = _read_staged(spark, spark_lake, staged.staging_prefix, schema)
+    frame = tables.read_staged(staged.curated, schema)
     return local_batch(frame, staged.curated_rows, local_rows, checked)
 
 
-def _share(staged: _Staged) -> float:
-    return (
-        sum(staged.bad_lines_by_reason.values()) / staged.lines_read if staged.lines_read else 0.0
+def _validate(
+    tables: LakeTables, requests: _Staged, accounts: _Staged, params: IngestParams
+) -> ValidationOutcome:
+    """Run the day's gate; its GX result JSON and Data Docs go to the lake either way."""
+    day = params.day
+    volume_bounds, volume_note = _volume_limits(tables.store, params)
+    limits = DayLimits(
+        day=day, max_bad_line_share=params.max_bad_line_share, volume_bounds=volume_bounds
     )
+    batches = _batches(tables, requests, accounts, limits, params.local_validation_rows)
+    docs_dir = (
+        Path(params.lake.scratch_dir).resolve() / "ingest" / layout.day_partition(day) / "data_docs"
+    )
+    shutil.rmtree(docs_dir, ignore_errors=True)
+    report = validate_day(batches, limits, docs_dir, notes=(volume_note,) if volume_note else ())
+    tables.store.write_json(layout.report_key(layout.VALIDATION_RESULT, day), report.result_json)
+    tables.store.upload_dir(docs_dir, layout.report_key(layout.DATA_DOCS, day))
+    shutil.rmtree(docs_dir, ignore_errors=True)
+    return report.outcome
+
+
+# --- the day ------------------------------------------------------------------------
+def run(spark: SparkSession, params: IngestParams) -> IngestSummary:
+    """Ingest and validate ``params.day``; raise ``DayNotReady`` or ``ValidationFailed``."""
+    day = params.day
+    tables = LakeTables.open(spark, params.lake)
+    missing = tables.store.missing_markers(day)
+    if missing:
+        raise DayNotReady(day, missing)
+    requests_spec, accounts_spec = _datasets(day)
+    requests = _stage_dataset(tables, requests_spec, params)
+    accounts = _stage_dataset(tables, accounts_spec, params)
+    for dataset in layout.RAW_DATASETS:
+        tables.lake.unstage(layout.raw_day_prefix(dataset, day))  # read: both are written out
+
+    outcome = _validate(tables, requests, accounts, params)
+    for staged in (requests.curated, accounts.curated):
+        if outcome.success:
+            tables.promote(staged)
+        else:
+            # The raw day changed or is bad: an older curated partition no longer
+            # describes it, and downstream must not read this day.
+            tables.discard_day(staged.table, day)
+            tables.discard(staged)
+
+    published = outcome.success
+    summary = IngestSummary(
+        day=day,
+        lake_uri=tables.store.uri,
+        rows_read=requests.lines_read,
+        bad_lines_by_reason=requests.bad_lines_by_reason,
+        duplicates_dropped=requests.duplicates_dropped,
+        curated_rows=requests.curated_rows if published else 0,
+        account_lines_read=accounts.lines_read,
+        account_bad_lines_by_reason=accounts.bad_lines_by_reason,
+        account_duplicates_dropped=accounts.duplicates_dropped,
+        accounts_rows=accounts.curated_rows if published else 0,
+        validation=outcome,
+        reports=ReportPaths.for_day(day),
+        ignored_files=requests.ignored_files + accounts.ignored_files,
+    )
+    tables.store.write_json(summary.reports.summary, summary.as_dict())
+    if not published:
+        raise ValidationFailed(summary)
+    return summary
 
 
 # --- spark-submit entry point ---------------------------------------------------------
-def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m jobs.ingest", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument("--day", required=True, type=date.fromisoformat, help="UTC day, YYYY-MM-DD")
-    parser.add_argument(
-        "--lake", required=True, help="lake root: a folder, file:// or s3://bucket/prefix"
-    )
-    parser.add_argument("--scratch", required=True, help="local scratch folder")
-    parser.add_argument(
-        "--master", default=None, help="Spark master (default: spark-submit's, else local[*])"
-    )
-    parser.add_argument("--driver-memory", default="4g")
+def main(argv: Sequence[str] | None = None) -> int:
+    from jobs.entry import job_parser, lake_ref, run_job
+
+    parser = job_parser("jobs.ingest", __doc__)
     parser.add_argument("--max-bad-line-share", type=float, default=IngestParams.max_bad_line_share)
     parser.add_argument("--volume-tolerance", type=float, default=IngestParams.volume_tolerance)
     parser.add_argument("--trailing-days", type=int, default=IngestParams.trailing_days)
-    parser.add_argument(
-        "--direct-s3a", action="store_true", help="let Spark use s3a:// (cluster with hadoop-aws)"
-    )
-    return parser.parse_args(argv)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from jobs.session import start_job_session
-    from lakeio.errors import LakeError
-
-    args = _parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    args = parser.parse_args(argv)
     params = IngestParams(
         day=args.day,
-        lake_uri=args.lake,
-        scratch_dir=args.scratch,
-        direct_s3a=args.direct_s3a,
+        lake=lake_ref(args),
         max_bad_line_share=args.max_bad_line_share,
         volume_tolerance=args.volume_tolerance,
         trailing_days=args.trailing_days,
     )
     # Refuse an incomplete day before paying for a Spark session.
-    missing = open_store(params.lake_uri).missing_markers(params.day)
+    missing = params.lake.store().missing_markers(params.day)
     if missing:
         print(f"error: {DayNotReady(params.day, missing)}", file=sys.stderr)
         return 1
-    spark = start_job_session("ingest", args.day, args.master, args.driver_memory)
-    try:
-        summary = run(spark, params)
-    except (JobError, LakeError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    finally:
-        spark.stop()
-    print(
-        f"{summary.day}: {summary.rows_read} request lines, {summary.bad_lines} bad, "
-        f"{summary.duplicates_dropped} duplicates, {summary.curated_rows} curated; "
-        f"{summary.accounts_rows} accounts; validation passed"
-    )
-    return 0
+    return run_job("ingest", args, lambda spark: run(spark, params))
 
 
 if __name__ == "__main__":

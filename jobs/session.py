@@ -1,43 +1,55 @@
-"""Building the SparkSession every job runs in.
+"""Building the SparkSession every job runs in, and the one seam to the SparkContext.
 
 One function so that tests, the flows and ``spark-submit`` entry points get the
 same session settings: UTC everywhere (the contract's timestamps are UTC and a
 day partition must not shift with the machine's zone), dynamic partition
 overwrite (a rerun replaces exactly the days it writes), UI off locally.
+
+A master ``sc://host:port`` gives a Spark Connect session (a Spark Connect
+server, Databricks serverless or shared clusters), which has no SparkContext
+and no RDDs: only the session's SQL settings reach it, the application's own
+(memory, JVM flags, pools) are the server's. Everything else a job needs of
+the SparkContext or the RDD API (log level, checkpoint folder, scheduler pools,
+the master, the application id, the default parallelism, a frame's partition
+count, what the executors' Python imports) is a function here that answers on
+both kinds of session, and nothing outside this module calls ``sparkContext``
+or ``.rdd``. pyspark is imported only when a function needs it, so importing
+this module (the flows do) starts nothing.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pyspark.sql import SparkSession
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
 
 # Fair-scheduler pools (see the file): the day-ordered stages of a sweep before
 # the ingest of later days that runs beside them.
 SCHEDULER_POOLS_FILE = Path(__file__).with_name("spark_pools.xml")
 SWEEP_POOL = "sweep"
 INGEST_POOL = "ingest"
+CONNECT_SCHEME = "sc://"
 JVM_UTC = "-Duser.timezone=UTC"
 # Locally the driver JVM runs the tasks too, and a batch job wants the throughput
-# collector rather than G1's concurrent threads on two cores (bench/bench_sweep.py,
-# 1.1M requests: 266/257 s with G1, 251 s with this, 235/246 s with this and
-# spark.sql.codegen.useIdInClassName=false).
+# collector rather than G1's concurrent threads on two cores (bench/README.md:
+# garbage collectors of the local driver).
 LOCAL_DRIVER_GC = "-XX:+UseParallelGC"
-# C2's inlining budget for the short-lived local JVM. In a fresh JVM, ingest
-# and features of a 1.1M-request day spent ~80 s of CPU in the C2 compiler
-# (on two cores, beside ~170 s of tasks), much of it on Spark's generated
-# processNext methods (100-160 KB of machine code each, up to 2.5 s a compile)
-# and on Janino's own code. Inlining only callees of at most 100 bytecodes, or
-# already compiled to under 1,000 bytes (HotSpot's defaults: 325 and 2,500),
-# still inlines the small accessors generated code calls (UnsafeRow,
-# UTF8String). C2 CPU 80-82 s -> 44-46 s; ingest + features 156-178 s (mean
-# 167) over seven runs -> 146-160 s (mean 154) over four. Tighter (500 / 50)
-# was slower: the tasks then call what they should inline. A cluster's
+# C2's inlining budget for the short-lived local JVM. In a fresh JVM most of
+# the C2 compiler's time went to Spark's generated processNext methods
+# (100-160 KB of machine code each) and to Janino's own code. Inlining only
+# callees of at most 100 bytecodes, or already compiled to under 1,000 bytes
+# (HotSpot's defaults: 325 and 2,500), still inlines the small accessors
+# generated code calls (UnsafeRow, UTF8String), and halves the compile time;
+# tighter was slower: the tasks then call what they should inline
+# (bench/README.md: the local driver's C2 inlining budget). A cluster's
 # long-lived executors keep the defaults.
 LOCAL_DRIVER_JIT = {"InlineSmallCode": 1000, "FreqInlineSize": 100}
 # HotSpot's HugeMethodLimit: bytecode size past which a method is never JIT-compiled.
@@ -46,12 +58,16 @@ HOTSPOT_HUGE_METHOD_LIMIT = 8000
 
 @dataclass(frozen=True)
 class SparkConfig:
-    master: str = "local[*]"
+    master: str = "local[*]"  # or sc://host:port for Spark Connect
     app_name: str = "hydrasweep"
     driver_memory: str = "4g"
     shuffle_partitions: int = 8
     codegen_cache_entries: int = 4096
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def connect(self) -> bool:
+        return self.master.startswith(CONNECT_SCHEME)
 
 
 def _on_this_machine(master: str) -> bool:
@@ -60,80 +76,184 @@ def _on_this_machine(master: str) -> bool:
     )
 
 
-def build_spark_session(config: SparkConfig | None = None) -> SparkSession:
-    """Get or create the session; safe to call again from within one process."""
-    config = config or SparkConfig()
+def process_defaults(master: str) -> dict[str, str]:
+    """Environment variables a driver of ``master`` sets when the user has not.
+
+    PySpark reads them when it starts the JVM and the Python workers.
+    """
+    defaults = {}
+    if master.startswith("local"):
+        # A local application only talks to itself: bind it to loopback (the
+        # hostname may resolve to another interface). A driver in client mode
+        # of a remote master must advertise an address its executors reach
+        # (spark.driver.host, infra/spark/README.md), so it is left alone there.
+        defaults["SPARK_LOCAL_IP"] = "127.0.0.1"
+    if _on_this_machine(master):
+        # Python workers (scoring's pandas UDF) must import what the driver
+        # imports: run them on this interpreter, not whatever "python3" is on
+        # PATH. A remote cluster names its own (PYSPARK_PYTHON, infra/spark).
+        defaults["PYSPARK_PYTHON"] = sys.executable
+    return defaults
+
+
+def _session_settings(config: SparkConfig) -> dict[str, str]:
+    """The SQL settings of every session, a Spark Connect one included."""
+    return {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": str(config.shuffle_partitions),
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        "spark.sql.adaptive.enabled": "true",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        # Generated classes are cached by their source; with the stage id in the
+        # class name the same stage was compiled again whenever AQE numbered it
+        # differently (a demo features day run again: ~70 compiles, ~20 without).
+        "spark.sql.codegen.useIdInClassName": "false",
+        # HotSpot runs a method of over 8,000 bytes of bytecode in its interpreter,
+        # never compiled; Spark's default limit is Java's 64 KB. The ingest parse
+        # and curation generate 27-31 KB methods (rule checks over 16 fields, the
+        # IP and user-agent expressions): past 8,000 Spark runs that part of the
+        # plan as its split, compiled per-operator projections instead
+        # (bench/README.md: HotSpot's limit on a generated method).
+        "spark.sql.codegen.hugeMethodLimit": str(HOTSPOT_HUGE_METHOD_LIMIT),
+        # A job's caches (the ingest's parsed lines, the features' activity rows)
+        # are read a few times soon after they are built, and compressing them
+        # cost more than it saved (bench/README.md: uncompressed columnar caches;
+        # most of it DictionaryEncoding's hash map trying the prompts). They are
+        # MEMORY_AND_DISK, so a short heap spills.
+        "spark.sql.inMemoryColumnarStorage.compressed": "false",
+        # Parquet written by the pipeline must read back identically on every run.
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    }
+
+
+def _application_settings(config: SparkConfig) -> dict[str, str]:
+    """The settings of an application this process starts (not a Spark Connect server's)."""
     local = config.master.startswith("local")
     driver_java_options = (
         " ".join([JVM_UTC, LOCAL_DRIVER_GC, *(f"-XX:{k}={v}" for k, v in LOCAL_DRIVER_JIT.items())])
         if local
         else JVM_UTC
     )
-    builder = (
-        SparkSession.builder.master(config.master)
-        .appName(config.app_name)
-        .config("spark.driver.memory", config.driver_memory)
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.extraJavaOptions", driver_java_options)
-        .config("spark.executor.extraJavaOptions", JVM_UTC)
-        .config("spark.sql.shuffle.partitions", str(config.shuffle_partitions))
-        .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.adaptive.enabled", "true")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+    settings = {
+        "spark.driver.memory": config.driver_memory,
+        "spark.driver.extraJavaOptions": driver_java_options,
+        "spark.executor.extraJavaOptions": JVM_UTC,
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         # A features day runs ~240 jobs whose ~700 generated classes mostly repeat
         # from day to day; Spark's default cache (100 classes) evicts them within
         # the day, so every day compiled all of them again with Janino.
-        .config("spark.sql.codegen.cache.maxEntries", str(config.codegen_cache_entries))
-        # Generated classes are cached by their source; with the stage id in the
-        # class name the same stage was compiled again whenever AQE numbered it
-        # differently (a demo features day run again: ~70 compiles, ~20 without).
-        .config("spark.sql.codegen.useIdInClassName", "false")
-        # HotSpot runs a method of over 8,000 bytes of bytecode in its interpreter,
-        # never compiled; Spark's default limit is Java's 64 KB. The ingest parse
-        # and curation generate 27-31 KB methods (rule checks over 16 fields, the
-        # IP and user-agent expressions): past 8,000 Spark runs that part of the
-        # plan as its split, compiled per-operator projections instead. A 1.1M-line
-        # ingest on 2 cores: 55.9/56.9/58.3 s -> 50.1/54.4/56.0 s. Features days
-        # generate no method that large and are unchanged.
-        .config("spark.sql.codegen.hugeMethodLimit", str(HOTSPOT_HUGE_METHOD_LIMIT))
-        # A job's caches (the ingest's parsed lines, the features' activity rows)
-        # are read a few times soon after they are built. Compressing them cost
-        # more than it saved: persisting the parse of a 1.1M-line day and counting
-        # it took 18.1-19.7 s compressed, 14.0-14.1 s not, and a read back was 1.0 s
-        # either way (most of the difference: DictionaryEncoding's hash map trying
-        # the prompts). They are MEMORY_AND_DISK, so a short heap spills.
-        .config("spark.sql.inMemoryColumnarStorage.compressed", "false")
-        # Parquet written by the pipeline must read back identically on every run.
-        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-    )
+        "spark.sql.codegen.cache.maxEntries": str(config.codegen_cache_entries),
+    }
     if SCHEDULER_POOLS_FILE.is_file():
         # Not a file when the code runs from a zip (spark-submit --py-files):
         # jobs then share Spark's default FIFO queue, as one job per process does.
-        builder = builder.config("spark.scheduler.mode", "FAIR").config(
-            "spark.scheduler.allocation.file", SCHEDULER_POOLS_FILE.as_uri()
-        )
+        settings["spark.scheduler.mode"] = "FAIR"
+        settings["spark.scheduler.allocation.file"] = SCHEDULER_POOLS_FILE.as_uri()
     if local:
-        builder = builder.config("spark.driver.host", "127.0.0.1").config(
-            "spark.driver.bindAddress", "127.0.0.1"
-        )
-    if _on_this_machine(config.master) and not os.environ.get("PYSPARK_PYTHON"):
-        # Python workers (scoring's pandas UDF) must import what the driver
-        # imports: run them on this interpreter, not whatever "python3" is on
-        # PATH. PySpark reads the variable when the context starts; a remote
-        # cluster names its own (PYSPARK_PYTHON, infra/spark).
-        os.environ["PYSPARK_PYTHON"] = sys.executable
-    for key, value in config.extra.items():
+        settings["spark.driver.host"] = "127.0.0.1"
+        settings["spark.driver.bindAddress"] = "127.0.0.1"
+    return settings
+
+
+def build_spark_session(config: SparkConfig | None = None) -> SparkSession:
+    """Get or create the session; safe to call again from within one process."""
+    from pyspark.sql import SparkSession
+
+    config = config or SparkConfig()
+    if config.connect:
+        builder = SparkSession.builder.remote(config.master)
+        for key, value in {**_session_settings(config), **config.extra}.items():
+            builder = builder.config(key, value)
+        return builder.getOrCreate()
+    for name, value in process_defaults(config.master).items():
+        if not os.environ.get(name):
+            os.environ[name] = value
+    builder = SparkSession.builder.master(config.master).appName(config.app_name)
+    settings = {**_application_settings(config), **_session_settings(config), **config.extra}
+    for key, value in settings.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
+    set_log_level(spark, "ERROR")
     return spark
+
+
+# --- the seam: what a classic session's SparkContext answers, on any session -------------
+def is_connect(spark: SparkSession) -> bool:
+    """Whether ``spark`` is a Spark Connect session (no SparkContext, no RDDs)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
+def master(spark: SparkSession) -> str:
+    """The master the application runs on (a Spark Connect server's own, over Connect)."""
+    if is_connect(spark):
+        return str(spark.conf.get("spark.master", "unknown"))
+    return str(spark.sparkContext.master)
+
+
+def application_id(spark: SparkSession) -> str:
+    if is_connect(spark):
+        return str(spark.conf.get("spark.app.id"))
+    return str(spark.sparkContext.applicationId)
+
+
+def runs_on_this_interpreter(spark: SparkSession) -> bool:
+    """Whether the Python workers are this process's interpreter (a local classic session)."""
+    return not is_connect(spark) and master(spark).startswith("local")
+
+
+# Per Spark Connect application: its default parallelism (a job to find out).
+_CONNECT_PARALLELISM: dict[str, int] = {}
+
+
+def default_parallelism(spark: SparkSession) -> int:
+    """The cores the application's tasks run on (``defaultParallelism``)."""
+    if not is_connect(spark):
+        return spark.sparkContext.defaultParallelism
+    application = application_id(spark)
+    if application not in _CONNECT_PARALLELISM:
+        # A range without a partition count is split into defaultParallelism
+        # partitions (spark.sql.leafNodeDefaultParallelism when set), all non-empty.
+        _CONNECT_PARALLELISM[application] = num_partitions(spark.range(0, 1 << 16))
+    return _CONNECT_PARALLELISM[application]
+
+
+def num_partitions(frame: DataFrame) -> int:
+    """How many partitions ``frame`` is computed in (over Connect: its non-empty ones, a job)."""
+    if not is_connect(frame.sparkSession):
+        return frame.rdd.getNumPartitions()
+    from pyspark.sql import functions as F
+
+    partition = frame.select(F.spark_partition_id().alias("partition"))
+    (last,) = partition.agg(F.max("partition")).collect()[0]
+    return 0 if last is None else int(last) + 1
+
+
+def set_log_level(spark: SparkSession, level: str) -> None:
+    """The driver's log level; a Spark Connect server keeps its own."""
+    if not is_connect(spark):
+        spark.sparkContext.setLogLevel(level)
+
+
+def set_checkpoint_dir(spark: SparkSession, folder: Path) -> None:
+    """Where reliable checkpoints go; a Spark Connect server has its own (spark.checkpoint.dir).
+
+    The jobs checkpoint locally (``localCheckpoint``), which needs no folder.
+    """
+    if not is_connect(spark):
+        folder.mkdir(parents=True, exist_ok=True)
+        spark.sparkContext.setCheckpointDir(str(folder))
 
 
 @contextmanager
 def scheduler_pool(spark: SparkSession, pool: str) -> Iterator[None]:
-    """Run the Spark jobs this thread submits inside ``pool`` (``spark_pools.xml``)."""
+    """Run the Spark jobs this thread submits inside ``pool`` (``spark_pools.xml``).
+
+    Pools are the application's: over Spark Connect jobs run in the server's.
+    """
+    if is_connect(spark):
+        yield
+        return
     context = spark.sparkContext
     previous = context.getLocalProperty("spark.scheduler.pool")
     context.setLocalProperty("spark.scheduler.pool", pool)
@@ -143,6 +263,33 @@ def scheduler_pool(spark: SparkSession, pool: str) -> Iterator[None]:
         context.setLocalProperty("spark.scheduler.pool", previous)  # type: ignore[arg-type]
 
 
+def executors_import(spark: SparkSession, module: str) -> bool:
+    """Whether the Python workers of ``spark``'s executors import ``module``.
+
+    A probe job of one task per core the application holds, so every executor
+    it has is asked in practice; an executor added later (dynamic allocation)
+    from the same image answers the same. A DataFrame job (``mapInPandas``), so
+    a Spark Connect server's executors answer too.
+    """
+    tasks = max(default_parallelism(spark), 1)
+
+    def imports(batches: Iterator[Any]) -> Iterator[Any]:
+        import pandas as pd
+
+        for _ in batches:
+            pass
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            yield pd.DataFrame({"imported": [False]})
+        else:
+            yield pd.DataFrame({"imported": [True]})
+
+    rows = spark.range(0, tasks, 1, tasks).mapInPandas(imports, "imported boolean").collect()
+    return all(row["imported"] for row in rows)
+
+
+# --- a job's own process ----------------------------------------------------------------
 def submitted_master() -> str | None:
     """The master spark-submit was given, if this process runs under it."""
     from pyspark import SparkConf, SparkContext
@@ -169,5 +316,5 @@ def start_job_session(
             driver_memory=driver_memory,
         )
     )
-    print(f"{job} {day} on master {spark.sparkContext.master}", file=sys.stderr)
+    print(f"{job} {day} on master {master(spark)}", file=sys.stderr)
     return spark

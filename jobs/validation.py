@@ -15,9 +15,9 @@ A batch is a Spark DataFrame or, when the job found it small enough to bring
 to the driver (``local_batch``; ``parquet_batch`` reads the same frame from
 Parquet on this machine without Spark), a pandas one: the same suites then run on GX's
 pandas engine, which answers a small batch in milliseconds where each Spark
-metric query costs a job (about five seconds a day at any size, most of a
-small day's ingest, and 20 s of a million-request day). Only the columns an
-expectation reads (``validated_columns``) come to the driver with their values.
+metric query costs a job (most of a small day's ingest; bench/README.md has the
+figures). Only the columns an expectation reads (``validated_columns``) come to
+the driver with their values.
 """
 
 from __future__ import annotations
@@ -186,8 +186,7 @@ def local_batch(
 
     With ``checked`` (``validated_columns``), the other columns come over as
     nulls of their type: the suites only check their names, and the prompts of
-    a million-request day would be gigabytes on the driver; with the checked
-    columns only, a 1.1M-request day peaked at 1.3 GB of driver memory.
+    a million-request day would be gigabytes on the driver.
     """
     if max_rows > local_rows:
         return frame
@@ -208,8 +207,8 @@ def parquet_batch(directory: Path, schema: T.StructType, checked: Collection[str
 
     The ingest stages each curated dataset in a folder on this machine (a local
     lake, or the scratch mirror of an S3 one), so pyarrow can read the checked
-    columns without a Spark job: 0.9-1.3 s for a 1.1M-request day where
-    ``toPandas`` took 3.7-7.5 s (the first in a JVM). The frame is the same:
+    columns without a Spark job, several times faster than ``toPandas``. The
+    frame is the same:
     ``schema``'s columns in order, the unchecked ones nulls of their type, and
     timestamps naive UTC in nanoseconds, as Spark's Arrow conversion gives in a
     UTC session. Rows come in part order.
@@ -238,12 +237,11 @@ def parquet_batch(directory: Path, schema: T.StructType, checked: Collection[str
     del read
     # Columns of one dtype consolidated into one block, as Spark's conversion
     # gives them: GX copies the frame for its row filters, and with a block a
-    # column it took twice as long (8.8 s against 4.4 s on the 1.1M-request day).
+    # column it took twice as long.
     frame = table.to_pandas(coerce_temporal_nanoseconds=True)
     del table
     # pyarrow's allocator (mimalloc) keeps the pages it freed: hand them back, or
-    # the driver stays ~600 MB larger for the rest of the run (1.1M requests: RSS
-    # 1,212 MB after the read, 611 MB after this).
+    # the driver stays as large as the read for the rest of the run.
     pa.default_memory_pool().release_unused()
     for field in arrow:
         if pa.types.is_timestamp(field.type):
@@ -361,8 +359,7 @@ def _pandas_gx() -> Iterator[None]:
 
     For every row filter of every expectation GX indexes the whole batch with a
     boolean mask, and pandas answers an all-true mask with a deep copy of the
-    frame: 52 copies of the 1.1M-request batch, 1.6 s of its 5.9 s validation.
-    Under copy-on-write (pandas 3's default) those copies are lazy and nothing
+    frame: dozens of copies of the whole batch. Under copy-on-write (pandas 3's default) those copies are lazy and nothing
     is copied, as GX only reads the batch; the results are the same.
     """
     import pandas as pd
@@ -375,10 +372,9 @@ def _widened(batch: Any) -> Any:
     """A pandas batch with its narrow integer columns as int64.
 
     GX compares int64 and float64 columns with bounds in one vectorised step,
-    other dtypes element by element in Python: ``status`` (int32 from Spark's
-    IntegerType) took 1.1 s of the 1.1M-request day's validation that way.
-    The values, and so the results, are the same. Called under ``_pandas_gx``,
-    where the other columns are not copied (0.09 s of copying outside it).
+    other dtypes element by element in Python, as ``status`` (int32 from
+    Spark's IntegerType) would be. The values, and so the results, are the
+    same. Called under ``_pandas_gx``, where the other columns are not copied.
     """
     import numpy as np
 

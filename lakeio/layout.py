@@ -8,6 +8,7 @@ use ``/`` separators; day partitions are ``dt=YYYY-MM-DD``.
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 RAW_DATASETS: tuple[str, ...] = ("requests", "accounts")
 SUCCESS_MARKER = "_SUCCESS"
@@ -46,18 +47,54 @@ CURATED_ACCOUNTS = "curated/accounts"
 QUARANTINE_REQUESTS = "quarantine/requests"
 QUARANTINE_ACCOUNTS = "quarantine/accounts"
 ACCOUNT_DAY_FEATURES = "features/account_day"
-ACCOUNT_FEATURES = "features/accounts"
 CLUSTER_MEMBERS = "features/cluster_members"
 CLUSTER_FEATURES = "features/clusters"
 ACCOUNT_LINKS = "features/links"
-# The features job's per account-day partial aggregates (jobs/features.py); the
-# landing reads a day's volumes from it too.
+# The features job's per account-day partial aggregates (jobs/featurize.py); the
+# review feed reads a day's volumes from it too.
 ACCOUNT_ACTIVITY = "features/account_activity"
 SCORES = "scores"
+# What the review queue lands for a sweep day (jobs/review_feed.py, review/feed.py).
+REVIEW_FEED = "review_feed"
 
-# Reports people open (JSON, HTML).
+# Where a table's day is written before it replaces the published one
+# (lakeio.tables): beside the tables, so the swap is a rename on one file system.
+STAGING_PREFIX = "_staging/"
+
+
+def staging_day_prefix(table: str, day: date) -> str:
+    return f"{STAGING_PREFIX}{table_day_prefix(table, day)}"
+
+
+# Reports people open (JSON, HTML, Markdown), per kind and day.
 REPORTS_PREFIX = "reports/"
 
 
 def report_day_prefix(kind: str, day: date) -> str:
     return f"{REPORTS_PREFIX}{kind}/{day_partition(day)}/"
+
+
+class ReportFile(NamedTuple):
+    """A file under ``reports/<kind>/dt=D/`` (``report_key``)."""
+
+    kind: str
+    name: str
+
+
+# The ingest job's IngestSummary of the day; says whether validation passed.
+INGEST_SUMMARY = ReportFile("ingest", "summary.json")
+# Great Expectations' result JSON of the day's ingest gate, and its Data Docs site.
+VALIDATION_RESULT = ReportFile("validation", "validation_result.json")
+DATA_DOCS = ReportFile("validation", "data_docs/")  # a folder: index.html at its root
+# Which stages of the day's sweep are done (resume and skip), its result, its report.
+SWEEP_STATUS = ReportFile("sweep", "status.json")
+SWEEP_SUMMARY = ReportFile("sweep", "summary.json")
+SWEEP_REPORT = ReportFile("sweep", "report.md")
+
+
+def report_key(report: ReportFile, day: date) -> str:
+    return report_day_prefix(report.kind, day) + report.name
+
+
+def backtest_report_key(model_version: str, start: date, end: date) -> str:
+    return f"{REPORTS_PREFIX}backtest/v{model_version}/{start.isoformat()}_{end.isoformat()}.json"

@@ -9,6 +9,7 @@ boto3 itself, so any S3-compatible server works.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -16,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import urlparse
 
 from lakeio import layout
@@ -62,16 +63,30 @@ class ObjectStore(ABC):
         """Names of the immediate "sub-folders" of ``prefix`` (e.g. ``dt=2026-11-01``)."""
 
     # --- derived operations, the same for every implementation ----------------
-    def list_days(self, dataset: str) -> list[date]:
-        """Days that have a partition folder under ``raw/<dataset>/`` (complete or not)."""
+    def partition_days(self, prefix: str) -> list[date]:
+        """Days that have a ``dt=YYYY-MM-DD`` folder under ``prefix``, in order."""
         days = []
-        for child in self.list_children(f"raw/{dataset}/"):
+        for child in self.list_children(prefix):
             if child.startswith("dt="):
                 try:
                     days.append(date.fromisoformat(child[3:]))
                 except ValueError:
                     continue  # a stray folder is not a day
         return sorted(days)
+
+    def list_days(self, dataset: str) -> list[date]:
+        """Days that have a partition folder under ``raw/<dataset>/`` (complete or not)."""
+        return self.partition_days(f"raw/{dataset}/")
+
+    def read_json(self, key: str) -> Any:
+        """The JSON document at ``key``, or ``None`` when there is none."""
+        if not self.exists(key):
+            return None
+        return json.loads(self.read_bytes(key))
+
+    def write_json(self, key: str, value: Any) -> None:
+        """Write ``value`` as indented JSON (dates and paths as text)."""
+        self.write_bytes(key, json.dumps(value, indent=2, default=str).encode())
 
     def day_complete(self, day: date) -> bool:
         """Both ``_SUCCESS`` markers of the day are present (CONTRACT section 1)."""

@@ -15,42 +15,32 @@ from datetime import date, timedelta
 import mlflow.xgboost
 import pandas as pd
 from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
 
-from lakeio import SparkLake, layout, open_store
+from lakeio import LakeRef, layout
+from lakeio.reports import StageSummary
+from lakeio.tables import LakeTables
 from models import tracking
 from models.errors import ModelError, NoChampionError
 from models.scoring import FlagRule, apply_model
-from models.training_set import conform_features
+from models.training_set import conform_features, to_pandas
 
 
 @dataclass(frozen=True)
-class BacktestParams:
+class BacktestParams(tracking.Tracked):
     start: date
     end: date
-    lake_uri: str
-    scratch_dir: str
-    tracking_uri: str
-    model_name: str = "hydrasweep-extraction"
+    lake: LakeRef
+    tracking: tracking.TrackingRef
     model_version: str | None = None  # None: the current champion
-    direct_s3a: bool = False
 
 
 @dataclass(frozen=True)
-class BacktestResult:
+class BacktestResult(StageSummary):
     model_version: str
     days: list[str]
     flagged_by_day: dict[str, int]
     # one row per cluster (or unclustered account): first_seen, first_flagged, lag_days, ...
     clusters: list[dict[str, object]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "model_version": self.model_version,
-            "days": self.days,
-            "flagged_by_day": self.flagged_by_day,
-            "clusters": self.clusters,
-        }
 
 
 def first_flagged(scored: pd.DataFrame) -> pd.DataFrame:
@@ -108,19 +98,18 @@ def backtest(spark: SparkSession, params: BacktestParams) -> BacktestResult:
             tracking.model_uri(params.model_name, str(version.version))
         )
 
-    spark_lake = SparkLake(
-        open_store(params.lake_uri), params.scratch_dir, direct_s3a=params.direct_s3a
+    tables = LakeTables.open(spark, params.lake)
+    feature_days = tables.days(layout.ACCOUNT_DAY_FEATURES, start=params.start, end=params.end)
+    features = (
+        to_pandas(conform_features(tables.read(layout.ACCOUNT_DAY_FEATURES, feature_days)))
+        if feature_days
+        else None
     )
-    features = conform_features(
-        spark.read.parquet(spark_lake.stage(layout.ACCOUNT_DAY_FEATURES)).filter(
-            F.col("dt").between(F.lit(params.start), F.lit(params.end))
-        )
-    ).toPandas()
     days = [
         (params.start + timedelta(days=offset)).isoformat()
         for offset in range((params.end - params.start).days + 1)
     ]
-    if features.empty:
+    if features is None or features.empty:
         raise ModelError(
             f"no feature rows between {params.start} and {params.end}: backfill features first"
         )

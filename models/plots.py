@@ -6,6 +6,9 @@ Matplotlib with the Agg backend (no display on servers); each function returns a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -42,8 +45,8 @@ def score_histogram(labels: pd.Series, scores: pd.Series, threshold: float) -> F
     """Supervised score distribution of legitimate and abusive account-days (log counts)."""
     fig, ax = plt.subplots(figsize=(6, 4))
     bins = np.linspace(0, 1, 41)
-    ax.hist(scores[labels == 0], bins=bins, alpha=0.6, label="legitimate (0)", log=True)
-    ax.hist(scores[labels == 1], bins=bins, alpha=0.6, label="abuse (1)", log=True)
+    ax.hist(scores[labels == 0], bins=list(bins), alpha=0.6, label="legitimate (0)", log=True)
+    ax.hist(scores[labels == 1], bins=list(bins), alpha=0.6, label="abuse (1)", log=True)
     ax.axvline(threshold, color="black", linestyle="--", label=f"threshold {threshold:.3f}")
     ax.set(xlabel="model score", ylabel="account-days", title="Validation score histogram")
     ax.legend()
@@ -60,7 +63,8 @@ def _bar(values: pd.Series, title: str, xlabel: str) -> Figure:
     return fig
 
 
-def feature_importance(gain: dict[str, float], feature_names: list[str]) -> Figure:
+def feature_importance(gain: Mapping[str, Any], feature_names: list[str]) -> Figure:
+    """``gain``: XGBoost's ``get_score`` of a gain type, a number per feature."""
     values = pd.Series({name: gain.get(name, 0.0) for name in feature_names})
     return _bar(values, "Feature importance (total gain)", "total gain")
 

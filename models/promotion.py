@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import mlflow.xgboost
 from mlflow import MlflowClient
@@ -31,7 +30,9 @@ from mlflow.entities.model_registry import ModelVersion
 from pyspark.sql import SparkSession
 
 from features.feature_set import FEATURE_SET
-from lakeio import SparkLake, open_store
+from lakeio import LakeRef
+from lakeio.reports import StageSummary
+from lakeio.tables import LakeTables
 from models import tracking
 from models.errors import PromotionError
 from models.evaluate import evaluate_scored
@@ -61,21 +62,18 @@ class PromotionGates:
 
 
 @dataclass(frozen=True)
-class PromoteParams:
-    lake_uri: str
-    scratch_dir: str
-    tracking_uri: str
-    model_name: str = "hydrasweep-extraction"
+class PromoteParams(tracking.Tracked):
+    lake: LakeRef
+    tracking: tracking.TrackingRef
     window_start: date | None = None  # default: the challenger's validation days
     window_end: date | None = None
     labels_as_of: date | None = None  # default: today (UTC): every outcome known by now
     reviewer_capacity: int = 50
     gates: PromotionGates = field(default_factory=PromotionGates)
-    direct_s3a: bool = False
 
 
 @dataclass(frozen=True)
-class PromotionDecision:
+class PromotionDecision(StageSummary):
     promoted: bool  # for rollback: whether the champion alias moved
     reason: str
     challenger_version: str | None
@@ -196,11 +194,10 @@ def promote(spark: SparkSession, params: PromoteParams) -> PromotionDecision:
             )
         window = _window(params, challenger)
 
-        store = open_store(params.lake_uri)
-        spark_lake = SparkLake(store, Path(params.scratch_dir), direct_s3a=params.direct_s3a)
+        tables = LakeTables.open(spark, params.lake)
         labels_as_of = params.labels_as_of or datetime.now(UTC).date()
-        known = labels_known_at(read_labels(store).frame, labels_as_of)
-        features = read_feature_window(spark, spark_lake, window)
+        known = labels_known_at(read_labels(tables.store).frame, labels_as_of)
+        features = read_feature_window(tables, window)
         frame = evaluation_rows(spark, features, known, window)
         if set(frame[LABEL]) != {0, 1}:
             raise PromotionError(
@@ -245,10 +242,11 @@ def promote(spark: SparkSession, params: PromoteParams) -> PromotionDecision:
         }
         if promoted:
             if champion is not None:
+                replaced = str(champion.version)
                 client.set_registered_model_alias(
-                    params.model_name, tracking.PREVIOUS_CHAMPION, champion_v
+                    params.model_name, tracking.PREVIOUS_CHAMPION, replaced
                 )
-                tags[tracking.TAG_REPLACED] = champion_v
+                tags[tracking.TAG_REPLACED] = replaced
             client.set_registered_model_alias(params.model_name, tracking.CHAMPION, challenger_v)
             client.delete_registered_model_alias(params.model_name, tracking.CHALLENGER)
         _record(client, params.model_name, challenger_v, tags)

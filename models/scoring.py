@@ -26,6 +26,7 @@ and promotion so the flag rule evaluated there is the one applied here.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -39,7 +40,9 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from features.feature_set import FEATURE_SET
-from lakeio import SparkLake, layout, open_store
+from lakeio import LakeError, LakeRef, layout
+from lakeio.reports import StageSummary
+from lakeio.tables import LakeTables
 from models import tracking
 from models.cluster_evidence import (
     EVIDENCE_ALONE,
@@ -194,17 +197,14 @@ def apply_model(
 
 
 @dataclass(frozen=True)
-class ScoreParams:
+class ScoreParams(tracking.Tracked):
     day: date
-    lake_uri: str
-    scratch_dir: str
-    tracking_uri: str
-    model_name: str = "hydrasweep-extraction"
-    direct_s3a: bool = False
+    lake: LakeRef
+    tracking: tracking.TrackingRef
 
 
 @dataclass(frozen=True)
-class ScoreSummary:
+class ScoreSummary(StageSummary):
     day: date
     model_version: str
     accounts_scored: int
@@ -244,22 +244,14 @@ def load_champion(tracking_uri: str, model_name: str) -> Champion:
 def score_day(spark: SparkSession, params: ScoreParams) -> ScoreSummary:
     """Score one day's feature rows with the champion and write ``scores/dt=D/``."""
     champion = load_champion(params.tracking_uri, params.model_name)
-    spark_lake = SparkLake(
-        open_store(params.lake_uri), params.scratch_dir, direct_s3a=params.direct_s3a
-    )
-    day_prefix = layout.table_day_prefix(layout.ACCOUNT_DAY_FEATURES, params.day)
-    if not any(True for _ in spark_lake.store.list_keys(day_prefix)):
+    tables = LakeTables.open(spark, params.lake)
+    if not tables.has_day(layout.ACCOUNT_DAY_FEATURES, params.day):
         raise ModelError(
-            f"no features for {params.day} under {spark_lake.store.uri}/{day_prefix}: "
+            f"no features for {params.day} under {tables.store.uri}/"
+            f"{layout.table_day_prefix(layout.ACCOUNT_DAY_FEATURES, params.day)}: "
             "run the features stage for that day first"
         )
-    spark_lake.stage(day_prefix)
-    # The table root, pruned by dt (a per-day URI would percent-encode "=").
-    features = conform_features(
-        spark.read.parquet(spark_lake.uri(layout.ACCOUNT_DAY_FEATURES)).filter(
-            F.col("dt") == F.lit(params.day)
-        )
-    )
+    features = conform_features(tables.read(layout.ACCOUNT_DAY_FEATURES, [params.day]))
 
     model, rule, version = champion.model, champion.rule, champion.version
 
@@ -271,23 +263,11 @@ def score_day(spark: SparkSession, params: ScoreParams) -> ScoreSummary:
             scored["model_version"] = version
             yield scored[list(SCORE_COLUMNS)]
 
-    out_prefix = layout.table_day_prefix(layout.SCORES, params.day)
-    scores = features.mapInPandas(score_batches, schema=SCORES_SCHEMA).withColumn(
-        "dt", F.lit(params.day)
+    # A rerun of the day replaces its scores; other days stay.
+    tables.write_day(
+        features.mapInPandas(score_batches, schema=SCORES_SCHEMA), layout.SCORES, params.day
     )
-    # Dynamic overwrite replaces exactly this day's partition: a rerun of the day
-    # replaces its scores, other days stay.
-    (
-        scores.write.mode("overwrite")
-        .option("partitionOverwriteMode", "dynamic")
-        .partitionBy("dt")
-        .parquet(spark_lake.uri(layout.SCORES))
-    )
-    spark_lake.publish(out_prefix)
-
-    written = spark.read.parquet(spark_lake.uri(layout.SCORES)).filter(
-        F.col("dt") == F.lit(params.day)
-    )
+    written = tables.read(layout.SCORES, [params.day], SCORES_SCHEMA)
     stats = written.agg(
         F.count(F.lit(1)).alias("rows"),
         F.sum(F.col("flagged").cast("int")).alias("flagged"),
@@ -295,7 +275,7 @@ def score_day(spark: SparkSession, params: ScoreParams) -> ScoreSummary:
             (F.col("flagged") & (F.col("model_score") < F.lit(rule.threshold))).cast("int")
         ).alias("by_evidence"),
         F.percentile_approx("score", [0.5, 0.9, 0.99, 1.0]).alias("quantiles"),
-    ).first()
+    ).collect()[0]
     quantiles = stats["quantiles"] or [float("nan")] * 4
     return ScoreSummary(
         day=params.day,
@@ -304,22 +284,17 @@ def score_day(spark: SparkSession, params: ScoreParams) -> ScoreSummary:
         flagged=int(stats["flagged"] or 0),
         flagged_by_evidence=int(stats["by_evidence"] or 0),
         score_quantiles=dict(zip(("p50", "p90", "p99", "max"), map(float, quantiles), strict=True)),
-        output_prefix=out_prefix,
+        output_prefix=layout.table_day_prefix(layout.SCORES, params.day),
     )
 
 
-def read_scores(
-    spark: SparkSession, lake_uri: str, scratch_dir: str, start: date, end: date
-) -> pd.DataFrame:
+def read_scores(tables: LakeTables, start: date, end: date) -> pd.DataFrame:
     """``account_id, dt, flagged, score, model_score`` of the scored days in ``start..end``."""
-    spark_lake = SparkLake(open_store(lake_uri), scratch_dir)
-    day = start
-    while day <= end:
-        spark_lake.stage(layout.table_day_prefix(layout.SCORES, day))
-        day = date.fromordinal(day.toordinal() + 1)
+    days = tables.days(layout.SCORES, start=start, end=end)
+    if not days:
+        raise ModelError(f"no scored day between {start} and {end} under {tables.store.uri}")
     frame = (
-        spark.read.parquet(spark_lake.uri(layout.SCORES))
-        .filter(F.col("dt").between(F.lit(start), F.lit(end)))
+        tables.read(layout.SCORES, days, SCORES_SCHEMA)
         .select("account_id", "dt", "flagged", "score", "model_score")
         .toPandas()
     )
@@ -328,15 +303,7 @@ def read_scores(
 
 
 def flag_window(
-    spark: SparkSession,
-    *,
-    lake_uri: str,
-    scratch_dir: str,
-    tracking_uri: str,
-    model_name: str,
-    version: str,
-    start: date,
-    end: date,
+    tables: LakeTables, ref: tracking.TrackingRef, version: str, start: date, end: date
 ) -> pd.DataFrame:
     """What ``score_day`` with version ``version`` would flag on each day of ``start..end``.
 
@@ -346,12 +313,31 @@ def flag_window(
     """
     from models.training_set import DataWindow, read_feature_window, to_pandas
 
-    with tracking.tracking(tracking_uri) as client:
-        registered = client.get_model_version(model_name, version)
-        rule = FlagRule.from_tags(registered.tags, f"{model_name} v{version}")
-        model = mlflow.xgboost.load_model(tracking.model_uri(model_name, version))
+    with tracking.tracking(ref.uri) as client:
+        registered = client.get_model_version(ref.model_name, version)
+        rule = FlagRule.from_tags(registered.tags, f"{ref.model_name} v{version}")
+        model = mlflow.xgboost.load_model(tracking.model_uri(ref.model_name, version))
     model.set_params(n_jobs=1)
-    spark_lake = SparkLake(open_store(lake_uri), scratch_dir)
-    features = to_pandas(read_feature_window(spark, spark_lake, DataWindow(start, end)))
+    features = to_pandas(read_feature_window(tables, DataWindow(start, end)))
     scored = apply_model(model, features, rule, with_reasons=False)
     return scored[["account_id", "dt", "flagged", "score", "model_score"]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m models.scoring --day D --lake URI --scratch DIR --tracking-uri URI``."""
+    from jobs.entry import job_parser, lake_ref, run_job
+
+    parser = job_parser("models.scoring", __doc__)
+    parser.add_argument("--tracking-uri", required=True, help="MLflow tracking store URI")
+    parser.add_argument("--model-name", default="hydrasweep-extraction")
+    args = parser.parse_args(argv)
+    params = ScoreParams(
+        day=args.day,
+        lake=lake_ref(args),
+        tracking=tracking.TrackingRef(uri=args.tracking_uri, model_name=args.model_name),
+    )
+    return run_job("score", args, lambda spark: score_day(spark, params), (ModelError, LakeError))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

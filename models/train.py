@@ -28,7 +28,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from pathlib import Path
 
 import mlflow
 import mlflow.xgboost
@@ -42,7 +41,10 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from features.feature_set import FEATURE_SET
-from lakeio import SparkLake, open_store
+from jobs.session import default_parallelism
+from lakeio import LakeRef
+from lakeio.reports import StageSummary
+from lakeio.tables import LakeTables
 from models import plots, tracking
 from models.errors import TrainingDataError
 from models.evaluate import evaluate_scored, threshold_for_precision
@@ -67,13 +69,10 @@ IS_VALIDATION = "is_validation"
 
 
 @dataclass(frozen=True)
-class TrainParams:
+class TrainParams(tracking.Tracked):
     as_of: date
-    lake_uri: str
-    scratch_dir: str
-    tracking_uri: str
-    artifact_root: str  # absolute; the experiment's artifact_location
-    model_name: str = "hydrasweep-extraction"
+    lake: LakeRef
+    tracking: tracking.TrackingRef  # its artifact_root is the experiment's artifact_location
     experiment: str = "hydrasweep"
     window_days: int = 28
     validation_days: int = 5
@@ -82,7 +81,6 @@ class TrainParams:
     use_spark_xgboost: bool = False
     spark_xgboost_workers: int = 1  # never above the free task slots: xgboost.spark hangs
     seed: int = 7
-    direct_s3a: bool = False
     # Accounts whose labels training must not see (leave-one-tactic-out), and a name for them.
     holdout_accounts: frozenset[str] = field(default_factory=frozenset, repr=False)
     holdout_name: str = ""
@@ -107,9 +105,17 @@ class TrainParams:
     # need many cores belongs on ``use_spark_xgboost``.
     xgb_threads: int = 1
 
+    def __post_init__(self) -> None:
+        if not self.tracking.artifact_root:
+            raise ValueError("training needs tracking.artifact_root: an absolute artifact location")
+
+    @property
+    def artifact_root(self) -> str:
+        return self.tracking.artifact_root or ""
+
 
 @dataclass(frozen=True)
-class TrainResult:
+class TrainResult(StageSummary):
     run_id: str
     model_version: str
     metrics: dict[str, float]
@@ -160,7 +166,7 @@ def _fit_spark(
     """Distributed fit; the booster comes back as a plain ``XGBClassifier`` for MLflow and scoring."""
     from xgboost.spark import SparkXGBClassifier
 
-    slots = spark.sparkContext.defaultParallelism
+    slots = default_parallelism(spark)
     # SparkXGBClassifier sets the objective itself (binary:logistic for 2 classes).
     spark_params = {k: v for k, v in xgb_params.items() if k != "objective"}
     estimator = SparkXGBClassifier(
@@ -186,9 +192,8 @@ def _finite(metrics: Mapping[str, float]) -> dict[str, float]:
 
 def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
     """Train on what was known at the end of ``as_of``; register the version as ``challenger``."""
-    store = open_store(params.lake_uri)
-    spark_lake = SparkLake(store, Path(params.scratch_dir), direct_s3a=params.direct_s3a)
-    label_set = read_labels(store)
+    tables = LakeTables.open(spark, params.lake)
+    label_set = read_labels(tables.store)
     if params.holdout_accounts:
         frame = label_set.frame
         label_set = replace(
@@ -196,7 +201,7 @@ def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
         )
     known = labels_known_at(label_set.frame, params.as_of)
     data_window = DataWindow.ending(params.as_of, params.window_days)
-    features = read_feature_window(spark, spark_lake, data_window)
+    features = read_feature_window(tables, data_window)
 
     rows = training_rows(
         spark,
@@ -333,7 +338,7 @@ def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
             )
             run_id = run.info.run_id
         version = str(info.registered_model_version)
-        tags = {
+        tags: dict[str, str] = {
             **rule.as_tags(),
             tracking.TAG_TARGET_PRECISION: repr(params.target_precision),
             tracking.TAG_THRESHOLD_REACHED: str(reached).lower(),
@@ -343,8 +348,8 @@ def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
             tracking.TAG_VALIDATION_START: val_window.start.isoformat(),
             tracking.TAG_VALIDATION_END: val_window.end.isoformat(),
         }
-        for key, value in tags.items():
-            client.set_model_version_tag(params.model_name, version, key, value)
+        for tag, value in tags.items():
+            client.set_model_version_tag(params.model_name, version, tag, value)
         client.set_registered_model_alias(params.model_name, tracking.CHALLENGER, version)
     return TrainResult(
         run_id=run_id,

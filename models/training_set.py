@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
 import pandas as pd
 from pyspark.sql import DataFrame, SparkSession, Window
@@ -36,7 +37,8 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
-from lakeio import SparkLake, layout
+from lakeio import layout
+from lakeio.tables import LakeTables
 from models.errors import TrainingDataError
 from models.labels import labels_known_at
 
@@ -62,44 +64,25 @@ class DataWindow:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
 
 
-def feature_days(spark_lake: SparkLake, window: DataWindow) -> list[date]:
+def feature_days(tables: LakeTables, window: DataWindow) -> list[date]:
     """Days of the feature table that have a partition inside ``window``."""
-    days = []
-    for child in spark_lake.store.list_children(layout.table_prefix(layout.ACCOUNT_DAY_FEATURES)):
-        if not child.startswith("dt="):
-            continue
-        try:
-            day = date.fromisoformat(child[3:])
-        except ValueError:
-            continue  # a stray folder is not a day
-        if window.start <= day <= window.end:
-            days.append(day)
-    return sorted(days)
+    return tables.days(layout.ACCOUNT_DAY_FEATURES, start=window.start, end=window.end)
 
 
-def read_feature_window(
-    spark: SparkSession, spark_lake: SparkLake, window: DataWindow
-) -> DataFrame:
+def read_feature_window(tables: LakeTables, window: DataWindow) -> DataFrame:
     """Feature rows of the days in ``window``: key columns plus ``FEATURE_SET.names`` as double.
 
     Only the window's day partitions are staged (an s3:// lake is mirrored day by
-    day); Spark prunes the others by ``dt``.
+    day) and read.
     """
-    days = feature_days(spark_lake, window)
+    days = feature_days(tables, window)
     if not days:
         raise TrainingDataError(
             f"no feature days between {window.start} and {window.end} under "
-            f"{spark_lake.store.uri}/{layout.ACCOUNT_DAY_FEATURES}: run the features stage "
+            f"{tables.store.uri}/{layout.ACCOUNT_DAY_FEATURES}: run the features stage "
             "(`hydrasweep backfill --features-only`) first"
         )
-    for day in days:
-        spark_lake.stage(layout.table_day_prefix(layout.ACCOUNT_DAY_FEATURES, day))
-    # Read the table root and prune by dt: per-day URIs from ``Path.as_uri()``
-    # percent-encode "=" ("dt%3D..."), which Spark takes literally and cannot find.
-    raw = spark.read.parquet(spark_lake.uri(layout.ACCOUNT_DAY_FEATURES)).filter(
-        F.col("dt").between(F.lit(window.start), F.lit(window.end))
-    )
-    return conform_features(raw)
+    return conform_features(tables.read(layout.ACCOUNT_DAY_FEATURES, days))
 
 
 def conform_features(raw: DataFrame) -> DataFrame:
@@ -207,7 +190,7 @@ def training_rows(
 
 def to_pandas(rows: DataFrame) -> pd.DataFrame:
     """Collect rows for single-machine work, ordered by ``dt`` then ``account_id``."""
-    frame = rows.toPandas()
+    frame = cast(pd.DataFrame, rows.toPandas())
     frame["dt"] = pd.to_datetime(frame["dt"]).dt.date
     if LABEL in frame:
         frame[LABEL] = frame[LABEL].astype("int64")

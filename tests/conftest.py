@@ -160,8 +160,8 @@ def simulated_lake(spark, tmp_path_factory: pytest.TempPathFactory):
     to change anything. Returns ``(root, lake_path, SimulationConfig)``;
     ``root`` also serves as the jobs' scratch folder.
     """
-    from jobs import features, ingest
-    from lakeio import open_store
+    from jobs import featurize, ingest
+    from lakeio import LakeRef, open_store
     from simulate import SimulationConfig, run_simulation
 
     root = tmp_path_factory.mktemp("simulated")
@@ -176,8 +176,6 @@ def simulated_lake(spark, tmp_path_factory: pytest.TempPathFactory):
     )
     run_simulation(open_store(str(lake)), config)
     for day in config.day_list:
-        ingest.run(spark, ingest.IngestParams(day=day, lake_uri=str(lake), scratch_dir=str(root)))
-        features.run(
-            spark, features.FeatureParams(day=day, lake_uri=str(lake), scratch_dir=str(root))
-        )
+        ingest.run(spark, ingest.IngestParams(day=day, lake=LakeRef(str(lake), str(root))))
+        featurize.run(spark, featurize.FeatureParams(day=day, lake=LakeRef(str(lake), str(root))))
     return root, lake, config

@@ -8,31 +8,35 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from flows.commands.options import (
+    FormatOption,
     HomeOption,
     LakeOption,
+    OutputFormat,
     QueueUrlOption,
     SparkMasterOption,
     TrackingUriOption,
+    day_option,
 )
-from flows.errors import UserError
+
+if TYPE_CHECKING:
+    from flows.runtime import RunConfig
 
 console = Console()
 
 
-def parse_day(value: str, flag: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"{flag} must be a date like 2026-11-03, got {value!r}") from None
-
-
-def _config(home, lake, queue_url, tracking_uri, spark_master):  # noqa: ANN001, ANN202
+def _config(
+    home: str | None,
+    lake: str | None,
+    queue_url: str | None,
+    tracking_uri: str | None,
+    spark_master: str | None,
+) -> RunConfig:
     from flows.runtime import RunConfig
 
     return RunConfig(
@@ -44,20 +48,21 @@ def _config(home, lake, queue_url, tracking_uri, spark_master):  # noqa: ANN001,
     )
 
 
-def _print(result: dict[str, Any], as_json: bool) -> None:
-    if as_json:
+def _print(result: dict[str, Any], output: OutputFormat) -> None:
+    if output is OutputFormat.json:
         typer.echo(json.dumps(result, indent=2, default=str))
     else:
         console.print_json(json.dumps(result, default=str))
 
 
-FormatOption = Annotated[str, typer.Option("--format", help="Output: text or json.")]
+StartOption = Annotated[date, day_option("--start", "First day")]
+EndOption = Annotated[date, day_option("--end", "Last day (inclusive)")]
 
 
 def register(app: typer.Typer) -> None:
     @app.command("sweep")
     def sweep_command(
-        day: Annotated[str, typer.Option("--date", help="UTC day to sweep, YYYY-MM-DD.")],
+        day: Annotated[date, day_option("--date", "UTC day to sweep")],
         features_only: Annotated[
             bool, typer.Option("--features-only", help="Stop after features.")
         ] = False,
@@ -66,21 +71,18 @@ def register(app: typer.Typer) -> None:
         queue_url: QueueUrlOption = None,
         tracking_uri: TrackingUriOption = None,
         spark_master: SparkMasterOption = None,
-        output: FormatOption = "text",
+        output: FormatOption = OutputFormat.text,
     ) -> None:
         """The daily sweep flow for one day: ingest, validate, features, score, land cases."""
         from flows.daily import daily_sweep
 
         config = _config(home, lake, queue_url, tracking_uri, spark_master)
-        result = daily_sweep(
-            day=parse_day(day, "--date"), config=config, features_only=features_only
-        )
-        _print(result, output == "json")
+        _print(daily_sweep(day=day, config=config, features_only=features_only), output)
 
     @app.command("backfill")
     def backfill_command(
-        start: Annotated[str, typer.Option("--start", help="First day, YYYY-MM-DD.")],
-        end: Annotated[str, typer.Option("--end", help="Last day (inclusive), YYYY-MM-DD.")],
+        start: StartOption,
+        end: EndOption,
         features_only: Annotated[
             bool, typer.Option("--features-only", help="Only the stages up to features.")
         ] = False,
@@ -90,36 +92,32 @@ def register(app: typer.Typer) -> None:
         queue_url: QueueUrlOption = None,
         tracking_uri: TrackingUriOption = None,
         spark_master: SparkMasterOption = None,
-        output: FormatOption = "text",
+        output: FormatOption = OutputFormat.text,
     ) -> None:
         """The sweep over a range of days: idempotent, resumable, skips finished days."""
         from flows.backfill import backfill
 
         config = _config(home, lake, queue_url, tracking_uri, spark_master)
         result = backfill(
-            start=parse_day(start, "--start"),
-            end=parse_day(end, "--end"),
-            config=config,
-            features_only=features_only,
-            force=force,
+            start=start, end=end, config=config, features_only=features_only, force=force
         )
-        _print(result, output == "json")
+        _print(result, output)
 
     @app.command("train")
     def train_command(
-        as_of: Annotated[str, typer.Option("--as-of", help="Training cut-off day, YYYY-MM-DD.")],
+        as_of: Annotated[date, day_option("--as-of", "Training cut-off day")],
         home: HomeOption = None,
         lake: LakeOption = None,
         queue_url: QueueUrlOption = None,
         tracking_uri: TrackingUriOption = None,
         spark_master: SparkMasterOption = None,
-        output: FormatOption = "text",
+        output: FormatOption = OutputFormat.text,
     ) -> None:
         """Train a challenger on features and labels known at the cut-off, tracked in MLflow."""
         from flows.training import retrain
 
         config = _config(home, lake, queue_url, tracking_uri, spark_master)
-        _print(retrain(as_of=parse_day(as_of, "--as-of"), config=config), output == "json")
+        _print(retrain(as_of=as_of, config=config), output)
 
     @app.command("promote")
     def promote_command(
@@ -130,21 +128,21 @@ def register(app: typer.Typer) -> None:
         lake: LakeOption = None,
         tracking_uri: TrackingUriOption = None,
         spark_master: SparkMasterOption = None,
-        output: FormatOption = "text",
+        output: FormatOption = OutputFormat.text,
     ) -> None:
         """Compare challenger and champion on the same held-out data; promote only through the gates."""
         from flows.training import promote
 
         config = _config(home, lake, None, tracking_uri, spark_master)
         result = promote(config=config, rollback=rollback)
-        _print(result, output == "json")
+        _print(result, output)
         if not result.get("promoted") and not rollback:
             raise typer.Exit(code=3)
 
     @app.command("backtest")
     def backtest_command(
-        start: Annotated[str, typer.Option("--start", help="First day, YYYY-MM-DD.")],
-        end: Annotated[str, typer.Option("--end", help="Last day (inclusive), YYYY-MM-DD.")],
+        start: StartOption,
+        end: EndOption,
         model_version: Annotated[
             str | None,
             typer.Option("--model-version", help="Registered version (default: champion)."),
@@ -153,19 +151,14 @@ def register(app: typer.Typer) -> None:
         lake: LakeOption = None,
         tracking_uri: TrackingUriOption = None,
         spark_master: SparkMasterOption = None,
-        output: FormatOption = "text",
+        output: FormatOption = OutputFormat.text,
     ) -> None:
         """Replay a model version over a date range: when would each cluster first have been flagged."""
         from flows.backtest import backtest
 
         config = _config(home, lake, None, tracking_uri, spark_master)
-        result = backtest(
-            start=parse_day(start, "--start"),
-            end=parse_day(end, "--end"),
-            model_version=model_version,
-            config=config,
-        )
-        _print(result, output == "json")
+        result = backtest(start=start, end=end, model_version=model_version, config=config)
+        _print(result, output)
 
     @app.command("demo")
     def demo_command(
@@ -180,16 +173,14 @@ def register(app: typer.Typer) -> None:
             float, typer.Option("--scale", help="Traffic scale (1.0 ~ 25k requests/day).")
         ] = 1.0,
         seed: Annotated[int, typer.Option("--seed")] = 7,
-        start: Annotated[str, typer.Option("--start", help="First simulated day.")] = "2026-10-01",
+        start: Annotated[date, day_option("--start", "First simulated day")] = date(2026, 10, 1),
+        output: FormatOption = OutputFormat.text,
     ) -> None:
         """The main job on embedded defaults: simulate, backfill, train, promote, sweep, fill the queue."""
         from flows.demo import run_demo
 
-        run_demo(
-            home=home,
-            days=days,
-            scale=scale,
-            seed=seed,
-            start=parse_day(start, "--start"),
-            console=console,
-        )
+        # With --format json the progress and summary go to stderr, the result to stdout.
+        shown = console if output is OutputFormat.text else Console(stderr=True)
+        result = run_demo(home=home, days=days, scale=scale, seed=seed, start=start, console=shown)
+        if output is OutputFormat.json:
+            _print(result, output)

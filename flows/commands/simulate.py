@@ -7,13 +7,15 @@ short summary table. Bad input ends as a one-line ``UserError``.
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.commands.options import LakeOption
+from flows.commands.options import FormatOption, LakeOption, OutputFormat, day_option
 from flows.errors import UserError
 
 if TYPE_CHECKING:
@@ -21,19 +23,10 @@ if TYPE_CHECKING:
     from simulate import CampaignSpec, SimulationConfig, SimulationSummary
 
 
-def _parse_day(value: str, flag: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"{flag} must be a date like 2026-11-01, got {value!r}") from None
-
-
 def register(app: typer.Typer) -> None:
     @app.command("simulate")
     def simulate_command(
-        start: Annotated[
-            str, typer.Option("--start", help="First day to simulate (YYYY-MM-DD, UTC).")
-        ],
+        start: Annotated[date, day_option("--start", "First day to simulate")],
         days: Annotated[int, typer.Option("--days", help="Number of days to simulate.")],
         seed: Annotated[
             int, typer.Option("--seed", help="Random seed; same seed, same bytes.")
@@ -42,9 +35,9 @@ def register(app: typer.Typer) -> None:
             float, typer.Option("--scale", help="Traffic scale: 1.0 is about 25k requests a day.")
         ] = 1.0,
         release_day: Annotated[
-            str | None,
-            typer.Option(
-                "--release-day", help="Day a new model is released (default: ~60% into the range)."
+            date | None,
+            day_option(
+                "--release-day", "Day a new model is released (default: ~60% into the range)"
             ),
         ] = None,
         bad_line_rate: Annotated[
@@ -85,6 +78,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         lake: LakeOption = None,
+        output: FormatOption = OutputFormat.text,
     ) -> None:
         """Write synthetic traffic that follows the contract into the lake."""
         from flows.settings import load_settings
@@ -92,18 +86,17 @@ def register(app: typer.Typer) -> None:
         from lakeio.errors import LakeError
         from simulate import SimulationConfig
 
-        first_day = _parse_day(start, "--start")
         if days < 1:
             raise UserError(f"--days must be at least 1, got {days}")
         campaigns = _campaigns(first_day, tactic or [], campaign_start or [], unlabelled or [])
         corpus = _corpus_dir(corpus_dir)
         try:
             config = SimulationConfig(
-                start=first_day,
+                start=start,
                 days=days,
                 seed=seed,
                 scale=scale,
-                release_day=_parse_day(release_day, "--release-day") if release_day else None,
+                release_day=release_day,
                 bad_line_rate=bad_line_rate,
                 duplicate_rate=duplicate_rate,
                 files_per_day=files_per_day,
@@ -119,7 +112,10 @@ def register(app: typer.Typer) -> None:
             summary = _run_with_progress(store, config)
         except LakeError as exc:
             raise UserError(str(exc)) from None
-        _print_summary(summary)
+        if output is OutputFormat.json:
+            typer.echo(json.dumps(asdict(summary), indent=2, default=str))
+        else:
+            _print_summary(summary)
 
 
 def _campaigns(

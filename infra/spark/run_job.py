@@ -3,11 +3,11 @@
     spark-submit [spark options] --py-files hydrasweep-jobs.zip \
         infra/spark/run_job.py <job> [job arguments]
 
-runs ``jobs.<job>.main(job arguments)``, e.g. ``run_job.py features --day
-2026-11-26 --lake s3://... --scratch /tmp/s``. Submitting ``jobs/<job>.py``
-itself does not work: Python puts a script's own folder first on
-``sys.path``, so inside ``jobs/`` the name ``features`` resolves to
-``jobs/features.py`` instead of the ``features`` package.
+runs the job's ``main(job arguments)``, e.g. ``run_job.py featurize --day
+2026-11-26 --lake s3://... --scratch /tmp/s``: one application file for every
+job, so a cluster needs only the zipped packages beside it. The jobs of a
+sweep, in order: ``ingest``, ``featurize``, ``score`` and ``review_feed``
+(``jobs.entry`` lists the arguments they share).
 """
 
 from __future__ import annotations
@@ -15,25 +15,27 @@ from __future__ import annotations
 import importlib
 import sys
 
+# Job name -> module with main(argv). Scoring lives with the model lifecycle.
+JOBS = {
+    "ingest": "jobs.ingest",
+    "featurize": "jobs.featurize",
+    "score": "models.scoring",
+    "review_feed": "jobs.review_feed",
+}
+
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0].startswith("-"):
         print(
-            "usage: run_job.py <job> [job arguments]   (job: a module of jobs/, e.g. ingest)",
+            f"usage: run_job.py <job> [job arguments]   (job: {', '.join(JOBS)})",
             file=sys.stderr,
         )
         return 2
     job, job_argv = argv[0], argv[1:]
-    try:
-        module = importlib.import_module(f"jobs.{job}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"jobs.{job}":
-            raise
-        print(f"error: no job named {job!r} (jobs/{job}.py)", file=sys.stderr)
+    if job not in JOBS:
+        print(f"error: no job named {job!r} (jobs: {', '.join(JOBS)})", file=sys.stderr)
         return 2
-    if not callable(getattr(module, "main", None)):
-        print(f"error: jobs.{job} has no main(argv)", file=sys.stderr)
-        return 2
+    module = importlib.import_module(JOBS[job])
     return module.main(job_argv)
 
 

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
-from jobs.features import PARTITIONS_PER_CORE, FeatureInputError, FeatureParams, run, spread
-from lakeio import layout
+from features.signal_scan import hyperscan_available
+from features.text import signal_engine
+from jobs import featurize
+from jobs.featurize import (
+    PARTITIONS_PER_CORE,
+    FeatureInputError,
+    FeatureParams,
+    resolve_signal_engine,
+    run,
+    spread,
+)
+from lakeio import LakeRef, layout
 from tests.features.conftest import DAY, account, assert_rows_equal, at, request, write_curated_day
 
 YESTERDAY = DAY - timedelta(days=1)
@@ -80,7 +91,7 @@ def test_job_links_the_campaign_keeps_its_id_and_reruns_identically(spark, lake_
         campaign_day(DAY, ["c1", "c2", "c3", "c4"]),
         directory(["c1", "c2", "c3", "c4"]),
     )
-    params = dict(lake_uri=str(lake_root), scratch_dir=str(lake_root.parent / "scratch"))
+    params = dict(lake=LakeRef(str(lake_root), str(lake_root.parent / "scratch")))
     first = run(spark, FeatureParams(day=YESTERDAY, **params))
     assert first.clusters == 1 and first.linked_accounts == 3
 
@@ -158,9 +169,7 @@ def test_job_refuses_a_day_without_validated_curated_data(spark, lake_root: Path
         spark, lake_root, DAY, campaign_day(DAY, ["c1"]), directory(["c1"]), validated=False
     )
     with pytest.raises(FeatureInputError, match="no validated curated data"):
-        run(
-            spark, FeatureParams(day=DAY, lake_uri=str(lake_root), scratch_dir=str(lake_root / "s"))
-        )
+        run(spark, FeatureParams(day=DAY, lake=LakeRef(str(lake_root), str(lake_root / "s"))))
 
 
 def test_inputs_in_few_splits_are_spread_over_the_cores(spark) -> None:
@@ -191,3 +200,33 @@ def test_spread_requests_are_partitioned_as_the_activity_groups_them(spark) -> N
     grouped = spread(requests.coalesce(1), 2).groupBy("account_id", "dt").count()
     plan = grouped._jdf.queryExecution().executedPlan().toString()
     assert plan.count("Exchange") == 1, plan
+
+
+def test_locally_auto_is_decided_without_a_probe_job(spark) -> None:
+    # Locally the Python workers run the driver's interpreter: no probe job.
+    jobs_before = spark.sparkContext.statusTracker().getJobIdsForGroup()
+    assert resolve_signal_engine(spark, "auto") == signal_engine("auto")
+    assert spark.sparkContext.statusTracker().getJobIdsForGroup() == jobs_before
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="hyperscan not installed")
+def test_auto_asks_a_clusters_executors_once_per_application(monkeypatch) -> None:
+    asked = []
+
+    def executors(spark, module: str) -> bool:
+        asked.append((spark.app, module))
+        return spark.app == "app-with-hyperscan"
+
+    # A session whose Python workers are a cluster's, not this interpreter.
+    monkeypatch.setattr(featurize, "runs_on_this_interpreter", lambda spark: False)
+    monkeypatch.setattr(featurize, "application_id", lambda spark: spark.app)
+    monkeypatch.setattr(featurize, "executors_import", executors)
+    monkeypatch.setattr(featurize, "_EXECUTORS_HAVE_HYPERSCAN", {})
+    with_it, without_it = (
+        SimpleNamespace(app=app) for app in ("app-with-hyperscan", "app-without")
+    )
+    assert resolve_signal_engine(with_it, "auto") == "hyperscan"
+    assert resolve_signal_engine(without_it, "auto") == "spark"
+    assert resolve_signal_engine(without_it, "auto") == "spark"
+    assert resolve_signal_engine(without_it, "hyperscan") == "hyperscan"  # named: taken as given
+    assert asked == [("app-with-hyperscan", "hyperscan"), ("app-without", "hyperscan")]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import pyarrow as pa
 import pytest
@@ -13,8 +12,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from features import reference
-from features import text as text_module
-from features.signal_scan import SignalScanner, hyperscan_available, importable_on_executors
+from features.signal_scan import SignalScanner, hyperscan_available
 from features.text import TASK_CATEGORIES, signal_engine, with_prompt_signals
 
 SAMPLE = Path(__file__).parents[1] / "data" / "prompt_sample.jsonl.gz"
@@ -114,44 +112,11 @@ def test_a_non_ascii_letter_is_part_of_the_word_as_in_java() -> None:
     assert mask("ü 3+4") == 0b100
 
 
-def test_signal_engine_resolves_auto_and_rejects_unknown_engines(spark) -> None:
+def test_signal_engine_resolves_auto_and_rejects_unknown_engines() -> None:
     assert signal_engine("spark") == "spark"
     assert signal_engine("auto") == ("hyperscan" if hyperscan_available() else "spark")
-    # Locally the Python workers run the driver's interpreter: no probe job.
-    jobs_before = spark.sparkContext.statusTracker().getJobIdsForGroup()
-    assert signal_engine("auto", spark) == signal_engine("auto")
-    assert spark.sparkContext.statusTracker().getJobIdsForGroup() == jobs_before
     with pytest.raises(ValueError, match="signal engine"):
         signal_engine("re2")
-
-
-def test_the_executor_probe_asks_the_python_workers(spark) -> None:
-    assert importable_on_executors(spark, "pyarrow")
-    assert not importable_on_executors(spark, "hydrasweep_no_such_module")
-
-
-@needs_hyperscan
-def test_auto_asks_a_clusters_executors_once_per_application(monkeypatch) -> None:
-    asked = []
-
-    def executors(spark, module: str) -> bool:
-        asked.append((spark.sparkContext.applicationId, module))
-        return spark.sparkContext.applicationId == "app-with-hyperscan"
-
-    monkeypatch.setattr(text_module, "importable_on_executors", executors)
-    monkeypatch.setattr(text_module, "_EXECUTORS_HAVE_HYPERSCAN", {})
-    # What signal_engine reads of a session whose master is a cluster.
-    with_it, without_it = (
-        SimpleNamespace(
-            sparkContext=SimpleNamespace(master="spark://cluster:7077", applicationId=app)
-        )
-        for app in ("app-with-hyperscan", "app-without")
-    )
-    assert signal_engine("auto", with_it) == "hyperscan"
-    assert signal_engine("auto", without_it) == "spark"
-    assert signal_engine("auto", without_it) == "spark"
-    assert signal_engine("hyperscan", without_it) == "hyperscan"  # named: taken as given
-    assert asked == [("app-with-hyperscan", "hyperscan"), ("app-without", "hyperscan")]
 
 
 @needs_hyperscan

@@ -34,9 +34,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jobs.features import FeatureParams
-from jobs.features import run as run_features
-from lakeio import layout, open_store
+from jobs.featurize import FeatureParams
+from jobs.featurize import run as run_features
+from lakeio import LakeRef, layout, open_store
 
 START = date(2026, 11, 1)
 DAYS = 5
@@ -60,10 +60,10 @@ def simulated_clusters(spark, tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFr
     for offset in range(DAYS):
         run_ingest(
             spark,
-            IngestParams(day=START + timedelta(days=offset), lake_uri=lake, scratch_dir=scratch),
+            IngestParams(day=START + timedelta(days=offset), lake=LakeRef(lake, scratch)),
         )
     last = START + timedelta(days=DAYS - 1)
-    summary = run_features(spark, FeatureParams(day=last, lake_uri=lake, scratch_dir=scratch))
+    summary = run_features(spark, FeatureParams(day=last, lake=LakeRef(lake, scratch)))
     members = spark.read.parquet(
         str(Path(lake) / layout.table_day_prefix(layout.CLUSTER_MEMBERS, last))
     ).toPandas()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -61,3 +62,35 @@ def test_console_script_is_installed() -> None:
         "promote",
         "demo",
     }
+
+
+DAY_FLAGS = [
+    ["sweep", "--date"],
+    ["backfill", "--end", "2026-11-05", "--start"],
+    ["train", "--as-of"],
+    ["backtest", "--end", "2026-11-05", "--start"],
+    ["demo", "--start"],
+    ["simulate", "--days", "1", "--start"],
+]
+
+
+@pytest.mark.parametrize("command", DAY_FLAGS, ids=lambda c: c[0])
+def test_every_day_option_fails_alike(command: list[str], capsys) -> None:
+    assert main([*command, "11/05/2026"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"hydrasweep: error: {command[-1]} must be a date like 2026-11-03, got '11/05/2026'"
+    ]
+
+
+@pytest.mark.parametrize("command", [c[0] for c in DAY_FLAGS] + ["promote"])
+def test_every_command_takes_the_one_format_option(command: str, capsys) -> None:
+    assert main([command, "--format", "xml"]) == 2
+    assert "'xml' is not one of 'text', 'json'" in capsys.readouterr().err
+
+
+def test_json_output_is_the_result_alone(tmp_path, capsys) -> None:
+    argv = ["simulate", "--start", "2026-11-02", "--days", "1", "--scale", "0.01"]
+    assert main([*argv, "--lake", str(tmp_path / "lake"), "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert [day["day"] for day in printed["days"]] == ["2026-11-02"]

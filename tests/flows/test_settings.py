@@ -71,11 +71,14 @@ def test_invalid_values_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_offline_defaults_respect_user_choices(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DO_NOT_TRACK", raising=False)
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "false")
+    monkeypatch.delenv("SPARK_LOCAL_IP", raising=False)
     apply_offline_defaults()
     import os
 
     assert os.environ["DO_NOT_TRACK"] == "true"
     assert os.environ["MLFLOW_DISABLE_TELEMETRY"] == "false"
+    # Loopback is the Spark session's default for local masters only (jobs.session).
+    assert "SPARK_LOCAL_IP" not in os.environ
 
 
 def test_run_config_is_flags_for_a_flow_run(monkeypatch: pytest.MonkeyPatch) -> None:

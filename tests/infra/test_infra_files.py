@@ -60,6 +60,10 @@ def test_image_has_java_17_and_runs_hydrasweep() -> None:
         argument for instruction, argument in instructions if instruction == "ENTRYPOINT"
     ]
     assert "/opt/hydrasweep/infra/docker-entrypoint.sh" in entrypoint
+    # The image serves as a cluster's driver too: loopback is the session's
+    # default for local masters only (jobs.session.process_defaults).
+    env = " ".join(argument for instruction, argument in instructions if instruction == "ENV")
+    assert "SPARK_LOCAL_IP" not in env
 
 
 def test_build_context_leaves_out_local_state() -> None:
@@ -124,14 +128,21 @@ def _run_job(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_run_job_rejects_unknown_jobs_and_passes_arguments_through() -> None:
+    jobs = "ingest, featurize, score, review_feed"
     missing = _run_job("no_such_job", "--day", "2026-11-26")
     assert (missing.returncode, missing.stderr.strip()) == (
         2,
-        "error: no job named 'no_such_job' (jobs/no_such_job.py)",
+        f"error: no job named 'no_such_job' (jobs: {jobs})",
     )
     usage = _run_job()
     assert usage.returncode == 2 and usage.stderr.startswith("usage: run_job.py <job>")
-    # The job's own argument parser sees the arguments after the job name.
-    help_text = _run_job("ingest", "--help")
-    assert help_text.returncode == 0, help_text.stderr
-    assert "--day" in help_text.stdout and "--lake" in help_text.stdout
+    # Every job of a sweep takes the shared arguments; its own parser sees what
+    # follows the job name.
+    for job in jobs.split(", "):
+        help_text = _run_job(job, "--help")
+        assert help_text.returncode == 0, help_text.stderr
+        assert all(
+            flag in help_text.stdout
+            for flag in ("--day", "--lake", "--scratch", "--direct-s3a", "--master")
+        ), help_text.stdout
+    assert "--tracking-uri" in _run_job("score", "--help").stdout

@@ -28,17 +28,17 @@ from pyspark.sql import SparkSession
 
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
 from features.signal_scan import hyperscan_available
-from lakeio import layout
+from lakeio import LakeRef, layout
 from tests.support import REPO_ROOT
 from tests.support.frames import assert_frames_equal
-from tests.support.lakes import write_tiny_lake
+from tests.support.lakes import day_partitions, write_tiny_lake
 from tests.support.standalone_spark import StandaloneCluster, standalone_cluster
 
 pytestmark = pytest.mark.slow
 
 DAY = date(2026, 11, 26)
 SPARK_SUBMIT = str(Path(sys.executable).with_name("spark-submit"))
-JOBS = ("ingest", "features")
+JOBS = ("ingest", "featurize")
 # What the jobs need on executors, per the import direction jobs -> features, lakeio.
 SHIPPED_PACKAGES = ("jobs", "features", "lakeio")
 
@@ -72,8 +72,8 @@ def test_jobs_submitted_to_a_standalone_cluster(spark: SparkSession, tmp_path: P
 
     # Ingest: every table partition equals a local run of the same job.
     _ingest_locally(spark, local_lake, tmp_path / "local" / "scratch")
-    ingested = _day_partitions(cluster_lake, ("curated", "quarantine"))
-    assert ingested == _day_partitions(local_lake, ("curated", "quarantine"))
+    ingested = day_partitions(cluster_lake, DAY, ("curated", "quarantine"))
+    assert ingested == day_partitions(local_lake, DAY, ("curated", "quarantine"))
     assert layout.CURATED_REQUESTS in ingested
     for table in sorted(ingested):
         partition = layout.table_day_prefix(table, DAY)
@@ -90,7 +90,7 @@ def test_jobs_submitted_to_a_standalone_cluster(spark: SparkSession, tmp_path: P
     active = _read_day(spark, cluster_lake, layout.CURATED_REQUESTS).select("account_id").distinct()
     assert sorted(account_day.select("account_id").collect()) == sorted(active.collect())
     # The executors share this interpreter: they import Hyperscan where it is installed.
-    summary = _printed_summary(outputs["features"])
+    summary = _printed_summary(outputs["featurize"])
     assert summary["signal_engine"] == ("hyperscan" if hyperscan_available() else "spark")
 
 
@@ -179,15 +179,4 @@ def _clean_env() -> dict[str, str]:
 def _ingest_locally(spark: SparkSession, lake: Path, scratch: Path) -> None:
     from jobs.ingest import IngestParams, run
 
-    run(spark, IngestParams(day=DAY, lake_uri=str(lake), scratch_dir=str(scratch)))
-
-
-def _day_partitions(lake: Path, areas: tuple[str, ...]) -> set[str]:
-    """The tables under ``areas`` (e.g. ``curated``) with a ``dt=DAY`` partition."""
-    suffix = layout.day_partition(DAY)
-    return {
-        str(partition.parent.relative_to(lake))
-        for area in areas
-        for partition in (lake / area).rglob(suffix)
-        if partition.is_dir()
-    }
+    run(spark, IngestParams(day=DAY, lake=LakeRef(str(lake), str(scratch))))

@@ -21,7 +21,7 @@ from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
 from jobs import ingest, validation
 from jobs.ingest import DayNotReady, IngestParams, IngestSummary, ValidationFailed, load_summary
 from jobs.validation import ValidationOutcome
-from lakeio import layout, open_store
+from lakeio import LakeRef, layout, open_store
 
 DAY = date(2026, 11, 3)
 
@@ -36,7 +36,7 @@ def assert_rows(actual, expected: list[Row]) -> None:
 
 
 def job(lake: Path, scratch: Path, **overrides: Any) -> IngestParams:
-    return IngestParams(day=DAY, lake_uri=str(lake), scratch_dir=str(scratch), **overrides)
+    return IngestParams(day=DAY, lake=LakeRef(str(lake), str(scratch)), **overrides)
 
 
 def table(spark, lake: Path, name: str, schema=None):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 
 import jobs.ingest
 from jobs.ingest import IngestParams, load_summary
-from lakeio import layout, open_store
+from lakeio import LakeRef, layout, open_store
 
 DAY = date(2026, 11, 5)
 
@@ -28,7 +29,7 @@ def test_s3_lake_end_to_end(spark, s3_bucket, tmp_path, raw_day, raw_request, ra
 
     summary = jobs.ingest.run(
         spark,
-        IngestParams(day=DAY, lake_uri=lake_uri, scratch_dir=str(tmp_path), max_bad_line_share=0.5),
+        IngestParams(day=DAY, lake=LakeRef(lake_uri, str(tmp_path)), max_bad_line_share=0.5),
     )
 
     assert (summary.rows_read, summary.bad_lines_by_reason, summary.curated_rows) == (
@@ -102,6 +103,10 @@ def test_main_under_spark_submit(tmp_path, raw_day, raw_request, raw_account):
     )
 
     assert done.returncode == 0, done.stderr[-3000:]
-    assert f"{DAY}: 3 request lines, 0 bad, 0 duplicates, 3 curated" in done.stdout
+    # spark-submit merges the driver's stderr into its stdout: the summary is the JSON block.
+    lines = done.stdout.splitlines()
+    start = lines.index("{")
+    printed = json.loads("\n".join(lines[start : lines.index("}", start) + 1]))
+    assert (printed["rows_read"], printed["bad_lines"], printed["curated_rows"]) == (3, 0, 3)
     summary = load_summary(open_store(str(lake)), DAY)
     assert summary is not None and summary.passed and summary.curated_rows == 3

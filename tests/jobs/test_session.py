@@ -9,6 +9,8 @@ import threading
 import time
 
 WORKER_IMPORTS = """
+import os
+
 from jobs.session import SparkConfig, build_spark_session
 
 spark = build_spark_session(SparkConfig(master="local[1]", shuffle_partitions=1))
@@ -21,6 +23,7 @@ def version(_):
 
 
 print("worker xgboost", spark.sparkContext.parallelize([0], 1).map(version).collect()[0])
+print("local ip", os.environ.get("SPARK_LOCAL_IP"))
 spark.stop()
 """
 
@@ -29,7 +32,11 @@ def test_python_workers_run_on_the_drivers_interpreter() -> None:
     # Scoring's pandas UDF imports xgboost in the Python workers: they must run
     # on the driver's interpreter (the project's virtualenv), not on whatever
     # "python3" comes first on PATH. Here PATH holds only the system's Python.
-    env = {key: value for key, value in os.environ.items() if key not in {"PYSPARK_PYTHON", "PATH"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"PYSPARK_PYTHON", "PATH", "SPARK_LOCAL_IP"}
+    }
     env["PATH"] = "/usr/local/bin:/usr/bin:/bin"
     result = subprocess.run(
         [sys.executable, "-c", WORKER_IMPORTS],
@@ -41,6 +48,20 @@ def test_python_workers_run_on_the_drivers_interpreter() -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "worker xgboost" in result.stdout
+    # A local application binds to loopback unless told otherwise.
+    assert "local ip 127.0.0.1" in result.stdout
+
+
+def test_only_a_local_driver_defaults_to_loopback() -> None:
+    from jobs.session import process_defaults
+
+    assert process_defaults("local[2]")["SPARK_LOCAL_IP"] == "127.0.0.1"
+    # Client mode on a cluster: the driver must advertise an address the
+    # executors reach (spark.driver.host), not 127.0.0.1.
+    assert "SPARK_LOCAL_IP" not in process_defaults("spark://spark-master.internal:7077")
+    assert "SPARK_LOCAL_IP" not in process_defaults("spark://127.0.0.1:7077")
+    assert process_defaults("yarn") == {}
+    assert process_defaults("spark://127.0.0.1:7077")["PYSPARK_PYTHON"] == sys.executable
 
 
 def test_generated_code_of_earlier_queries_is_reused(spark) -> None:
@@ -234,3 +255,10 @@ def test_cached_frames_are_kept_uncompressed(spark) -> None:
         assert cached.memSize() > rows * 100
     finally:
         frame.unpersist(blocking=True)
+
+
+def test_the_executor_probe_asks_the_python_workers(spark) -> None:
+    from jobs.session import executors_import
+
+    assert executors_import(spark, "pyarrow")
+    assert not executors_import(spark, "hydrasweep_no_such_module")

@@ -36,8 +36,10 @@ import pytest
 from mlflow import MlflowClient
 
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
+from lakeio import LakeRef
 from models.promotion import PromoteParams
 from models.scoring import ScoreParams
+from models.tracking import TrackingRef
 from models.train import TrainParams
 
 FIRST_DAY = date(2026, 3, 1)
@@ -407,14 +409,17 @@ class Registry:
     artifact_root: Path
     model_name: str
 
+    def lake_ref(self) -> LakeRef:
+        return LakeRef(str(self.lake), str(self.scratch))
+
+    def tracking_ref(self) -> TrackingRef:
+        return TrackingRef(self.tracking_uri, self.model_name, str(self.artifact_root))
+
     def train_params(self, as_of: date, **overrides) -> TrainParams:
         base = TrainParams(
             as_of=as_of,
-            lake_uri=str(self.lake),
-            scratch_dir=str(self.scratch),
-            tracking_uri=self.tracking_uri,
-            artifact_root=str(self.artifact_root),
-            model_name=self.model_name,
+            lake=self.lake_ref(),
+            tracking=self.tracking_ref(),
             window_days=14,
             validation_days=4,
             reviewer_capacity=20,
@@ -424,22 +429,14 @@ class Registry:
 
     def promote_params(self, **overrides) -> PromoteParams:
         base = PromoteParams(
-            lake_uri=str(self.lake),
-            scratch_dir=str(self.scratch),
-            tracking_uri=self.tracking_uri,
-            model_name=self.model_name,
+            lake=self.lake_ref(),
+            tracking=self.tracking_ref(),
             reviewer_capacity=20,
         )
         return replace(base, **overrides)
 
     def score_params(self, day: date) -> ScoreParams:
-        return ScoreParams(
-            day=day,
-            lake_uri=str(self.lake),
-            scratch_dir=str(self.scratch),
-            tracking_uri=self.tracking_uri,
-            model_name=self.model_name,
-        )
+        return ScoreParams(day=day, lake=self.lake_ref(), tracking=self.tracking_ref())
 
     def client(self) -> MlflowClient:
         return MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -80,7 +80,8 @@ def v3_refused(
     labels = synthetic.labels.copy()
     labels["label"] = np.random.default_rng(3).permutation(labels["label"].to_numpy())
     write_labels(labels, shuffled_lake)
-    result = train_challenger(spark, registry.train_params(CUTOFF, lake_uri=str(shuffled_lake)))
+    shuffled = replace(registry, lake=shuffled_lake)
+    result = train_challenger(spark, shuffled.train_params(CUTOFF))
     decision = promote(spark, registry.promote_params())
     return Step(aliases=registry.aliases(), result=result, decision=decision)
 

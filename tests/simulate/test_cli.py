@@ -73,7 +73,7 @@ def test_lake_comes_from_the_environment(tmp_path, monkeypatch: pytest.MonkeyPat
     [
         (
             ["--start", "2026-13-01", "--days", "2"],
-            "--start must be a date like 2026-11-01, got '2026-13-01'",
+            "--start must be a date like 2026-11-03, got '2026-13-01'",
         ),
         (["--start", "2026-11-01", "--days", "0"], "--days must be at least 1, got 0"),
         (
@@ -82,7 +82,7 @@ def test_lake_comes_from_the_environment(tmp_path, monkeypatch: pytest.MonkeyPat
         ),
         (
             ["--start", "2026-11-01", "--days", "2", "--release-day", "soon"],
-            "--release-day must be a date like 2026-11-01, got 'soon'",
+            "--release-day must be a date like 2026-11-03, got 'soon'",
         ),
         (
             ["--start", "2026-11-01", "--days", "2", "--bad-line-rate", "1.5"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from lakeio import open_store
+from lakeio import layout, open_store
 
 
 def write_tiny_lake(lake_root: Path, last_day: date, *, days: int = 3) -> None:
@@ -23,3 +23,14 @@ def write_tiny_lake(lake_root: Path, last_day: date, *, days: int = 3) -> None:
         files_per_day=1,
     )
     run_simulation(open_store(str(lake_root)), config)
+
+
+def day_partitions(lake: Path, day: date, areas: tuple[str, ...]) -> set[str]:
+    """The tables under ``areas`` (e.g. ``curated``) with a ``dt=day`` partition."""
+    suffix = layout.day_partition(day)
+    return {
+        str(partition.parent.relative_to(lake))
+        for area in areas
+        for partition in (lake / area).rglob(suffix)
+        if partition.is_dir()
+    }

@@ -26,13 +26,11 @@ in the summary).
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -66,23 +64,34 @@ from features.linking import (
 )
 from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
 from features.text import SIGNAL_ENGINES, signal_engine
-from lakeio import SparkLake, layout, open_store
-from lakeio.store import ObjectStore
+from jobs.errors import JobError
+from jobs.ingest import ingest_validated
+from jobs.session import (
+    application_id,
+    default_parallelism,
+    executors_import,
+    num_partitions,
+    runs_on_this_interpreter,
+)
+from lakeio import LakeRef, layout
+from lakeio.reports import StageSummary
+from lakeio.tables import LakeTables
 
-INGEST_SUMMARY_FILE = "summary.json"
 MEMBERS_SCHEMA = "hydra_cluster_id string, account_id string, customer_id string, first_seen date"
 
 
-class FeatureInputError(RuntimeError):
+class FeatureInputError(JobError):
     """Day D cannot be computed: its curated data is missing or failed validation."""
 
 
 @dataclass(frozen=True)
 class FeatureParams:
     day: date
-    lake_uri: str
-    scratch_dir: str
-    direct_s3a: bool = False
+    lake: LakeRef
+    # What decides the prompt signals: auto, hyperscan or spark (features.text);
+    # ``auto`` is resolved once per run (``resolve_signal_engine``).
+    signal_engine: str = "auto"
+    # The activity's own settings; its signal_engine is the one resolved above.
     activity: ActivityParams = ActivityParams()
     linking: LinkingParams = field(default_factory=LinkingParams)
     checkpoint_interval: int = 1
@@ -94,7 +103,7 @@ class FeatureParams:
 
 
 @dataclass(frozen=True)
-class FeatureSummary:
+class FeatureSummary(StageSummary):
     day: date
     accounts: int
     clusters: int
@@ -109,34 +118,6 @@ class FeatureSummary:
     # What decided the prompt signals: hyperscan or spark (``auto`` resolved).
     signal_engine: str
 
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["day"] = self.day.isoformat()
-        out["activity_days_computed"] = [d.isoformat() for d in self.activity_days_computed]
-        out["unusable_days"] = [d.isoformat() for d in self.unusable_days]
-        return out
-
-
-def _partition_days(store: ObjectStore, table: str) -> list[date]:
-    days = []
-    for child in store.list_children(layout.table_prefix(table)):
-        if child.startswith("dt="):
-            try:
-                days.append(date.fromisoformat(child[3:]))
-            except ValueError:
-                continue
-    return sorted(days)
-
-
-def ingest_validated(store: ObjectStore, day: date) -> bool:
-    """Whether the ingest report of ``day`` exists and says validation succeeded."""
-    key = layout.report_day_prefix("ingest", day) + INGEST_SUMMARY_FILE
-    if not store.exists(key):
-        return False
-    summary = json.loads(store.read_bytes(key))
-    validation = summary.get("validation") or {}
-    return bool(validation.get("success"))
-
 
 class _Timer:
     def __init__(self) -> None:
@@ -149,42 +130,27 @@ class _Timer:
         self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - start, 3)
 
 
-def _spark_path(lake: SparkLake, prefix: str) -> str:
-    """Where Spark reads or writes ``prefix``.
+# Per Spark application: whether its executors' Python workers import hyperscan.
+_EXECUTORS_HAVE_HYPERSCAN: dict[str, bool] = {}
 
-    A plain local path when there is one: ``SparkLake.uri`` percent-encodes the
-    ``=`` of ``dt=`` folders (``Path.as_uri``) and Hadoop does not decode it.
+
+def resolve_signal_engine(spark: SparkSession, requested: str = "auto") -> str:
+    """``hyperscan`` or ``spark`` for this run: ``auto`` is Hyperscan where it imports.
+
+    The scan runs in the executors' Python workers. Unless they run this very
+    interpreter (a local classic session), ``auto`` therefore also asks the
+    executors (a probe job, once per application): a driver that has Hyperscan
+    must not choose it for executors that lack it (an x86-64 laptop driving an
+    ARM cluster), where every task of the job would fail. ``hyperscan`` named
+    explicitly is taken as given.
     """
-    local = lake.local_path(prefix)
-    return str(local) if local is not None else lake.uri(prefix)
-
-
-def _read_days(
-    spark: SparkSession, lake: SparkLake, table: str, days: Sequence[date], schema: Any = None
-) -> DataFrame:
-    """Day partitions of a table as one DataFrame with its ``dt`` column (staged first)."""
-    paths = []
-    for day in days:
-        prefix = layout.table_day_prefix(table, day)
-        lake.stage(prefix)
-        paths.append(_spark_path(lake, prefix))
-    reader = spark.read.option("basePath", _spark_path(lake, layout.table_prefix(table)))
-    if schema is not None:
-        reader = reader.schema(schema)
-    return reader.parquet(*paths)
-
-
-def _with_dt_schema(schema) -> Any:
-    from pyspark.sql import types as T
-
-    return T.StructType([*schema.fields, T.StructField("dt", T.DateType(), True)])
-
-
-def _write_day(lake: SparkLake, frame: DataFrame, table: str, day: date) -> None:
-    """Replace exactly ``table``'s partition of ``day`` (written without the ``dt`` column)."""
-    prefix = layout.table_day_prefix(table, day)
-    frame.drop("dt").write.mode("overwrite").parquet(_spark_path(lake, prefix))
-    lake.publish(prefix)
+    engine = signal_engine(requested)
+    if requested != "auto" or engine != "hyperscan" or runs_on_this_interpreter(spark):
+        return engine
+    application = application_id(spark)
+    if application not in _EXECUTORS_HAVE_HYPERSCAN:
+        _EXECUTORS_HAVE_HYPERSCAN[application] = executors_import(spark, "hyperscan")
+    return "hyperscan" if _EXECUTORS_HAVE_HYPERSCAN[application] else "spark"
 
 
 # Partitions per core for the day's per-request text work (prompt regexes,
@@ -208,81 +174,104 @@ def spread(frame: DataFrame, cores: int) -> DataFrame:
     by two of them. Days already in enough splits are left as they are.
     """
     partitions = PARTITIONS_PER_CORE * cores
-    if frame.rdd.getNumPartitions() >= partitions:
+    if num_partitions(frame) >= partitions:
         return frame
     return frame.repartition(partitions, "account_id", "dt")
 
 
-def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
-    day = params.day
-    store = open_store(params.lake_uri)
-    lake = SparkLake(store, params.scratch_dir, direct_s3a=params.direct_s3a)
-    timer = _Timer()
-    requests_schema = _with_dt_schema(CURATED_REQUESTS_SCHEMA)
-    accounts_schema = _with_dt_schema(CURATED_ACCOUNTS_SCHEMA)
+@dataclass(frozen=True)
+class _Days:
+    """Which days of the 28-day window the run reads, and which it must compute."""
 
-    curated_days = _partition_days(store, layout.CURATED_REQUESTS)
-    account_days = set(_partition_days(store, layout.CURATED_ACCOUNTS))
+    usable: list[date]  # curated, with a snapshot, validated
+    unusable: list[date]
+    history_start: date  # the first curated day of the lake
+    have_activity: set[date]
+
+
+def _days(tables: LakeTables, day: date) -> _Days:
+    curated_days = tables.days(layout.CURATED_REQUESTS)
+    account_days = set(tables.days(layout.CURATED_ACCOUNTS))
     window_start = day - timedelta(days=ROLLING_DAYS - 1)
     candidates = [d for d in curated_days if window_start <= d <= day]
-    usable = [d for d in candidates if d in account_days and ingest_validated(store, d)]
-    unusable = sorted(set(candidates) - set(usable))
+    usable = [d for d in candidates if d in account_days and ingest_validated(tables.store, d)]
     if day not in usable:
         raise FeatureInputError(
-            f"features for {day}: no validated curated data for that day in {store.uri} "
+            f"features for {day}: no validated curated data for that day in {tables.store.uri} "
             f"(run ingest first; curated days present: {len(curated_days)})"
         )
-    history_start = min(d for d in curated_days if d in account_days)
+    return _Days(
+        usable=usable,
+        unusable=sorted(set(candidates) - set(usable)),
+        history_start=min(d for d in curated_days if d in account_days),
+        have_activity=set(tables.days(layout.ACCOUNT_ACTIVITY)),
+    )
+
+
+def _write_activity(
+    tables: LakeTables,
+    compute_day: date,
+    snapshot: DataFrame,
+    history_days: Sequence[date],
+    params: ActivityParams,
+) -> None:
+    """Compute and write the activity rows of ``compute_day``."""
+    requests = spread(
+        tables.read(layout.CURATED_REQUESTS, [compute_day], CURATED_REQUESTS_SCHEMA),
+        default_parallelism(tables.spark),
+    )
+    activity = account_day_activity(requests, params).persist()
+    bucket_columns = ("account_id", "dt", "template_buckets", "org_id")
+    bucket_history = (
+        tables.read(layout.ACCOUNT_ACTIVITY, history_days).select(*bucket_columns)
+        if history_days
+        else activity.select(*bucket_columns).limit(0)
+    )
+    customers = customer_ids(
+        snapshot, bucket_history.unionByName(activity.select(*bucket_history.columns))
+    )
+    tables.write_day(
+        with_template_reuse(activity, bucket_history, customers),
+        layout.ACCOUNT_ACTIVITY,
+        compute_day,
+    )
+    activity.unpersist()
+
+
+def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
+    day = params.day
+    tables = LakeTables.open(spark, params.lake)
+    timer = _Timer()
+    days = _days(tables, day)
+    usable, have_activity = days.usable, days.have_activity
     # The signal engine, decided once per run (on a cluster ``auto`` asks the executors).
-    engine = signal_engine(params.activity.signal_engine, spark)
-    params = replace(params, activity=replace(params.activity, signal_engine=engine))
-    accounts = _read_days(spark, lake, layout.CURATED_ACCOUNTS, [day], accounts_schema)
+    engine = resolve_signal_engine(spark, params.signal_engine)
+    activity_params = replace(params.activity, signal_engine=engine)
+    accounts = tables.read(layout.CURATED_ACCOUNTS, [day], CURATED_ACCOUNTS_SCHEMA)
 
     # 1. Activity rows: recompute D, fill in missing earlier days oldest first.
-    have_activity = set(_partition_days(store, layout.ACCOUNT_ACTIVITY))
     to_compute = [d for d in usable if d == day or d not in have_activity]
     with timer.stage("activity"):
         for compute_day in to_compute:
-            requests = spread(
-                _read_days(spark, lake, layout.CURATED_REQUESTS, [compute_day], requests_schema),
-                spark.sparkContext.defaultParallelism,
-            )
             snapshot = (
-                _read_days(spark, lake, layout.CURATED_ACCOUNTS, [compute_day], accounts_schema)
+                tables.read(layout.CURATED_ACCOUNTS, [compute_day], CURATED_ACCOUNTS_SCHEMA)
                 if compute_day != day
                 else accounts
             )
-            activity = account_day_activity(requests, params.activity).persist()
             history_days = [
                 d
                 for d in usable
                 if compute_day - timedelta(days=WEEK_DAYS - 1) <= d < compute_day
                 and (d in have_activity or d in to_compute)
             ]
-            bucket_history = (
-                _read_days(spark, lake, layout.ACCOUNT_ACTIVITY, history_days).select(
-                    "account_id", "dt", "template_buckets", "org_id"
-                )
-                if history_days
-                else activity.select("account_id", "dt", "template_buckets", "org_id").limit(0)
-            )
-            customers = customer_ids(
-                snapshot, bucket_history.unionByName(activity.select(*bucket_history.columns))
-            )
-            _write_day(
-                lake,
-                with_template_reuse(activity, bucket_history, customers),
-                layout.ACCOUNT_ACTIVITY,
-                compute_day,
-            )
-            activity.unpersist()
+            _write_activity(tables, compute_day, snapshot, history_days, activity_params)
             have_activity.add(compute_day)
 
     # 2. Rolling account features over D-27..D.
     window_days = [d for d in usable if d in have_activity]
     with timer.stage("account_features"):
-        activity_window = _read_days(spark, lake, layout.ACCOUNT_ACTIVITY, window_days).persist()
-        rolling = rolling_account_features(activity_window, accounts, day, history_start)
+        activity_window = tables.read(layout.ACCOUNT_ACTIVITY, window_days).persist()
+        rolling = rolling_account_features(activity_window, accounts, day, days.history_start)
         rolling = rolling.localCheckpoint(eager=True)
         customers = rolling.select("account_id", "customer_id")
 
@@ -302,7 +291,7 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
             checkpoint_interval=params.checkpoint_interval,
             driver_edges=params.component_driver_edges,
         )
-        previous_members = _previous_members(spark, lake, store, day, params)
+        previous_members = _previous_members(tables, day, params)
         assignments = assign_cluster_ids(components, customers, previous_members, day)
         assignments = assignments.localCheckpoint(eager=True)
 
@@ -323,37 +312,44 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
             *[F.col(spec.name).cast(spec.dtype).alias(spec.name) for spec in FEATURE_SET.specs],
         )
         assert tuple(account_day.columns[: len(KEY_COLUMNS)]) == KEY_COLUMNS
-        _write_day(lake, account_day, layout.ACCOUNT_DAY_FEATURES, day)
+        tables.write_day(account_day, layout.ACCOUNT_DAY_FEATURES, day)
         members = clustered.where(F.col("hydra_cluster_id").isNotNull()).join(
             assignments.select("customer_id", "first_seen"), on="customer_id", how="inner"
         )
-        _write_day(lake, members.select(*MEMBER_COLUMNS), layout.CLUSTER_MEMBERS, day)
-        _write_day(lake, links.select(*LINK_COLUMNS), layout.ACCOUNT_LINKS, day)
-        requests_day = _read_days(spark, lake, layout.CURATED_REQUESTS, [day], requests_schema)
+        tables.write_day(members.select(*MEMBER_COLUMNS), layout.CLUSTER_MEMBERS, day)
+        tables.write_day(links.select(*LINK_COLUMNS), layout.ACCOUNT_LINKS, day)
+        requests_day = tables.read(layout.CURATED_REQUESTS, [day], CURATED_REQUESTS_SCHEMA)
         evidence = cluster_evidence(clustered, assignments, memberships, activity_day, requests_day)
-        _write_day(lake, evidence, layout.CLUSTER_FEATURES, day)
+        tables.write_day(evidence, layout.CLUSTER_FEATURES, day)
 
     with timer.stage("summary"):
         summary = _summarise(
-            day, clustered, links, specificity, params, to_compute, unusable, timer.seconds
+            day,
+            engine,
+            clustered,
+            links,
+            specificity,
+            params,
+            to_compute,
+            days.unusable,
+            timer.seconds,
         )
     activity_window.unpersist()
     return summary
 
 
-def _previous_members(
-    spark: SparkSession, lake: SparkLake, store: ObjectStore, day: date, params: FeatureParams
-) -> DataFrame:
+def _previous_members(tables: LakeTables, day: date, params: FeatureParams) -> DataFrame:
     earliest = day - timedelta(days=params.previous_clusters_lookback_days)
-    earlier = [d for d in _partition_days(store, layout.CLUSTER_MEMBERS) if earliest <= d < day]
+    earlier = tables.days(layout.CLUSTER_MEMBERS, start=earliest, end=day - timedelta(days=1))
     if not earlier:
-        return spark.createDataFrame([], MEMBERS_SCHEMA)
-    previous = _read_days(spark, lake, layout.CLUSTER_MEMBERS, [earlier[-1]])
+        return tables.spark.createDataFrame([], MEMBERS_SCHEMA)
+    previous = tables.read(layout.CLUSTER_MEMBERS, [earlier[-1]])
     return previous.select(*MEMBER_COLUMNS).localCheckpoint(eager=True)
 
 
 def _summarise(
     day: date,
+    engine: str,
     clustered: DataFrame,
     links: DataFrame,
     specificity: DataFrame,
@@ -370,7 +366,7 @@ def _summarise(
         F.countDistinct(F.when(F.col("hydra_cluster_id").isNotNull(), F.col("customer_id"))).alias(
             "linked_customers"
         ),
-    ).first()
+    ).collect()[0]
     largest = (
         clustered.where(F.col("hydra_cluster_id").isNotNull())
         .groupBy("hydra_cluster_id")
@@ -396,23 +392,15 @@ def _summarise(
         activity_days_computed=list(computed),
         unusable_days=list(unusable),
         timings=dict(timings),
-        signal_engine=params.activity.signal_engine,
+        signal_engine=engine,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m jobs.features --day D --lake URI --scratch DIR`` (also under spark-submit)."""
-    from jobs.session import start_job_session
+    """``python -m jobs.featurize --day D --lake URI --scratch DIR`` (also under spark-submit)."""
+    from jobs.entry import job_parser, lake_ref, run_job
 
-    parser = argparse.ArgumentParser(prog="jobs.features", description=__doc__.splitlines()[0])
-    parser.add_argument("--day", required=True, type=date.fromisoformat)
-    parser.add_argument("--lake", required=True, help="lake root URI (folder, file:// or s3://)")
-    parser.add_argument("--scratch", required=True, help="local scratch folder")
-    parser.add_argument("--direct-s3a", action="store_true", help="read/write s3a:// directly")
-    parser.add_argument(
-        "--master", default=None, help="Spark master (default: spark-submit's, else local[*])"
-    )
-    parser.add_argument("--driver-memory", default="4g")
+    parser = job_parser("jobs.featurize", __doc__)
     parser.add_argument(
         "--signal-engine",
         choices=SIGNAL_ENGINES,
@@ -420,25 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="what decides the prompt signals (hyperscan must be on the executors too)",
     )
     args = parser.parse_args(argv)
-    spark = start_job_session("features", args.day, args.master, args.driver_memory)
-    try:
-        summary = run(
-            spark,
-            FeatureParams(
-                day=args.day,
-                lake_uri=args.lake,
-                scratch_dir=args.scratch,
-                direct_s3a=args.direct_s3a,
-                activity=ActivityParams(signal_engine=args.signal_engine),
-            ),
-        )
-    except FeatureInputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        spark.stop()
-    print(json.dumps(summary.as_dict(), indent=2, default=str))
-    return 0
+    params = FeatureParams(day=args.day, lake=lake_ref(args), signal_engine=args.signal_engine)
+    return run_job("featurize", args, lambda spark: run(spark, params))
 
 
 if __name__ == "__main__":
