@@ -18,12 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from lakeio import ObjectStore, layout
-from review.db import read_session
+from review.engine import read_session
 from review.tables import Decision, Member
+from review.vocabulary import Outcome
 
 LABELS_KEY = f"{layout.LABELS_PREFIX}review-decisions.jsonl"
 LABEL_SOURCE = "review"
-_LABEL_OF = {"abuse": 1, "legitimate": 0}
+_LABEL_OF = {Outcome.ABUSE: 1, Outcome.LEGITIMATE: 0}
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def review_labels(engine: Engine) -> list[dict[str, object]]:
         .join(Decision, Decision.id == Member.decision_id)
         .where(Member.outcome.is_not(None))
     )
-    latest: dict[str, tuple[datetime, int, str]] = {}
+    latest: dict[str, tuple[datetime, int, Outcome]] = {}
     with read_session(engine) as session:
         for account_id, outcome, decided_at, decision_id in session.execute(query):
             seen = latest.get(account_id)

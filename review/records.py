@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from review.tables import AuditEntry, Case, Comment, Decision, Evidence, Member, Sighting
+from review.vocabulary import AuditAction, CaseStatus, CommentKind, Outcome
 
 
 def jsonable(value: Any) -> Any:
@@ -49,7 +50,7 @@ class _Record:
 class CaseSummary(_Record):
     id: int
     title: str
-    status: str
+    status: CaseStatus
     priority: float
     risk: float
     output_tokens: int
@@ -63,7 +64,7 @@ class CaseSummary(_Record):
     escalated: bool
     claimed_by: str | None
     claim_expires_at: datetime | None
-    outcome: str | None
+    outcome: Outcome | None
     closed_at: datetime | None
     closed_by: str | None
     reopen_count: int
@@ -115,7 +116,7 @@ class MemberView(_Record):
     last_seen: date
     output_tokens: int
     requests: int
-    outcome: str | None
+    outcome: Outcome | None
     sightings: list[SightingView] = field(default_factory=list)
 
     @classmethod
@@ -182,7 +183,7 @@ class DecisionView(_Record):
     id: int
     case_id: int
     reviewer: str
-    outcome: str
+    outcome: Outcome
     reason: str
     account_outcomes: dict[str, str]
     decided_at: datetime
@@ -204,7 +205,7 @@ class DecisionView(_Record):
 class CommentView(_Record):
     id: int
     author: str
-    kind: str
+    kind: CommentKind
     body: str
     created_at: datetime
 
@@ -275,7 +276,7 @@ def case_state(case: Case) -> dict[str, Any]:
 def audit_row(
     *,
     actor: str,
-    action: str,
+    action: AuditAction,
     at: datetime,
     case_id: int | None = None,
     before: dict[str, Any] | None = None,
@@ -286,7 +287,7 @@ def audit_row(
     return {
         "at": at,
         "actor": actor[:64],
-        "action": action,
+        "action": str(action),
         "case_id": case_id,
         "before": before,
         "after": after,

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
-from review.db import read_session, write_session
+from review.engine import read_session, write_session
 from review.errors import CaseNotFound, ClaimConflict, InvalidDecision
 from review.records import (
     AuditView,
@@ -34,8 +34,6 @@ from review.records import (
     case_state,
 )
 from review.tables import (
-    ACCOUNT_OUTCOMES,
-    OUTCOMES,
     AuditEntry,
     Case,
     Comment,
@@ -45,19 +43,18 @@ from review.tables import (
     Sighting,
     utcnow,
 )
+from review.vocabulary import (
+    ACCOUNT_OUTCOMES,
+    WORKING_STATUSES,
+    AuditAction,
+    CaseFilter,
+    CaseStatus,
+    CommentKind,
+    Outcome,
+)
 
 DEFAULT_LEASE = timedelta(minutes=30)
 MAX_TEXT = 4000
-STATUS_FILTERS = {
-    "open": ("open",),
-    "claimed": ("claimed",),
-    "escalated": ("escalated",),
-    "deferred": ("deferred",),
-    "closed": ("closed",),
-    "withdrawn": ("withdrawn",),
-    "active": ("open", "claimed", "escalated"),
-    "all": None,
-}
 
 
 @dataclass(frozen=True)
@@ -70,7 +67,7 @@ class ClaimPolicy:
 def list_cases(
     engine: Engine,
     *,
-    status: str = "open",
+    status: CaseFilter | str = CaseFilter.OPEN,
     limit: int = 50,
     offset: int = 0,
     search: str | None = None,
@@ -79,10 +76,10 @@ def list_cases(
 ) -> list[CaseSummary]:
     """Cases by priority (highest first); ``search`` matches case id, cluster id or account id;
     ``first_seen`` keeps the cases first seen on that sweep day."""
-    if status not in STATUS_FILTERS:
-        raise InvalidDecision(f"unknown status {status!r}; use one of {', '.join(STATUS_FILTERS)}")
+    if status not in tuple(CaseFilter):
+        raise InvalidDecision(f"unknown status {status!r}; use one of {', '.join(CaseFilter)}")
     query = sa.select(Case).order_by(Case.priority.desc(), Case.id).limit(limit).offset(offset)
-    statuses = STATUS_FILTERS[status]
+    statuses = CaseFilter(status).statuses
     if statuses is not None:
         query = query.where(Case.status.in_(statuses))
     if claimed_by:
@@ -102,7 +99,7 @@ def list_cases(
         return [CaseSummary.of(case) for case in session.scalars(query)]
 
 
-def count_cases(engine: Engine, *, first_seen: date | None = None) -> dict[str, int]:
+def count_cases(engine: Engine, *, first_seen: date | None = None) -> dict[CaseStatus, int]:
     """Cases per status (of those first seen on ``first_seen`` when given)."""
     query = sa.select(Case.status, sa.func.count()).group_by(Case.status)
     if first_seen is not None:
@@ -195,10 +192,10 @@ def export_flagged(engine: Engine, *, sweep_date: date | None = None) -> list[di
 
 # --- claiming -----------------------------------------------------------------
 def _claimable(now: datetime, include_escalated: bool) -> sa.ColumnElement[bool]:
-    expired = sa.and_(Case.status == "claimed", Case.claim_expires_at < now)
+    expired = sa.and_(Case.status == CaseStatus.CLAIMED, Case.claim_expires_at < now)
     if include_escalated:
-        return sa.or_(Case.status.in_(("open", "escalated")), expired)
-    return sa.or_(Case.status == "open", sa.and_(expired, Case.escalated.is_(False)))
+        return sa.or_(Case.status.in_((CaseStatus.OPEN, CaseStatus.ESCALATED)), expired)
+    return sa.or_(Case.status == CaseStatus.OPEN, sa.and_(expired, Case.escalated.is_(False)))
 
 
 def claim_next_case(
@@ -228,7 +225,7 @@ def claim_next_case(
         case = session.scalar(query)
         if case is None:
             return None
-        _take(session, case, reviewer, policy.lease, now, action="case.claimed")
+        _take(session, case, reviewer, policy.lease, now, action=AuditAction.CASE_CLAIMED)
         return CaseSummary.of(case)
 
 
@@ -246,18 +243,18 @@ def claim_case(
     reviewer = _name(reviewer, "reviewer")
     with write_session(engine) as session:
         case = _locked(session, case_id)
-        held = case.status == "claimed" and case.claim_expires_at is not None
+        held = case.status == CaseStatus.CLAIMED and case.claim_expires_at is not None
         if held and case.claimed_by != reviewer and case.claim_expires_at > now:  # type: ignore[operator]
             raise ClaimConflict(
                 f"case {case_id} is claimed by {case.claimed_by} until "
                 f"{case.claim_expires_at:%Y-%m-%d %H:%M} UTC"
             )
-        if case.status == "escalated" or (held and case.escalated):
+        if case.status == CaseStatus.ESCALATED or (held and case.escalated):
             if not policy.include_escalated and case.claimed_by != reviewer:
                 raise ClaimConflict(f"case {case_id} is escalated: a lead must take it")
-        elif case.status not in ("open", "claimed"):
-            raise ClaimConflict(f"case {case_id} is {_status_phrase(case.status)}")
-        _take(session, case, reviewer, policy.lease, now, action="case.claimed")
+        elif case.status not in (CaseStatus.OPEN, CaseStatus.CLAIMED):
+            raise ClaimConflict(f"case {case_id} is {case.status.phrase}")
+        _take(session, case, reviewer, policy.lease, now, action=AuditAction.CASE_CLAIMED)
         return CaseSummary.of(case)
 
 
@@ -274,7 +271,7 @@ def release_case(
         add_audit(
             session,
             actor=reviewer,
-            action="case.released",
+            action=AuditAction.CASE_RELEASED,
             at=now,
             case_id=case.id,
             before=before,
@@ -298,19 +295,21 @@ def reassign_case(
     to_reviewer = _name(to_reviewer, "reviewer")
     with write_session(engine) as session:
         case = _locked(session, case_id)
-        if case.status not in ("open", "claimed", "escalated"):
-            raise ClaimConflict(f"case {case_id} is {_status_phrase(case.status)}")
+        if case.status not in WORKING_STATUSES:
+            raise ClaimConflict(f"case {case_id} is {case.status.phrase}")
         if note and note.strip():
             session.add(
                 Comment(
                     case_id=case.id,
                     author=actor,
-                    kind="reassign",
+                    kind=CommentKind.REASSIGN,
                     body=_text(note, "note"),
                     created_at=now,
                 )
             )
-        _take(session, case, to_reviewer, lease, now, action="case.reassigned", actor=actor)
+        _take(
+            session, case, to_reviewer, lease, now, action=AuditAction.CASE_REASSIGNED, actor=actor
+        )
         return CaseSummary.of(case)
 
 
@@ -320,7 +319,7 @@ def decide_case(
     case_id: int,
     *,
     reviewer: str,
-    outcome: str,
+    outcome: Outcome | str,
     reason: str,
     account_outcomes: dict[str, str] | None = None,
     now: datetime | None = None,
@@ -331,15 +330,9 @@ def decide_case(
     for every member in ``account_outcomes``, with both outcomes present.
     """
     now = now or utcnow()
-    if outcome not in OUTCOMES:
-        raise InvalidDecision(f"outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}")
+    verdict = _outcome(outcome)
     reason = _text(reason, "reason")
-    given = dict(account_outcomes or {})
-    for account_id, value in given.items():
-        if value not in ACCOUNT_OUTCOMES:
-            raise InvalidDecision(
-                f"account {account_id}: outcome must be abuse or legitimate, got {value!r}"
-            )
+    given = _account_outcomes(account_outcomes or {})
     with write_session(engine) as session:
         case = _locked(session, case_id)
         _require_holder(case, reviewer)
@@ -348,36 +341,12 @@ def decide_case(
                 sa.select(Member).where(Member.case_id == case.id).order_by(Member.account_id)
             )
         )
-        member_ids = {m.account_id for m in members}
-        unknown = sorted(set(given) - member_ids)
-        if unknown:
-            raise InvalidDecision(f"not members of case {case_id}: {', '.join(unknown[:5])}")
-        if outcome == "mixed":
-            missing = sorted(member_ids - set(given))
-            if missing:
-                raise InvalidDecision(
-                    f"a mixed decision needs an outcome for every account; missing: "
-                    f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}"
-                )
-            if len(set(given.values())) < 2:
-                only = next(iter(given.values()), "abuse")
-                raise InvalidDecision(
-                    f"every account is {only}: decide the case as {only}, not mixed"
-                )
-            per_account = {m.account_id: given[m.account_id] for m in members}
-        else:
-            contrary = sorted(a for a, v in given.items() if v != outcome)
-            if contrary:
-                raise InvalidDecision(
-                    f"accounts {', '.join(contrary[:5])} differ from the case outcome "
-                    f"{outcome}: use outcome mixed with an outcome per account"
-                )
-            per_account = {m.account_id: outcome for m in members}
+        per_account = _per_account(case.id, verdict, given, [m.account_id for m in members])
         before = case_state(case)
         decision = Decision(
             case_id=case.id,
             reviewer=reviewer,
-            outcome=outcome,
+            outcome=verdict,
             reason=reason,
             account_outcomes=per_account,
             decided_at=now,
@@ -387,20 +356,11 @@ def decide_case(
         for member in members:
             member.outcome = per_account[member.account_id]
             member.decision_id = decision.id
-        case.status = "closed"
-        case.outcome = outcome
-        case.closed_at = now
-        case.closed_by = reviewer
-        case.closed_through_date = case.last_seen
-        case.closed_members = len(members)
-        case.closed_output_tokens = case.output_tokens
-        case.escalated = False
-        case.claimed_by = case.claimed_at = case.claim_expires_at = None
-        case.updated_at = now
+        _close(case, verdict, reviewer, len(members), now)
         add_audit(
             session,
             actor=reviewer,
-            action="case.decided",
+            action=AuditAction.CASE_DECIDED,
             at=now,
             case_id=case.id,
             before=before,
@@ -409,6 +369,62 @@ def decide_case(
         )
         session.flush()
         return DecisionView.of(decision)
+
+
+def _outcome(value: Outcome | str) -> Outcome:
+    if value not in tuple(Outcome):
+        raise InvalidDecision(f"outcome must be one of {', '.join(Outcome)}, got {value!r}")
+    return Outcome(value)
+
+
+def _account_outcomes(given: dict[str, str]) -> dict[str, Outcome]:
+    for account_id, value in given.items():
+        if value not in ACCOUNT_OUTCOMES:
+            raise InvalidDecision(
+                f"account {account_id}: outcome must be abuse or legitimate, got {value!r}"
+            )
+    return {account_id: Outcome(value) for account_id, value in given.items()}
+
+
+def _per_account(
+    case_id: int, outcome: Outcome, given: dict[str, Outcome], members: list[str]
+) -> dict[str, Outcome]:
+    """Every member's outcome under the decision, or why the decision is incomplete."""
+    unknown = sorted(set(given) - set(members))
+    if unknown:
+        raise InvalidDecision(f"not members of case {case_id}: {', '.join(unknown[:5])}")
+    if outcome != Outcome.MIXED:
+        contrary = sorted(a for a, v in given.items() if v != outcome)
+        if contrary:
+            raise InvalidDecision(
+                f"accounts {', '.join(contrary[:5])} differ from the case outcome "
+                f"{outcome}: use outcome mixed with an outcome per account"
+            )
+        return dict.fromkeys(members, outcome)
+    missing = sorted(set(members) - set(given))
+    if missing:
+        raise InvalidDecision(
+            f"a mixed decision needs an outcome for every account; missing: "
+            f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}"
+        )
+    if len(set(given.values())) < 2:
+        only = next(iter(given.values()), Outcome.ABUSE)
+        raise InvalidDecision(f"every account is {only}: decide the case as {only}, not mixed")
+    return {account_id: given[account_id] for account_id in members}
+
+
+def _close(case: Case, outcome: Outcome, reviewer: str, members: int, now: datetime) -> None:
+    """Close ``case`` with ``outcome``, remembering what the decision covered."""
+    case.status = CaseStatus.CLOSED
+    case.outcome = outcome
+    case.closed_at = now
+    case.closed_by = reviewer
+    case.closed_through_date = case.last_seen
+    case.closed_members = members
+    case.closed_output_tokens = case.output_tokens
+    case.escalated = False
+    case.claimed_by = case.claimed_at = case.claim_expires_at = None
+    case.updated_at = now
 
 
 def escalate_case(
@@ -422,18 +438,22 @@ def escalate_case(
         _require_holder(case, reviewer)
         before = case_state(case)
         case.escalated = True
-        case.status = "escalated"
+        case.status = CaseStatus.ESCALATED
         case.claimed_by = case.claimed_at = case.claim_expires_at = None
         case.updated_at = now
         session.add(
             Comment(
-                case_id=case.id, author=reviewer, kind="escalation", body=reason, created_at=now
+                case_id=case.id,
+                author=reviewer,
+                kind=CommentKind.ESCALATION,
+                body=reason,
+                created_at=now,
             )
         )
         add_audit(
             session,
             actor=reviewer,
-            action="case.escalated",
+            action=AuditAction.CASE_ESCALATED,
             at=now,
             case_id=case.id,
             before=before,
@@ -451,13 +471,15 @@ def add_comment(
     body = _text(text, "comment")
     with write_session(engine) as session:
         case = _locked(session, case_id)
-        comment = Comment(case_id=case.id, author=author, kind="comment", body=body, created_at=now)
+        comment = Comment(
+            case_id=case.id, author=author, kind=CommentKind.COMMENT, body=body, created_at=now
+        )
         session.add(comment)
         session.flush()
         add_audit(
             session,
             actor=author,
-            action="case.commented",
+            action=AuditAction.CASE_COMMENTED,
             at=now,
             case_id=case.id,
             detail={"comment_id": comment.id},
@@ -474,8 +496,8 @@ def _locked(session: Session, case_id: int) -> Case:
 
 
 def _require_holder(case: Case, reviewer: str) -> None:
-    if case.status != "claimed":
-        raise ClaimConflict(f"case {case.id} is {_status_phrase(case.status)}: claim it first")
+    if case.status != CaseStatus.CLAIMED:
+        raise ClaimConflict(f"case {case.id} is {case.status.phrase}: claim it first")
     if case.claimed_by != reviewer:
         raise ClaimConflict(f"case {case.id} is claimed by {case.claimed_by}, not {reviewer}")
 
@@ -487,12 +509,12 @@ def _take(
     lease: timedelta,
     now: datetime,
     *,
-    action: str,
+    action: AuditAction,
     actor: str | None = None,
 ) -> None:
     before = case_state(case)
-    previous = case.claimed_by if case.status == "claimed" else None
-    case.status = "claimed"
+    previous = case.claimed_by if case.status == CaseStatus.CLAIMED else None
+    case.status = CaseStatus.CLAIMED
     case.claimed_by = reviewer
     case.claimed_at = now
     case.claim_expires_at = now + lease
@@ -513,19 +535,9 @@ def _take(
 
 
 def _free(case: Case, now: datetime) -> None:
-    case.status = "escalated" if case.escalated else "open"
+    case.status = CaseStatus.ESCALATED if case.escalated else CaseStatus.OPEN
     case.claimed_by = case.claimed_at = case.claim_expires_at = None
     case.updated_at = now
-
-
-def _status_phrase(status: str) -> str:
-    return {
-        "closed": "closed",
-        "deferred": "in the backlog (over the daily intake cap), not yet open",
-        "withdrawn": "withdrawn (a rerun of its sweep no longer flags it)",
-        "escalated": "escalated",
-        "open": "open, not claimed",
-    }.get(status, status)
 
 
 def _text(value: str | None, what: str) -> str:

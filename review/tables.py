@@ -14,23 +14,52 @@ The schema itself is created by the Alembic migrations in
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from review.vocabulary import (
+    ACCOUNT_OUTCOMES,
+    CaseStatus,
+    CommentKind,
+    Outcome,
+    Role,
+    sql_in_list,
+)
+
 # JSONB on PostgreSQL (indexable, compact), plain JSON text on SQLite.
 JsonType = sa.JSON().with_variant(JSONB(), "postgresql")
-
-CASE_STATUSES = ("deferred", "open", "claimed", "escalated", "closed", "withdrawn")
-OUTCOMES = ("abuse", "legitimate", "mixed")
-ACCOUNT_OUTCOMES = ("abuse", "legitimate")
-ROLES = ("analyst", "lead")
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(sa.TypeDecorator[E]):
+    """A ``StrEnum`` stored as its value in a short text column, read back as the member.
+
+    A plain string column underneath (the check constraints list the values), so
+    the schema is the same text on every backend and migrations compare cleanly.
+    """
+
+    impl = sa.String(16)
+    cache_ok = True
+
+    def __init__(self, enum: type[E]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: sa.Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
@@ -73,12 +102,12 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    role: Mapped[str] = mapped_column(sa.String(16))
+    role: Mapped[Role] = mapped_column(EnumText(Role))
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
-    __table_args__ = (sa.CheckConstraint(f"role IN {ROLES}", name="role"),)
+    __table_args__ = (sa.CheckConstraint(sql_in_list("role", Role), name="role"),)
 
 
 class Sweep(Base):
@@ -104,7 +133,7 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(300))
     cluster_id: Mapped[str | None] = mapped_column(sa.String(200))
-    status: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[CaseStatus] = mapped_column(EnumText(CaseStatus))
     escalated: Mapped[bool] = mapped_column(default=False)
     # Priority = risk x volume: the highest member score times output tokens seen.
     risk: Mapped[float] = mapped_column(sa.Double)
@@ -120,7 +149,7 @@ class Case(Base):
     claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     claim_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    outcome: Mapped[str | None] = mapped_column(sa.String(16))
+    outcome: Mapped[Outcome | None] = mapped_column(EnumText(Outcome))
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_by: Mapped[str | None] = mapped_column(sa.String(64))
     # What the case looked like when it was closed, to judge "materially new" evidence.
@@ -136,8 +165,8 @@ class Case(Base):
     )
 
     __table_args__ = (
-        sa.CheckConstraint(f"status IN {CASE_STATUSES}", name="status"),
-        sa.CheckConstraint(f"outcome IS NULL OR outcome IN {OUTCOMES}", name="outcome"),
+        sa.CheckConstraint(sql_in_list("status", CaseStatus), name="status"),
+        sa.CheckConstraint("outcome IS NULL OR " + sql_in_list("outcome", Outcome), name="outcome"),
         sa.Index(None, "status", "priority"),
     )
 
@@ -159,7 +188,7 @@ class Member(Base):
     last_seen: Mapped[date] = mapped_column(sa.Date)
     output_tokens: Mapped[int] = mapped_column(sa.BigInteger)
     requests: Mapped[int] = mapped_column(sa.BigInteger)
-    outcome: Mapped[str | None] = mapped_column(sa.String(16))
+    outcome: Mapped[Outcome | None] = mapped_column(EnumText(Outcome))
     decision_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decisions.id"))
     added_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -170,7 +199,9 @@ class Member(Base):
 
     __table_args__ = (
         sa.UniqueConstraint("case_id", "account_id"),
-        sa.CheckConstraint(f"outcome IS NULL OR outcome IN {ACCOUNT_OUTCOMES}", name="outcome"),
+        sa.CheckConstraint(
+            "outcome IS NULL OR " + sql_in_list("outcome", ACCOUNT_OUTCOMES), name="outcome"
+        ),
     )
 
 
@@ -223,13 +254,13 @@ class Decision(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     reviewer: Mapped[str] = mapped_column(sa.String(64))
-    outcome: Mapped[str] = mapped_column(sa.String(16))
+    outcome: Mapped[Outcome] = mapped_column(EnumText(Outcome))
     reason: Mapped[str] = mapped_column(sa.Text)
-    # account_id -> "abuse" | "legitimate" for every member at decision time.
+    # account_id -> abuse | legitimate for every member at decision time.
     account_outcomes: Mapped[dict[str, str]] = mapped_column(JsonType)
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
-    __table_args__ = (sa.CheckConstraint(f"outcome IN {OUTCOMES}", name="outcome"),)
+    __table_args__ = (sa.CheckConstraint(sql_in_list("outcome", Outcome), name="outcome"),)
 
 
 class Comment(Base):
@@ -240,7 +271,7 @@ class Comment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     author: Mapped[str] = mapped_column(sa.String(64))
-    kind: Mapped[str] = mapped_column(sa.String(16))
+    kind: Mapped[CommentKind] = mapped_column(EnumText(CommentKind))
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

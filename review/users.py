@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from review.db import read_session, write_session
+from review.engine import read_session, write_session
 from review.errors import InvalidDecision, ReviewError
 from review.records import add_audit
-from review.tables import ROLES, User, utcnow
+from review.tables import User, utcnow
+from review.vocabulary import AuditAction, Role
 
 MIN_PASSWORD_LENGTH = 8
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -28,12 +29,12 @@ _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 @dataclass(frozen=True)
 class UserInfo:
     name: str
-    role: str
+    role: Role
     disabled: bool = False
 
     @property
     def is_lead(self) -> bool:
-        return self.role == "lead"
+        return self.role == Role.LEAD
 
 
 def hash_password(password: str) -> str:
@@ -66,14 +67,15 @@ _DUMMY_HASH = None
 
 
 def add_user(
-    engine: Engine, name: str, *, role: str, password: str, replace: bool = False
+    engine: Engine, name: str, *, role: Role | str, password: str, replace: bool = False
 ) -> UserInfo:
     """Create a console user (or, with ``replace``, reset their role and password)."""
     name = name.strip()
     if not name or len(name) > 64 or any(c.isspace() for c in name):
         raise InvalidDecision("a user name is 1 to 64 characters without spaces")
-    if role not in ROLES:
-        raise InvalidDecision(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    if role not in tuple(Role):
+        raise InvalidDecision(f"role must be one of {', '.join(Role)}, got {role!r}")
+    role = Role(role)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidDecision(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
     now = utcnow()
@@ -81,7 +83,7 @@ def add_user(
         user = session.scalar(sa.select(User).where(User.name == name))
         if user is not None and not replace:
             raise ReviewError(f"user {name} exists; pass replace to reset it")
-        action = "user.updated" if user is not None else "user.added"
+        action = AuditAction.USER_UPDATED if user is not None else AuditAction.USER_ADDED
         if user is None:
             user = User(name=name, created_at=now, role=role, password_hash="", disabled=False)
             session.add(user)

@@ -17,6 +17,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from review.engine import is_postgresql, write_session
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 # Any constant works; it only has to be the same for every process migrating the queue.
 _PG_MIGRATION_LOCK = 0x68796472  # "hydr"
@@ -43,8 +45,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the queue at ``engine`` to ``revision`` (no-op when already there)."""
     if revision == "head" and current_revision(engine) == head_revision():
         return
-    from review.db import is_postgresql, write_session
-
     with write_session(engine) as session:
         conn = session.connection()
         if is_postgresql(conn):
@@ -55,8 +55,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    from review.db import write_session
-
     with write_session(engine) as session:
         config = alembic_config()
         config.attributes["connection"] = session.connection()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -31,8 +31,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from review.db import open_queue
 from review.errors import CaseNotFound, ReviewError
+from review.records import CaseSummary
 from review.service import (
-    STATUS_FILTERS,
     ClaimPolicy,
     add_comment,
     claim_case,
@@ -48,6 +48,13 @@ from review.service import (
 )
 from review.tables import utcnow
 from review.users import UserInfo, authenticate, get_user, list_users
+from review.vocabulary import (
+    ACCOUNT_OUTCOMES,
+    WORKING_STATUSES,
+    CaseFilter,
+    CaseStatus,
+    Outcome,
+)
 from review.web.plots import timeline_svg
 
 HERE = Path(__file__).resolve().parent
@@ -190,6 +197,12 @@ def create_app(
     )
     env.filters["inert"] = inert
     env.filters["tokens"] = lambda n: f"{int(n or 0):,}"
+    env.globals.update(
+        CaseStatus=CaseStatus,
+        Outcome=Outcome,
+        ACCOUNT_OUTCOMES=ACCOUNT_OUTCOMES,
+        WORKING_STATUSES=WORKING_STATUSES,
+    )
     templates = Jinja2Templates(env=env)
 
     app = FastAPI(
@@ -267,13 +280,13 @@ def create_app(
     def queue_page(
         request: Request,
         user: CurrentUser,
-        status: str = "active",
+        status: str = CaseFilter.ACTIVE,
         q: str = "",
         mine: bool = False,
         page: int = 1,
     ) -> HTMLResponse:
-        if status not in STATUS_FILTERS:
-            status = "active"
+        if status not in tuple(CaseFilter):
+            status = CaseFilter.ACTIVE
         page = max(1, page)
         cases = list_cases(
             queue,
@@ -292,7 +305,7 @@ def create_app(
             page=page,
             counts=count_cases(queue),
             status=status,
-            statuses=list(STATUS_FILTERS),
+            statuses=list(CaseFilter),
             q=q,
             mine=mine,
             top_priority=max((c.priority for c in cases), default=0.0) or 1.0,
@@ -302,24 +315,14 @@ def create_app(
     @app.get("/cases/{case_id}", response_class=HTMLResponse)
     def case_page(request: Request, case_id: int, user: CurrentUser) -> HTMLResponse:
         detail = get_case(queue, case_id)
-        case = detail.case
         now = utcnow()
-        expired = case.claim_expires_at is not None and case.claim_expires_at <= now
-        mine = case.status == "claimed" and case.claimed_by == user.name
-        can_claim = not mine and (
-            case.status == "open"
-            or (case.status == "escalated" and user.is_lead)
-            or (case.status == "claimed" and expired and (user.is_lead or not case.escalated))
-        )
         return render(
             request,
             "case.html",
             user=user,
             detail=detail,
-            case=case,
-            mine=mine,
-            can_claim=can_claim,
-            expired=expired,
+            case=detail.case,
+            **_claim_state(detail.case, user, now),
             timeline=timeline_svg(detail.evidence),
             reviewers=[u.name for u in list_users(queue) if not u.disabled] if user.is_lead else [],
             audit=read_audit(queue, case_id=case_id, limit=50) if user.is_lead else [],
@@ -461,6 +464,19 @@ def create_app(
         return act(request, case_id, run)
 
     return app
+
+
+def _claim_state(case: CaseSummary, user: UserInfo, now: datetime) -> dict[str, bool]:
+    """Whether ``user`` holds the case, may claim it, and whether its claim lapsed."""
+    expired = case.claim_expires_at is not None and case.claim_expires_at <= now
+    claimed = case.status == CaseStatus.CLAIMED
+    mine = claimed and case.claimed_by == user.name
+    can_claim = not mine and (
+        case.status == CaseStatus.OPEN
+        or (case.status == CaseStatus.ESCALATED and user.is_lead)
+        or (claimed and expired and (user.is_lead or not case.escalated))
+    )
+    return {"mine": mine, "can_claim": can_claim, "expired": expired}
 
 
 def _safe_next(target: str) -> str:

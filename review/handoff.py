@@ -1,0 +1,100 @@
+"""What a sweep hands the review queue: its day's flagged accounts and cluster evidence.
+
+Plain frozen dataclasses, built by the pipeline (``flows``) and landed by
+``review.landing.land_sweep``; nothing here touches a database. ``problems``
+says what makes a hand-off impossible to land as a whole (a day that is not a
+date, an account listed twice, a score that is not a number): such a sweep is
+refused with those reasons, and nothing of it lands.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FlaggedAccount:
+    """An account the model flagged on the sweep day."""
+
+    account_id: str
+    cluster_id: str | None
+    customer_id: str | None
+    score: float
+    reasons: list[dict[str, Any]]
+    output_tokens: int
+    requests: int
+
+
+@dataclass(frozen=True)
+class ClusterEvidence:
+    """What the sweep saw of one cluster that day.
+
+    A lone account (``cluster_id=None`` on its ``FlaggedAccount``) may get
+    evidence too: pass a ``ClusterEvidence`` whose ``cluster_id`` is its account id.
+    """
+
+    cluster_id: str
+    accounts_count: int
+    customers_count: int
+    requests: int
+    output_tokens: int
+    entities: list[dict[str, Any]]  # {"type", "value", "accounts"}
+    hourly_requests: list[int]  # 24 values, UTC hours
+    sample_prompts: list[str]
+    sample_system_prompts: list[str]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SweepLanding:
+    sweep_date: date
+    run_id: str
+    model_version: str
+    accounts: list[FlaggedAccount]
+    clusters: list[ClusterEvidence]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def problems(landing: SweepLanding) -> list[str]:
+    """Why ``landing`` cannot land at all (empty when it can)."""
+    found: list[str] = []
+    if not isinstance(landing.sweep_date, date) or isinstance(landing.sweep_date, datetime):
+        found.append(f"sweep_date must be a date, got {landing.sweep_date!r}")
+    if not landing.run_id:
+        found.append("the landing has no run_id")
+    found.extend(_account_problems(landing.accounts))
+    found.extend(_evidence_problems(landing.clusters))
+    return found
+
+
+def _account_problems(accounts: list[FlaggedAccount]) -> list[str]:
+    found: list[str] = []
+    seen: set[str] = set()
+    for account in accounts:
+        where = f"account {account.account_id!r}"
+        if not isinstance(account.account_id, str) or not account.account_id:
+            found.append(f"an account id is empty or not text: {account.account_id!r}")
+        elif account.account_id in seen:
+            found.append(f"{where} is listed twice")
+        seen.add(str(account.account_id))
+        if not isinstance(account.score, int | float) or not math.isfinite(account.score):
+            found.append(f"{where} has score {account.score!r}")
+        if account.output_tokens < 0 or account.requests < 0:
+            found.append(f"{where} has negative volume")
+    return found
+
+
+def _evidence_problems(clusters: list[ClusterEvidence]) -> list[str]:
+    twice = Counter(cluster.cluster_id for cluster in clusters)
+    found = [f"cluster {cid!r} has evidence twice" for cid, n in twice.items() if n > 1]
+    for cluster in clusters:
+        hours = len(cluster.hourly_requests)
+        if hours != 24:
+            found.append(f"cluster {cluster.cluster_id!r} has {hours} hourly counts, not 24")
+        if not all(isinstance(entity, dict) for entity in cluster.entities):
+            found.append(f"cluster {cluster.cluster_id!r} has entities that are not objects")
+    return found

@@ -1,0 +1,113 @@
+"""The queue's words, spelled once: case statuses, outcomes, roles, comment kinds, audit actions.
+
+Every table, the service, the console, the CLI and the tests name these
+members, never the bare strings. They are ``StrEnum``s, so a member is its
+value wherever text is expected (a database column, JSON, a form field, a
+command-line choice). This module imports nothing heavy: the CLI builds its
+options from it before any database library is loaded.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CaseStatus(StrEnum):
+    """Where a case is in its life: backlog, queue, someone's hands, a lead's, done."""
+
+    DEFERRED = "deferred"  # over the daily intake cap, waiting in the backlog
+    OPEN = "open"
+    CLAIMED = "claimed"
+    ESCALATED = "escalated"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"  # a rerun of its sweep no longer flags anything in it
+
+    @property
+    def phrase(self) -> str:
+        """How a refusal names this status to the analyst."""
+        return _STATUS_PHRASES.get(self, self.value)
+
+
+_STATUS_PHRASES = {
+    CaseStatus.DEFERRED: "in the backlog (over the daily intake cap), not yet open",
+    CaseStatus.WITHDRAWN: "withdrawn (a rerun of its sweep no longer flags it)",
+    CaseStatus.OPEN: "open, not claimed",
+}
+
+# Cases someone still has to work (a landing attaches new evidence to these first).
+ACTIVE_STATUSES = frozenset(
+    {CaseStatus.DEFERRED, CaseStatus.OPEN, CaseStatus.CLAIMED, CaseStatus.ESCALATED}
+)
+# Cases in the analysts' queue (the "active" filter of the list).
+WORKING_STATUSES = frozenset({CaseStatus.OPEN, CaseStatus.CLAIMED, CaseStatus.ESCALATED})
+
+
+class CaseFilter(StrEnum):
+    """Which cases a list shows: one status, the working queue, or everything."""
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    ESCALATED = "escalated"
+    DEFERRED = "deferred"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+    ACTIVE = "active"
+    ALL = "all"
+
+    @property
+    def statuses(self) -> frozenset[CaseStatus] | None:
+        """The statuses it keeps (None: no filter)."""
+        if self is CaseFilter.ALL:
+            return None
+        if self is CaseFilter.ACTIVE:
+            return WORKING_STATUSES
+        return frozenset({CaseStatus(self.value)})
+
+
+class Outcome(StrEnum):
+    """A decision's outcome; a case is mixed when its accounts got different ones."""
+
+    ABUSE = "abuse"
+    LEGITIMATE = "legitimate"
+    MIXED = "mixed"
+
+
+# What one account can be labelled (the contract's label 1 and 0).
+ACCOUNT_OUTCOMES = (Outcome.ABUSE, Outcome.LEGITIMATE)
+
+
+class Role(StrEnum):
+    """Console users: analysts work cases; leads also take escalated cases,
+    reassign and read the audit log."""
+
+    ANALYST = "analyst"
+    LEAD = "lead"
+
+
+class CommentKind(StrEnum):
+    COMMENT = "comment"
+    ESCALATION = "escalation"
+    REASSIGN = "reassign"
+
+
+class AuditAction(StrEnum):
+    """What an audit entry records."""
+
+    CASE_CREATED = "case.created"
+    CASE_UPDATED = "case.updated"
+    CASE_REOPENED = "case.reopened"
+    CASE_WITHDRAWN = "case.withdrawn"
+    CASE_CLAIMED = "case.claimed"
+    CASE_RELEASED = "case.released"
+    CASE_REASSIGNED = "case.reassigned"
+    CASE_DECIDED = "case.decided"
+    CASE_ESCALATED = "case.escalated"
+    CASE_COMMENTED = "case.commented"
+    SWEEP_LANDED = "sweep.landed"
+    USER_ADDED = "user.added"
+    USER_UPDATED = "user.updated"
+
+
+def sql_in_list(column: str, values: tuple[StrEnum, ...] | type[StrEnum]) -> str:
+    """``column IN ('a', 'b')`` for a check constraint (values are ours, never user text)."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
