@@ -145,10 +145,16 @@ def test_export_labels_to_the_lake(
     run_json(capsys, "queue", "decide", str(case_id), "--reviewer", "ana", "--outcome", "abuse",
              "--reason", "card farm", *q)  # fmt: skip
     lake = tmp_path / "lake"
-    result = run_json(capsys, "queue", "export", "--labels", "--lake", str(lake), *q)
+    result = run_json(capsys, "queue", "export-labels", "--lake", str(lake), *q)
     assert (result["labels"], result["abuse"]) == (2, 2)
     lines = (lake / "labels" / "review-decisions.jsonl").read_text().splitlines()
     assert [json.loads(line)["account_id"] for line in lines] == ["farm-00", "farm-01"]
+    # The older spelling still runs the same export.
+    (lake / "labels" / "review-decisions.jsonl").unlink()
+    code, out, err = run(capsys, "queue", "export", "--labels", "--lake", str(lake), *q)
+    assert code == 0, err
+    assert out.startswith("wrote 2 review labels (2 abuse, 0 legitimate)")
+    assert (lake / "labels" / "review-decisions.jsonl").read_text().splitlines() == lines
 
 
 def test_users_add_reads_the_password_from_stdin(
@@ -181,7 +187,7 @@ def test_queue_url_comes_from_the_environment(
 
 def test_every_queue_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     commands = ["list", "show", "claim", "decide", "escalate", "comment", "release"]
-    commands += ["reassign", "audit", "export", "migrate"]
+    commands += ["reassign", "audit", "export", "export-labels", "migrate"]
     for command in commands:
         code, out, _ = run(capsys, "queue", command, "--help")
         assert code == 0 and "--format" in out, command

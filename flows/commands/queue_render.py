@@ -1,0 +1,145 @@
+"""How ``hydrasweep queue`` shows things: JSON for scripts, rich tables for people.
+
+Kept apart from the commands so that each command reads as "do it, then show
+it". Everything that came from traffic (titles, reasons, prompts, entities,
+account and reviewer names) is escaped for rich's markup before it is printed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from review.vocabulary import CaseStatus, Outcome
+
+if TYPE_CHECKING:  # the records module loads SQLAlchemy: only commands that query need it
+    from review.records import AuditView, CaseDetail, CaseSummary, DecisionView
+
+_NUMERIC_CASE_COLUMNS = ("priority", "risk", "output tokens", "accounts")
+
+
+def print_json(value: Any) -> None:
+    from review.records import jsonable
+
+    typer.echo(json.dumps(jsonable(value), indent=2, sort_keys=True))
+
+
+def console() -> Console:
+    return Console(soft_wrap=True, highlight=False)
+
+
+def tokens(n: int) -> str:
+    return f"{n:,}"
+
+
+def print_cases(cases: list[CaseSummary], title: str) -> None:
+    table = Table(title=title)
+    for column in (
+        "case",
+        "status",
+        "priority",
+        "risk",
+        "output tokens",
+        "accounts",
+        "cluster",
+        "last seen",
+        "claimed by",
+    ):
+        table.add_column(column, justify="right" if column in _NUMERIC_CASE_COLUMNS else "left")
+    for c in cases:
+        escalated = c.escalated and c.status != CaseStatus.ESCALATED
+        table.add_row(
+            str(c.id),
+            c.status + (" (escalated)" if escalated else ""),
+            f"{c.priority:,.0f}",
+            f"{c.risk:.3f}",
+            tokens(c.output_tokens),
+            str(c.accounts_count),
+            escape(c.cluster_id or "-"),
+            c.last_seen.isoformat(),
+            escape(c.claimed_by or "-"),
+        )
+    console().print(table)
+
+
+def print_case(detail: CaseDetail) -> None:
+    c = detail.case
+    out = console()
+    out.print(
+        f"[bold]case {c.id}[/bold]: {escape(c.title)}  status={c.status}  "
+        f"priority={c.priority:,.0f}  risk={c.risk:.3f}  tokens={tokens(c.output_tokens)}"
+    )
+    out.print(
+        f"seen {c.first_seen} .. {c.last_seen}; claimed by {escape(c.claimed_by or '-')}; "
+        f"outcome {c.outcome or '-'}"
+    )
+    members = Table(title="members")
+    for column in ("account", "customer", "score", "output tokens", "outcome", "top reasons"):
+        members.add_column(column)
+    for m in detail.members:
+        reasons = ", ".join(str(r.get("feature", r.get("name", r))) for r in m.reasons[:3])
+        members.add_row(
+            escape(m.account_id),
+            escape(m.customer_id or "-"),
+            f"{m.score:.3f}",
+            tokens(m.output_tokens),
+            m.outcome or "-",
+            escape(reasons),
+        )
+    out.print(members)
+    _print_evidence(out, detail)
+    for d in detail.decisions:
+        out.print(
+            f"decided {d.outcome} by {escape(d.reviewer)} at {d.decided_at:%Y-%m-%d %H:%M}: "
+            f"{escape(d.reason)}"
+        )
+    for note in detail.comments:
+        out.print(
+            f"{note.kind} by {escape(note.author)} at {note.created_at:%Y-%m-%d %H:%M}: "
+            f"{escape(note.body)}"
+        )
+
+
+def _print_evidence(out: Console, detail: CaseDetail) -> None:
+    for ev in detail.evidence:
+        out.print(
+            f"[bold]evidence {ev.sweep_date}[/bold] cluster {escape(ev.cluster_id or '-')}: "
+            f"{ev.accounts_count} accounts, {ev.requests:,} requests, "
+            f"{tokens(ev.output_tokens)} output tokens"
+        )
+        for entity in ev.entities[:10]:
+            out.print(
+                f"  shared {escape(str(entity.get('type')))} {escape(str(entity.get('value')))} "
+                f"({escape(str(entity.get('accounts')))} accounts)"
+            )
+        for prompt in ev.sample_prompts[:3]:
+            out.print("  prompt: " + escape(prompt[:200].replace("\n", " ")))
+
+
+def print_decision(decision: DecisionView) -> None:
+    abuse = sum(1 for v in decision.account_outcomes.values() if v == Outcome.ABUSE)
+    typer.echo(
+        f"case {decision.case_id} decided {decision.outcome} by {decision.reviewer}: "
+        f"{abuse} abuse, {len(decision.account_outcomes) - abuse} legitimate accounts"
+    )
+
+
+def print_audit(entries: list[AuditView]) -> None:
+    table = Table(title="audit log")
+    for column in ("at", "actor", "action", "case", "status before -> after"):
+        table.add_column(column)
+    for e in entries:
+        change = ""
+        if e.before or e.after:
+            change = (
+                f"{(e.before or {}).get('status', '-')} -> {(e.after or {}).get('status', '-')}"
+            )
+        table.add_row(
+            f"{e.at:%Y-%m-%d %H:%M:%S}", escape(e.actor), e.action, str(e.case_id or "-"), change
+        )
+    console().print(table)
