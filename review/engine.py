@@ -8,12 +8,21 @@ SQLAlchemy-managed transactions so that a *write* transaction starts with
 read, which makes "select the next case, then mark it claimed" as safe as
 PostgreSQL's ``FOR UPDATE SKIP LOCKED`` (claimers queue up instead of
 racing). Read-only work uses a plain deferred ``BEGIN``.
+
+A SQLite queue file is created readable by its owner only, and every SQLite
+connection carries an authorizer that refuses schema changes to the audit log
+(dropping or adding its triggers, dropping or altering the table, writing the
+schema directly) unless the connection is running a migration
+(``schema_changes_allowed``): the application's own connection cannot lift the
+log's append-only guard.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +33,8 @@ from sqlalchemy.orm import Session
 from review.errors import ReviewError
 
 _WRITE_OPTION = "hydrasweep_write"
+_SCHEMA_CHANGES = "hydrasweep_schema_changes"  # connection info flag, set by migrations
+_AUDIT_TABLE = "audit_log"
 SQLITE_BUSY_TIMEOUT_S = 30.0
 IN_CHUNK = 500  # bound parameters per IN (...) list
 
@@ -37,7 +48,7 @@ def create_queue_engine(url: str, **engine_kwargs: Any) -> Engine:
     if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _create_private_file(Path(database).expanduser())
         engine_kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_S)
         engine = sa.create_engine(parsed, **engine_kwargs)
         _configure_sqlite(engine)
@@ -54,9 +65,55 @@ def create_queue_engine(url: str, **engine_kwargs: Any) -> Engine:
     raise ReviewError(f"unsupported queue database {backend!r}: use sqlite:/// or postgresql://")
 
 
+def _create_private_file(path: Path) -> None:
+    """Create the queue file (and its folder) for its owner only, before SQLite does.
+
+    SQLite makes its -wal and -shm files with the database file's permissions,
+    so they stay private too. An existing file keeps the mode it has.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+@contextmanager
+def schema_changes_allowed(conn: sa.Connection) -> Iterator[None]:
+    """Let this connection change the audit log's schema (migrations only)."""
+    conn.info[_SCHEMA_CHANGES] = True
+    try:
+        yield
+    finally:
+        conn.info.pop(_SCHEMA_CHANGES, None)
+
+
+_AUDIT_DDL = {
+    sqlite3.SQLITE_CREATE_TRIGGER: 1,  # action -> which argument names the table
+    sqlite3.SQLITE_CREATE_TEMP_TRIGGER: 1,
+    sqlite3.SQLITE_DROP_TRIGGER: 1,
+    sqlite3.SQLITE_DROP_TEMP_TRIGGER: 1,
+    sqlite3.SQLITE_DROP_TABLE: 0,
+    sqlite3.SQLITE_ALTER_TABLE: 1,
+}
+
+
+def _audit_guard(info: dict[str, Any]) -> Any:
+    def authorize(action: int, arg1: str | None, arg2: str | None, *_: Any) -> int:
+        if info.get(_SCHEMA_CHANGES):
+            return sqlite3.SQLITE_OK
+        if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() == "writable_schema":
+            return sqlite3.SQLITE_DENY
+        position = _AUDIT_DDL.get(action)
+        if position is not None and ((arg1, arg2)[position] or "").lower() == _AUDIT_TABLE:
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+    return authorize
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.set_authorizer(_audit_guard(record.info))
         # SQLAlchemy, not the sqlite3 module, decides when transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

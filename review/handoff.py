@@ -4,14 +4,18 @@ Plain frozen dataclasses, built by the pipeline (``flows``) and landed by
 ``review.landing.land_sweep``; nothing here touches a database. ``problems``
 says what makes a hand-off impossible to land as a whole (a day that is not a
 date, an account listed twice, a score that is not a number): such a sweep is
-refused with those reasons, and nothing of it lands.
+refused with those reasons, and nothing of it lands. ``quarantine`` sets
+aside what the queue cannot store (an id longer than its column, or holding a
+NUL, which PostgreSQL text refuses) so that one such account does not fail its
+whole day: it is counted and described in the sweep's record and audit entry.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -57,6 +61,60 @@ class SweepLanding:
     accounts: list[FlaggedAccount]
     clusters: list[ClusterEvidence]
     stats: dict[str, Any] = field(default_factory=dict)
+
+
+ID_LENGTH = 200  # the queue's columns for account, customer and cluster ids
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """An account (or cluster evidence) set aside, with enough to find it again."""
+
+    kind: str  # "account" or "cluster evidence"
+    preview: str  # the id, NUL replaced, cut to 80 characters
+    sha256: str  # of the whole id as text (UTF-8, surrogates escaped)
+    reason: str
+
+    @classmethod
+    def of(cls, kind: str, raw_id: object, reason: str) -> Quarantined:
+        text = str(raw_id)
+        digest = hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()
+        return cls(kind, text.replace("\x00", "\ufffd")[:80], digest, reason)
+
+
+def quarantine(landing: SweepLanding) -> tuple[SweepLanding, list[Quarantined]]:
+    """The landing without what the queue cannot store, and what was set aside."""
+    aside: list[Quarantined] = []
+    accounts = []
+    for account in landing.accounts:
+        reason = _unstorable(
+            account=account.account_id, customer=account.customer_id, cluster=account.cluster_id
+        )
+        if reason is None:
+            accounts.append(account)
+        else:
+            aside.append(Quarantined.of("account", account.account_id, reason))
+    clusters = []
+    for cluster in landing.clusters:
+        reason = _unstorable(cluster=cluster.cluster_id)
+        if reason is None:
+            clusters.append(cluster)
+        else:
+            aside.append(Quarantined.of("cluster evidence", cluster.cluster_id, reason))
+    if not aside:
+        return landing, []
+    return replace(landing, accounts=accounts, clusters=clusters), aside
+
+
+def _unstorable(**ids: object) -> str | None:
+    for name, value in ids.items():
+        if not isinstance(value, str):
+            continue  # None (no cluster, no customer), or a type problems() reports
+        if len(value) > ID_LENGTH:
+            return f"{name} id of {len(value)} characters (at most {ID_LENGTH})"
+        if "\x00" in value:
+            return f"{name} id holds a NUL character"
+    return None
 
 
 def problems(landing: SweepLanding) -> list[str]:

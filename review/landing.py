@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -26,12 +26,20 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, defer
 
+from review.audit import add_audit, append_audit, audit_row
 from review.db import as_engine
 from review.engine import in_chunks, is_postgresql, write_session
 from review.errors import LandingError
-from review.handoff import ClusterEvidence, FlaggedAccount, SweepLanding, problems
-from review.records import add_audit, audit_row, case_state, jsonable
-from review.tables import AuditEntry, Case, Evidence, Member, Sighting, Sweep, utcnow
+from review.handoff import (
+    ClusterEvidence,
+    FlaggedAccount,
+    Quarantined,
+    SweepLanding,
+    problems,
+    quarantine,
+)
+from review.records import case_state, jsonable
+from review.tables import Case, Evidence, Member, Sighting, Sweep, utcnow
 from review.totals import (
     MemberTotals,
     Resighting,
@@ -54,6 +62,7 @@ __all__ = [
 MAX_SAMPLES = 10
 MAX_SAMPLE_CHARS = 4000  # the contract's prompt truncation; system prompts are shorter
 SWEEP_ACTOR = "sweep"
+MAX_QUARANTINE_LISTED = 100  # in the audit entry; the sweep's stats keep them all
 _PG_LANDING_LOCK = 0x68796473  # serialises landings of any day ("hyds")
 
 
@@ -96,6 +105,7 @@ class LandingResult:
     capped: int  # cases of this landing left in the backlog by the intake cap
     backlog: int  # all deferred cases after this landing
     evidence_unmatched: int  # cluster evidence whose cluster had no flagged account
+    quarantined: int = 0  # accounts and evidence the queue cannot store, set aside
 
     def to_dict(self) -> dict[str, Any]:
         return jsonable(self.__dict__)
@@ -138,13 +148,14 @@ def land_sweep(
     """Land ``landing`` in the queue; rerunning the same day updates, never duplicates."""
     if intake_cap < 0:
         raise LandingError(f"intake_cap must be >= 0, got {intake_cap}")
+    landing, aside = quarantine(landing)
     groups = _groups(landing)
     engine = as_engine(engine_or_url)
     try:
         with write_session(engine) as session:
             if is_postgresql(engine):
                 session.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LANDING_LOCK)))
-            lander = _Lander(session, landing, reopen or ReopenPolicy(), now or utcnow())
+            lander = _Lander(session, landing, reopen or ReopenPolicy(), now or utcnow(), aside)
             return lander.land(groups, intake_cap)
     finally:
         if isinstance(engine_or_url, str):
@@ -153,9 +164,15 @@ def land_sweep(
 
 class _Lander:
     def __init__(
-        self, session: Session, landing: SweepLanding, reopen: ReopenPolicy, now: datetime
+        self,
+        session: Session,
+        landing: SweepLanding,
+        reopen: ReopenPolicy,
+        now: datetime,
+        aside: list[Quarantined],
     ) -> None:
         self.session = session
+        self.aside = aside
         self.landing = landing
         self.day = landing.sweep_date
         self.reopen = reopen
@@ -165,6 +182,7 @@ class _Lander:
         self.attached: set[int] = set()
         self.created: list[Case] = []
         self.members_added = 0
+        self.bumped: set[int] = set()  # cases whose member set this landing changed
 
     def land(self, groups: list[_Group], intake_cap: int) -> LandingResult:
         self._record_sweep()
@@ -197,6 +215,7 @@ class _Lander:
                 "run_id": self.landing.run_id,
                 "model_version": self.landing.model_version,
                 **result.to_dict(),
+                "quarantine": [asdict(q) for q in self.aside[:MAX_QUARANTINE_LISTED]],
             },
         )
         return result
@@ -208,8 +227,14 @@ class _Lander:
         values = {
             "run_id": self.landing.run_id[:128],
             "model_version": self.landing.model_version[:128],
-            "stats": jsonable(self.landing.stats),
-            "accounts_flagged": len(self.landing.accounts),
+            "stats": jsonable(
+                {**self.landing.stats, "quarantined": [asdict(q) for q in self.aside]}
+                if self.aside
+                else self.landing.stats
+            ),
+            # Flagged, whether it could be stored or not.
+            "accounts_flagged": len(self.landing.accounts)
+            + sum(1 for q in self.aside if q.kind == "account"),
             "clusters_flagged": len(clusters),
             "landed_at": self.now,
         }
@@ -387,6 +412,7 @@ class _Lander:
             member = member_of.get((case.id, account.account_id)) if case.id is not None else None
             if member is None:
                 member = Member(
+                    added_version=self._bump(case),
                     case=case,
                     account_id=account.account_id,
                     customer_id=account.customer_id,
@@ -412,14 +438,17 @@ class _Lander:
     ) -> tuple[int, int]:
         """Recompute members and case totals from sightings; reopen or withdraw cases."""
         ids = [case.id for case in cases]
-        kept = refresh_members(self.session, self.day, ids, resighted, unsighted)
+        refreshed = refresh_members(self.session, self.day, ids, resighted, unsighted)
+        for case in cases:
+            if case.id in refreshed.left:
+                self._bump(case)
         latest_cluster = latest_clusters(self.session, ids)
         volume_since = volume_since_closed(
             self.session, [case.id for case in cases if case.status == CaseStatus.CLOSED]
         )
         reopened = withdrawn = 0
         for case in cases:
-            members = kept.get(case.id, [])
+            members = refreshed.kept.get(case.id, [])
             refresh_case_totals(case, members, latest_cluster.get(case.id, case.cluster_id))
             if case.status == CaseStatus.CLOSED and self.reopen.is_material(
                 case, members, volume_since.get(case.id, 0)
@@ -434,6 +463,15 @@ class _Lander:
                 withdrawn += 1
         self.session.flush()
         return reopened, withdrawn
+
+    def _bump(self, case: Case) -> int:
+        """Raise the case's members version once per landing; the version now."""
+        if case.id is None:
+            return 1  # a new case: its first version
+        if case.id not in self.bumped:
+            self.bumped.add(case.id)
+            case.members_version += 1
+        return case.members_version
 
     def _intake(self, intake_cap: int) -> int:
         """Open backlog cases by priority until today's intake reaches the cap.
@@ -490,8 +528,7 @@ class _Lander:
                     detail={"sweep_date": self.day, "run_id": self.landing.run_id},
                 )
             )
-        if rows:
-            self.session.execute(sa.insert(AuditEntry), rows)
+        append_audit(self.session, rows)
 
     def _result(
         self,
@@ -520,6 +557,7 @@ class _Lander:
             members_added=self.members_added,
             capped=sum(1 for c in touched if c.status == CaseStatus.DEFERRED and c.id in landed),
             backlog=int(backlog or 0),
+            quarantined=len(self.aside),
             evidence_unmatched=len(
                 {c.cluster_id for c in self.landing.clusters}
                 - {g.cluster_id for g in groups}

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from review.tables import AuditEntry, Case, Comment, Decision, Evidence, Member, Sighting
-from review.vocabulary import AuditAction, CaseStatus, CommentKind, Outcome
+from review.vocabulary import CaseStatus, CommentKind, Outcome
 
 
 def jsonable(value: Any) -> Any:
@@ -68,6 +68,7 @@ class CaseSummary(_Record):
     closed_at: datetime | None
     closed_by: str | None
     reopen_count: int
+    members_version: int
 
     @classmethod
     def of(cls, case: Case) -> CaseSummary:
@@ -92,6 +93,7 @@ class CaseSummary(_Record):
             closed_at=case.closed_at,
             closed_by=case.closed_by,
             reopen_count=case.reopen_count,
+            members_version=case.members_version,
         )
 
 
@@ -117,6 +119,7 @@ class MemberView(_Record):
     output_tokens: int
     requests: int
     outcome: Outcome | None
+    added_version: int = 1  # the case's members version this account's arrival made
     sightings: list[SightingView] = field(default_factory=list)
 
     @classmethod
@@ -133,6 +136,7 @@ class MemberView(_Record):
             output_tokens=member.output_tokens,
             requests=member.requests,
             outcome=member.outcome,
+            added_version=member.added_version,
             sightings=[_sighting(s) for s in member.sightings],
         )
 
@@ -187,6 +191,7 @@ class DecisionView(_Record):
     reason: str
     account_outcomes: dict[str, str]
     decided_at: datetime
+    members_version: int | None = None
 
     @classmethod
     def of(cls, decision: Decision) -> DecisionView:
@@ -198,6 +203,7 @@ class DecisionView(_Record):
             reason=decision.reason,
             account_outcomes=dict(decision.account_outcomes or {}),
             decided_at=decision.decided_at,
+            members_version=decision.members_version,
         )
 
 
@@ -264,6 +270,7 @@ def case_state(case: Case) -> dict[str, Any]:
             "risk": case.risk,
             "output_tokens": case.output_tokens,
             "accounts_count": case.accounts_count,
+            "members_version": case.members_version,
             "last_seen": case.last_seen,
             "intake_date": case.intake_date,
             "claimed_by": case.claimed_by,
@@ -271,30 +278,3 @@ def case_state(case: Case) -> dict[str, Any]:
             "outcome": case.outcome,
         }
     )
-
-
-def audit_row(
-    *,
-    actor: str,
-    action: AuditAction,
-    at: datetime,
-    case_id: int | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    detail: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The column values of one audit entry (for a bulk insert of many)."""
-    return {
-        "at": at,
-        "actor": actor[:64],
-        "action": str(action),
-        "case_id": case_id,
-        "before": before,
-        "after": after,
-        "detail": jsonable(detail) if detail is not None else None,
-    }
-
-
-def add_audit(session: Any, **entry: Any) -> None:
-    """Add one audit entry to ``session``; ``entry`` is ``audit_row``'s keyword arguments."""
-    session.add(AuditEntry(**audit_row(**entry)))

@@ -20,8 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
+from review.audit import add_audit, record_event
 from review.engine import read_session, write_session
-from review.errors import CaseNotFound, ClaimConflict, InvalidDecision
+from review.errors import CaseNotFound, ClaimConflict, InvalidDecision, MembersChanged
 from review.records import (
     AuditView,
     CaseDetail,
@@ -30,7 +31,6 @@ from review.records import (
     DecisionView,
     EvidenceView,
     MemberView,
-    add_audit,
     case_state,
 )
 from review.tables import (
@@ -149,12 +149,23 @@ def read_audit(engine: Engine, *, case_id: int | None = None, limit: int = 200) 
         return [AuditView.of(entry) for entry in session.scalars(query)]
 
 
-def export_flagged(engine: Engine, *, sweep_date: date | None = None) -> list[dict[str, Any]]:
+def export_flagged(
+    engine: Engine, *, sweep_date: date | None = None, actor: str | None = None
+) -> list[dict[str, Any]]:
     """One record per flagged account (CONTRACT: ``queue export --format jsonl``).
 
     Without ``sweep_date``: every member with its latest sighting. With it: the
-    accounts that day's sweep flagged, as that day saw them.
+    accounts that day's sweep flagged, as that day saw them. With ``actor``, the
+    export is audited (who, which day, how many accounts).
     """
+    records = _flagged(engine, sweep_date)
+    if actor is not None:
+        detail = {"sweep_date": sweep_date, "accounts": len(records)}
+        record_event(engine, actor=actor, action=AuditAction.EXPORT_FLAGGED, detail=detail)
+    return records
+
+
+def _flagged(engine: Engine, sweep_date: date | None) -> list[dict[str, Any]]:
     with read_session(engine) as session:
         if sweep_date is None:
             rows = session.execute(
@@ -322,12 +333,17 @@ def decide_case(
     outcome: Outcome | str,
     reason: str,
     account_outcomes: dict[str, str] | None = None,
+    members_version: int | None = None,
     now: datetime | None = None,
 ) -> DecisionView:
     """Close a case the reviewer holds with an outcome and a required reason.
 
     ``abuse`` / ``legitimate`` apply to every member; ``mixed`` needs an outcome
-    for every member in ``account_outcomes``, with both outcomes present.
+    for every member in ``account_outcomes``, with both outcomes present. The
+    decision covers the members the reviewer saw: ``members_version`` (the
+    case's version on the page they read; by default the one their claim
+    showed). When a landing has added or removed accounts since, the decision
+    is refused (``MembersChanged``, naming the accounts that joined).
     """
     now = now or utcnow()
     verdict = _outcome(outcome)
@@ -341,6 +357,7 @@ def decide_case(
                 sa.select(Member).where(Member.case_id == case.id).order_by(Member.account_id)
             )
         )
+        _require_seen(case, members, members_version)
         per_account = _per_account(case.id, verdict, given, [m.account_id for m in members])
         before = case_state(case)
         decision = Decision(
@@ -349,6 +366,7 @@ def decide_case(
             outcome=verdict,
             reason=reason,
             account_outcomes=per_account,
+            members_version=case.members_version,
             decided_at=now,
         )
         session.add(decision)
@@ -369,6 +387,15 @@ def decide_case(
         )
         session.flush()
         return DecisionView.of(decision)
+
+
+def _require_seen(case: Case, members: list[Member], seen: int | None) -> None:
+    """Refuse a decision on members the reviewer did not see."""
+    seen = seen if seen is not None else case.claim_members_version
+    if seen is None or seen == case.members_version:
+        return  # (no version at all: a claim made before versions existed)
+    joined = sorted(m.account_id for m in members if m.added_version > seen)
+    raise MembersChanged(case.id, seen, case.members_version, joined, len(members))
 
 
 def _outcome(value: Outcome | str) -> Outcome:
@@ -518,6 +545,7 @@ def _take(
     case.claimed_by = reviewer
     case.claimed_at = now
     case.claim_expires_at = now + lease
+    case.claim_members_version = case.members_version
     case.updated_at = now
     detail: dict[str, Any] = {"lease_seconds": int(lease.total_seconds())}
     if previous and previous != reviewer:

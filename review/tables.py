@@ -96,7 +96,7 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """A console user; the CLI is trusted (whoever can reach the database) and needs none."""
+    """A person (analyst, lead) or a service identity; the console and the CLI both log in."""
 
     __tablename__ = "users"
 
@@ -157,6 +157,11 @@ class Case(Base):
     closed_members: Mapped[int | None]
     closed_output_tokens: Mapped[int | None] = mapped_column(sa.BigInteger)
     reopen_count: Mapped[int] = mapped_column(default=0)
+    # Raised whenever an account joins or leaves the case: a decision names the
+    # version its reviewer saw and is refused when the members changed since.
+    members_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The version the current claim showed (the CLI prints the case on claim).
+    claim_members_version: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -191,6 +196,8 @@ class Member(Base):
     outcome: Mapped[Outcome | None] = mapped_column(EnumText(Outcome))
     decision_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decisions.id"))
     added_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The case's members_version that this account's arrival made.
+    added_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     case: Mapped[Case] = relationship(back_populates="members")
     sightings: Mapped[list[Sighting]] = relationship(
@@ -258,6 +265,8 @@ class Decision(Base):
     reason: Mapped[str] = mapped_column(sa.Text)
     # account_id -> abuse | legitimate for every member at decision time.
     account_outcomes: Mapped[dict[str, str]] = mapped_column(JsonType)
+    # The case's members_version the reviewer decided on (None: before versions existed).
+    members_version: Mapped[int | None]
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (sa.CheckConstraint(sql_in_list("outcome", Outcome), name="outcome"),)
@@ -280,7 +289,8 @@ class AuditEntry(Base):
     """Append-only: who did what to which case, with the state before and after.
 
     ``case_id`` is deliberately not a foreign key: the log must outlive anything
-    it describes.
+    it describes. Each entry carries the previous entry's hash and its own
+    (``review.audit``), so an edit or a removal shows on any database.
     """
 
     __tablename__ = "audit_log"
@@ -293,3 +303,39 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     after: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    entry_hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class ConsoleSession(Base):
+    """A console login: the cookie holds a random token, this row its SHA-256.
+
+    Logging out, a password change and disabling the user revoke it; it also
+    ends after ``idle`` without a request and at ``expires_at`` whatever happens.
+    """
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(32))
+    address: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class LoginAttempt(Base):
+    """One login try (console or CLI), kept for throttling by user and by address."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    user_name: Mapped[str] = mapped_column(sa.String(64))
+    address: Mapped[str] = mapped_column(sa.String(64))
+    succeeded: Mapped[bool]
+
+    __table_args__ = (sa.Index(None, "user_name", "at"), sa.Index(None, "address", "at"))

@@ -76,14 +76,20 @@ _MEMBER_TOTAL_COLUMNS = tuple(
 )
 
 
+@dataclass(frozen=True)
+class RefreshedMembers:
+    kept: dict[int, list[MemberTotals]]  # case id -> the members it keeps
+    left: set[int]  # cases that lost a member (its last sighting went, undecided)
+
+
 def refresh_members(
     session: Session,
     day: date,
     case_ids: list[int],
     resighted: dict[int, Resighting],
     unsighted: set[int],
-) -> dict[int, list[MemberTotals]]:
-    """Recompute the members whose sightings changed on ``day``; each case's members kept.
+) -> RefreshedMembers:
+    """Recompute the members whose sightings changed on ``day``; what each case keeps.
 
     ``resighted``: member id -> today's sighting; ``unsighted``: members an
     earlier landing of this day sighted and this one did not.
@@ -98,7 +104,10 @@ def refresh_members(
                 _apply(member, changed[member.id])
             members_by_case[member.case_id].append(member)
     _write_back(session, changed, members_by_case)
-    return {case_id: [m for m in members if m.kept] for case_id, members in members_by_case.items()}
+    return RefreshedMembers(
+        kept={cid: [m for m in members if m.kept] for cid, members in members_by_case.items()},
+        left={cid for cid, members in members_by_case.items() if not all(m.kept for m in members)},
+    )
 
 
 def _apply(member: MemberTotals, values: dict[str, Any] | None) -> None:

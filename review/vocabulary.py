@@ -77,11 +77,17 @@ ACCOUNT_OUTCOMES = (Outcome.ABUSE, Outcome.LEGITIMATE)
 
 
 class Role(StrEnum):
-    """Console users: analysts work cases; leads also take escalated cases,
-    reassign and read the audit log."""
+    """Queue users: analysts work cases; leads also take escalated cases,
+    reassign and read the audit log; a service identity (a script, a scheduled
+    export) only reads and exports, and never logs in to the console."""
 
     ANALYST = "analyst"
     LEAD = "lead"
+    SERVICE = "service"
+
+
+# The roles of people, who log in to the console and work cases.
+PERSON_ROLES = (Role.ANALYST, Role.LEAD)
 
 
 class CommentKind(StrEnum):
@@ -106,6 +112,15 @@ class AuditAction(StrEnum):
     SWEEP_LANDED = "sweep.landed"
     USER_ADDED = "user.added"
     USER_UPDATED = "user.updated"
+    USER_DISABLED = "user.disabled"
+    USER_ENABLED = "user.enabled"
+    LOGIN = "auth.login"
+    LOGIN_FAILED = "auth.login_failed"
+    LOGIN_THROTTLED = "auth.login_throttled"
+    LOGOUT = "auth.logout"
+    DENIED = "auth.denied"
+    EXPORT_FLAGGED = "export.flagged"
+    EXPORT_LABELS = "export.labels"
 
 
 def sql_in_list(column: str, values: tuple[StrEnum, ...] | type[StrEnum]) -> str:

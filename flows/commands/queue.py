@@ -3,23 +3,28 @@
 Every command takes ``--format json`` for machine-readable output (plus
 ``table`` for people); ``export --format jsonl`` is the contract's one line per
 flagged account, and ``export-labels`` writes decisions to the lake as
-training labels. The CLI is trusted like a database client: reviewers are
-names, not logins (the web console, ``queue serve``, has users and roles).
-``claim`` exits with code 3 when no case is free, so scripts can loop on it.
-What each command prints is in ``flows.commands.queue_render``.
+training labels. Commands that act on cases, read the audit log or export
+labels run as a queue user, checked like a console login (same user table,
+roles, throttling and audit): ``--reviewer NAME`` (or ``HYDRASWEEP_QUEUE_USER``)
+with the password from ``HYDRASWEEP_QUEUE_PASSWORD``, ``--password-stdin`` or
+a prompt. A script runs as a service identity (role ``service``: it reads and
+exports, never works cases). ``claim`` exits with code 3 when no case is free,
+so scripts can loop on it. What each command prints is in
+``flows.commands.queue_render``.
 """
 
 from __future__ import annotations
 
 import functools
+import getpass
 import importlib.util
 import inspect
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from enum import StrEnum
+from enum import Enum, StrEnum
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -50,11 +55,14 @@ def _lazy_module(name: str) -> ModuleType:
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    import review.auth as auth
     import review.service as service
     from flows.settings import Settings
+    from review.users import UserInfo
 else:
     # Loaded on first use: SQLAlchemy would add a third of a second to every --help.
     service = _lazy_module("review.service")
+    auth = _lazy_module("review.auth")
 
 NOTHING_TO_CLAIM_EXIT = 3
 R = TypeVar("R")
@@ -81,19 +89,49 @@ ExportFormatOption = Annotated[
     ExportFormat, typer.Option("--format", help="jsonl: one record a line; json: one array.")
 ]
 ReviewerOption = Annotated[
-    str, typer.Option("--reviewer", help="Who is acting (recorded in the audit log).")
+    str | None,
+    typer.Option(
+        "--reviewer",
+        envvar="HYDRASWEEP_QUEUE_USER",
+        show_envvar=True,
+        help="The queue user acting (recorded in the audit log).",
+    ),
 ]
-CaseArgument = Annotated[int, typer.Argument(help="Case id.", show_default=False)]
+PasswordEnv = Annotated[  # environment only: a flag would show the password in ps
+    str | None,
+    typer.Option("--queue-password", envvar="HYDRASWEEP_QUEUE_PASSWORD", hidden=True),
+]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin",
+        help="Read your password from stdin (else HYDRASWEEP_QUEUE_PASSWORD, else a prompt).",
+    ),
+]
+MAX_ID = 2**63 - 1  # ids are 64-bit integers in both databases
+CaseArgument = Annotated[
+    int, typer.Argument(help="Case id.", show_default=False, min=1, max=MAX_ID)
+]
 
 
-@dataclass(frozen=True)
+class Identity(Enum):
+    """Whether a command runs as a logged-in queue user."""
+
+    NONE = "none"  # reads the queue
+    OPTIONAL = "optional"  # audited as the user when credentials are given
+    REQUIRED = "required"  # refused without valid credentials
+
+
+@dataclass
 class QueueCall:
     """The options every queue command shares: where the queue is, how to print, who acts."""
 
     output: StrEnum
     queue_url: str | None
     home: str | None
-    reviewer: str = ""  # commands that act on cases: who is acting
+    reviewer: str = ""
+    password: str | None = field(default=None, repr=False)
+    password_stdin: bool = False
 
     @property
     def as_json(self) -> bool:
@@ -125,6 +163,53 @@ class QueueCall:
         with self.engine() as engine:
             return action(engine, *args, **kwargs)
 
+    def act(self, action: Callable[..., R], *args: Any, lead: bool = False, **kwargs: Any) -> R:
+        """``run`` as the logged-in reviewer (a lead's action with ``lead``)."""
+        with self.engine() as engine:
+            self.login(engine, lead=lead)
+            return action(engine, *args, **kwargs)
+
+    def login(self, engine: Engine, *, lead: bool = False, people: bool = True) -> UserInfo:
+        """The acting user, their password checked; refused (and audited) otherwise."""
+        if not self.reviewer:
+            raise UserError("say who is acting: --reviewer NAME (or HYDRASWEEP_QUEUE_USER)")
+        password = self._password()
+        if not password:
+            self._deny(engine, "a command without credentials")
+            raise UserError(
+                f"{self.reviewer}'s password is needed: set HYDRASWEEP_QUEUE_PASSWORD, "
+                "pass --password-stdin, or run the command in a terminal"
+            )
+        try:
+            user = auth.authenticate(engine, self.reviewer, password, address=cli_address())
+        except (auth.LoginFailed, auth.LoginThrottled) as exc:
+            raise UserError(f"{self.reviewer}: {exc}") from exc
+        if people and not user.is_person:
+            self._deny(engine, "working cases as a service identity")
+            raise UserError(f"{user.name} is a service identity: it reads and exports only")
+        if lead and not user.is_lead:
+            self._deny(engine, "a lead's action")
+            raise UserError(f"only leads can do that, and {user.name} is an {user.role}")
+        return user
+
+    def actor(self, engine: Engine) -> str:
+        """Who an audited read is recorded as: the logged-in user, or this machine's user."""
+        if self.reviewer and (self.password is not None or self.password_stdin):
+            return self.login(engine, people=False).name
+        return f"cli:{getpass.getuser()} (no login)"[:64]
+
+    def _password(self) -> str | None:
+        if self.password_stdin:
+            return sys.stdin.readline().rstrip("\r\n")
+        if self.password is not None:
+            return self.password
+        if sys.stdin.isatty():
+            return str(typer.prompt(f"password for {self.reviewer}", hide_input=True))
+        return None
+
+    def _deny(self, engine: Engine, what: str) -> None:
+        auth.record_denial(engine, self.reviewer, what, address=cli_address())
+
     def show(self, record: Any, line: str) -> None:
         """``record`` as JSON, or one line for people."""
         if self.as_json:
@@ -133,8 +218,13 @@ class QueueCall:
             typer.echo(line)
 
 
+def cli_address() -> str:
+    """Where a CLI login comes from, for throttling and the audit log."""
+    return f"cli:{getpass.getuser()}"[:64]
+
+
 def _shared_options(
-    output: type[StrEnum], default: StrEnum, acting: bool
+    output: type[StrEnum], default: StrEnum, identity: Identity
 ) -> list[inspect.Parameter]:
     option = ExportFormatOption if output is ExportFormat else FormatOption
     keyword = inspect.Parameter.KEYWORD_ONLY
@@ -143,8 +233,14 @@ def _shared_options(
         inspect.Parameter("queue_url", keyword, default=None, annotation=QueueUrlOption),
         inspect.Parameter("home", keyword, default=None, annotation=HomeOption),
     ]
-    if acting:
-        shared.insert(0, inspect.Parameter("reviewer", keyword, annotation=ReviewerOption))
+    if identity is not Identity.NONE:
+        shared[:0] = [
+            inspect.Parameter("acting_user", keyword, default=None, annotation=ReviewerOption),
+            inspect.Parameter("acting_password", keyword, default=None, annotation=PasswordEnv),
+            inspect.Parameter(
+                "acting_password_stdin", keyword, default=False, annotation=PasswordStdin
+            ),
+        ]
     return shared
 
 
@@ -154,10 +250,10 @@ def queue_command(
     output: type[StrEnum] = Format,
     default: StrEnum = Format.table,
     *,
-    acting: bool = False,
+    identity: Identity = Identity.NONE,
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Register ``fn(call, ...)`` as ``name`` with ``--format``, ``--queue-url`` and ``--home``
-    (and ``--reviewer`` when the command ``acting`` on a case).
+    (and ``--reviewer`` with its password options when the command has an ``identity``).
 
     The command's own options are ``fn``'s parameters after the first; typer
     sees the shared ones appended to its signature and they reach ``fn`` as
@@ -169,12 +265,19 @@ def queue_command(
         def command(
             *args: Any, output: StrEnum, queue_url: str | None, home: str | None, **kw: Any
         ) -> None:
-            reviewer = kw.pop("reviewer", "")
-            fn(QueueCall(output, queue_url, home, reviewer), *args, **kw)
+            call = QueueCall(
+                output,
+                queue_url,
+                home,
+                reviewer=(kw.pop("acting_user", None) or "").strip(),
+                password=kw.pop("acting_password", None),
+                password_stdin=kw.pop("acting_password_stdin", False),
+            )
+            fn(call, *args, **kw)
 
         own = list(inspect.signature(fn, eval_str=True).parameters.values())[1:]
         command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            own + _shared_options(output, default, acting), return_annotation=None
+            own + _shared_options(output, default, identity), return_annotation=None
         )
         app.command(name)(command)
         return fn
@@ -227,14 +330,27 @@ def show_command(call: QueueCall, case_id: CaseArgument) -> None:
         render.print_case(detail)
 
 
-@queue_command(queue_app, "audit")
+@queue_command(queue_app, "audit", identity=Identity.REQUIRED)
 def audit_command(
     call: QueueCall,
-    case_id: Annotated[int | None, typer.Option("--case", help="Only this case.")] = None,
+    case_id: Annotated[
+        int | None, typer.Option("--case", min=1, max=MAX_ID, help="Only this case.")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1)] = 100,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Check the whole log's hash chain instead.")
+    ] = False,
 ) -> None:
-    """Read the append-only audit log, newest first."""
-    entries = call.run(service.read_audit, case_id=case_id, limit=limit)
+    """Read the append-only audit log, newest first (leads), or verify it has not been edited."""
+    from review.audit import verify_chain
+
+    if verify:
+        check = call.act(verify_chain, lead=True)
+        call.show(check, render.chain_line(check))
+        if not check.intact:
+            raise typer.Exit(1)
+        return
+    entries = call.act(service.read_audit, case_id=case_id, limit=limit, lead=True)
     if call.as_json:
         render.print_json([e.to_dict() for e in entries])
     else:
@@ -242,11 +358,12 @@ def audit_command(
 
 
 # --- working cases --------------------------------------------------------------
-@queue_command(queue_app, "claim", acting=True)
+@queue_command(queue_app, "claim", identity=Identity.REQUIRED)
 def claim_command(
     call: QueueCall,
     case_id: Annotated[
-        int | None, typer.Option("--case", help="Claim this case instead of the next one.")
+        int | None,
+        typer.Option("--case", min=1, max=MAX_ID, help="Claim this case instead of the next one."),
     ] = None,
     escalated: Annotated[
         bool, typer.Option("--escalated", help="Also take escalated cases (leads), first.")
@@ -260,6 +377,7 @@ def claim_command(
         lease=timedelta(minutes=lease_minutes), include_escalated=escalated
     )
     with call.engine() as engine:
+        call.login(engine, lead=escalated)
         if case_id is None:
             claimed = service.claim_next_case(engine, call.reviewer, policy=policy)
         else:
@@ -279,14 +397,14 @@ def claim_command(
     render.print_case(detail)
 
 
-@queue_command(queue_app, "release", acting=True)
+@queue_command(queue_app, "release", identity=Identity.REQUIRED)
 def release_command(call: QueueCall, case_id: CaseArgument) -> None:
     """Give a case you hold back to the queue."""
-    case = call.run(service.release_case, case_id, call.reviewer)
+    case = call.act(service.release_case, case_id, call.reviewer)
     call.show(case, f"released case {case.id}: {case.status}")
 
 
-@queue_command(queue_app, "decide", acting=True)
+@queue_command(queue_app, "decide", identity=Identity.REQUIRED)
 def decide_command(
     call: QueueCall,
     case_id: CaseArgument,
@@ -301,16 +419,29 @@ def decide_command(
         list[str] | None,
         typer.Option("--account", help="ACCOUNT=abuse|legitimate; repeat per account."),
     ] = None,
+    members_version: Annotated[
+        int | None,
+        typer.Option(
+            "--members-version",
+            min=1,
+            max=MAX_ID,
+            help="The members version `show` printed (default: the one your claim printed).",
+        ),
+    ] = None,
 ) -> None:
-    """Decide a case you hold; it closes, and its labels flow to training on export."""
+    """Decide a case you hold; it closes, and its labels flow to training on export.
+
+    Refused when accounts joined or left the case since you saw it.
+    """
     per_account = _parse_account_outcomes(account or [])
-    decision = call.run(
+    decision = call.act(
         service.decide_case,
         case_id,
         reviewer=call.reviewer,
         outcome=outcome,
         reason=reason,
         account_outcomes=per_account,
+        members_version=members_version,
     )
     if call.as_json:
         render.print_json(decision.to_dict())
@@ -322,31 +453,32 @@ EscalationReason = Annotated[str, typer.Option("--reason", help="Why a lead shou
 CommentText = Annotated[str, typer.Option("--text", help="The comment.")]
 
 
-@queue_command(queue_app, "escalate", acting=True)
+@queue_command(queue_app, "escalate", identity=Identity.REQUIRED)
 def escalate_command(call: QueueCall, case_id: CaseArgument, reason: EscalationReason) -> None:
     """Pass a case you hold to the leads."""
-    case = call.run(service.escalate_case, case_id, reviewer=call.reviewer, reason=reason)
+    case = call.act(service.escalate_case, case_id, reviewer=call.reviewer, reason=reason)
     call.show(case, f"case {case.id} escalated by {call.reviewer}")
 
 
-@queue_command(queue_app, "comment", acting=True)
+@queue_command(queue_app, "comment", identity=Identity.REQUIRED)
 def comment_command(call: QueueCall, case_id: CaseArgument, text: CommentText) -> None:
     """Add a comment to a case."""
-    comment = call.run(service.add_comment, case_id, author=call.reviewer, text=text)
+    comment = call.act(service.add_comment, case_id, author=call.reviewer, text=text)
     call.show(comment, f"comment {comment.id} added to case {case_id}")
 
 
-@queue_command(queue_app, "reassign")
+@queue_command(queue_app, "reassign", identity=Identity.REQUIRED)
 def reassign_command(
     call: QueueCall,
     case_id: CaseArgument,
     to: Annotated[str, typer.Option("--to", help="Reviewer who gets the case.")],
-    by: Annotated[str, typer.Option("--by", help="The lead reassigning it.")],
     note: Annotated[str | None, typer.Option("--note", help="Optional note on the case.")] = None,
 ) -> None:
-    """Hand a case to another reviewer (a lead's action)."""
-    case = call.run(service.reassign_case, case_id, to_reviewer=to, actor=by, note=note)
-    call.show(case, f"case {case.id} reassigned to {to} by {by}")
+    """Hand a case to another reviewer (a lead's action: --reviewer is the lead)."""
+    case = call.act(
+        service.reassign_case, case_id, to_reviewer=to, actor=call.reviewer, note=note, lead=True
+    )
+    call.show(case, f"case {case.id} reassigned to {to} by {call.reviewer}")
 
 
 def _parse_account_outcomes(values: list[str]) -> dict[str, str]:
@@ -375,7 +507,7 @@ LabelsFlag = Annotated[
 ]
 
 
-@queue_command(queue_app, "export", ExportFormat, ExportFormat.jsonl)
+@queue_command(queue_app, "export", ExportFormat, ExportFormat.jsonl, identity=Identity.OPTIONAL)
 def export_command(
     call: QueueCall,
     day: DateOption = None,
@@ -390,7 +522,8 @@ def export_command(
         _export_labels(call, lake)
         return
     sweep_date = _parse_date(day)
-    records = call.run(service.export_flagged, sweep_date=sweep_date)
+    with call.engine() as engine:
+        records = service.export_flagged(engine, sweep_date=sweep_date, actor=call.actor(engine))
     if call.as_json:
         body = json.dumps(records, indent=2, sort_keys=True) + "\n"
     else:
@@ -402,7 +535,7 @@ def export_command(
         typer.echo(f"wrote {len(records)} flagged accounts to {to_file}", err=True)
 
 
-@queue_command(queue_app, "export-labels")
+@queue_command(queue_app, "export-labels", identity=Identity.REQUIRED)
 def export_labels_command(call: QueueCall, lake: LakeOption = None) -> None:
     """Write every decision to the lake as training labels (labels/review-decisions.jsonl)."""
     _export_labels(call, lake)
@@ -417,7 +550,9 @@ def _export_labels(call: QueueCall, lake: str | None) -> None:
         store = open_store(settings.lake_uri)
     except LakeError as exc:
         raise UserError(str(exc)) from exc
-    result = call.run(export_labels, store)
+    with call.engine() as engine:
+        user = call.login(engine, people=False)
+        result = export_labels(engine, store, actor=user.name)
     call.show(
         {
             "key": result.key,
@@ -459,29 +594,60 @@ def serve_command(
             help="Cookie-signing key; created if missing. Default: <home>/console-secret.",
         ),
     ] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option("--tls-cert", help="Serve HTTPS with this certificate (PEM).")
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", help="The certificate's private key (PEM).")
+    ] = None,
     secure_cookies: Annotated[
         bool,
-        typer.Option("--secure-cookies", help="Send cookies over HTTPS only (behind TLS)."),
+        typer.Option(
+            "--secure-cookies",
+            help="Behind a TLS-terminating proxy: Secure __Host- cookies and HSTS "
+            "(on by itself with --tls-cert).",
+        ),
     ] = False,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Proxies whose X-Forwarded-For names the client (login throttling by address).",
+        ),
+    ] = "127.0.0.1",
     queue_url: QueueUrlOption = None,
     home: HomeOption = None,
 ) -> None:
     """Run the web console for analysts and leads."""
     import uvicorn
 
+    from review.db import redacted_url
     from review.web import create_app
 
+    if (tls_cert is None) != (tls_key is None):
+        raise UserError("give both --tls-cert and --tls-key, or neither")
     call = QueueCall(Format.table, queue_url, home)
     settings = call.settings()
     key = _secret_key(secret_key_file or settings.home / "console-secret")
     with call.engine():
         pass  # migrate and fail early, with one line, if the database is unreachable
-    web_app = create_app(settings.queue_database_url, key, secure_cookies=secure_cookies)
+    secure = secure_cookies or tls_cert is not None
+    web_app = create_app(settings.queue_database_url, key, secure_cookies=secure)
+    scheme = "https" if tls_cert is not None else "http"
     typer.echo(
-        f"review console on http://{host}:{port}/ (queue {settings.queue_database_url})",
+        render.serve_banner(scheme, host, port, redacted_url(settings.queue_database_url), secure),
         err=True,
     )
-    uvicorn.run(web_app, host=host, port=port, log_level="info")
+    uvicorn.run(
+        web_app,
+        host=host,
+        port=port,
+        log_level="info",
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
 
 
 def _secret_key(path: Path) -> str:
@@ -500,13 +666,22 @@ def _secret_key(path: Path) -> str:
     return key
 
 
-# --- users -------------------------------------------------------------------------------
+# --- users: the database owner's commands, audited as queue-admin:<login> -----------------
+def _admin() -> str:
+    return f"queue-admin:{getpass.getuser()}"[:64]
+
+
 @queue_command(users_app, "add")
 def users_add_command(
     call: QueueCall,
     name: Annotated[str, typer.Argument(help="Login name.")],
     role: Annotated[
-        Role, typer.Option("--role", help="analyst, or lead (reassigns, reads the audit log).")
+        Role,
+        typer.Option(
+            "--role",
+            help="analyst; lead (reassigns, reads the audit log); service (a script: reads "
+            "and exports only).",
+        ),
     ] = Role.ANALYST,
     password: Annotated[
         str | None,
@@ -517,30 +692,60 @@ def users_add_command(
         typer.Option("--password-stdin", help="Read the password from the first line of stdin."),
     ] = False,
     replace: Annotated[
-        bool, typer.Option("--replace", help="Reset an existing user's role and password.")
+        bool,
+        typer.Option(
+            "--replace", help="Reset an existing user's role and password (ends their sessions)."
+        ),
     ] = False,
 ) -> None:
-    """Add a console user."""
+    """Add a queue user (or reset one)."""
     from review.users import add_user
 
     if password_stdin == (password is not None):
         raise UserError("give exactly one of --password and --password-stdin")
     secret = sys.stdin.readline().rstrip("\r\n") if password_stdin else str(password)
-    user = call.run(add_user, name, role=role, password=secret, replace=replace)
+    user = call.run(
+        add_user, name, role=role, password=secret, replace=replace, admin_actor=_admin()
+    )
     call.show(
         {"name": user.name, "role": user.role},
         f"user {user.name} ({user.role}) {'updated' if replace else 'added'}",
     )
 
 
+UserName = Annotated[str, typer.Argument(help="Login name.")]
+
+
+def _switch_command(disabled: bool) -> Callable[..., None]:
+    """``users disable`` or ``users enable``."""
+    verb = "disabled" if disabled else "enabled"
+
+    def switch(call: QueueCall, name: UserName) -> None:
+        from review.users import set_disabled
+
+        user = call.run(set_disabled, name, disabled, admin_actor=_admin())
+        call.show(render.user_record(user), f"user {render.inert(user.name)} {verb}")
+
+    switch.__doc__ = (
+        "Disable a user: their console sessions end and they can no longer log in."
+        if disabled
+        else "Let a disabled user log in again."
+    )
+    return switch
+
+
+queue_command(users_app, "disable")(_switch_command(True))
+queue_command(users_app, "enable")(_switch_command(False))
+
+
 @queue_command(users_app, "list")
 def users_list_command(call: QueueCall) -> None:
-    """List console users."""
+    """List queue users."""
     from review.users import list_users
 
     users = call.run(list_users)
     if call.as_json:
-        render.print_json([{"name": u.name, "role": u.role, "disabled": u.disabled} for u in users])
+        render.print_json([render.user_record(u) for u in users])
         return
     for u in users:
-        typer.echo("\t".join([u.name, u.role] + (["disabled"] if u.disabled else [])))
+        typer.echo("\t".join([render.inert(u.name), u.role] + (["disabled"] if u.disabled else [])))

@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-from review.engine import is_postgresql, write_session
+from review.engine import is_postgresql, schema_changes_allowed, write_session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 # Any constant works; it only has to be the same for every process migrating the queue.
@@ -49,13 +49,18 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         conn = session.connection()
         if is_postgresql(conn):
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
-        config = alembic_config()
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+        with schema_changes_allowed(conn):
+            command.upgrade(_config_on(conn), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     with write_session(engine) as session:
-        config = alembic_config()
-        config.attributes["connection"] = session.connection()
-        command.downgrade(config, revision)
+        conn = session.connection()
+        with schema_changes_allowed(conn):
+            command.downgrade(_config_on(conn), revision)
+
+
+def _config_on(conn: sa.Connection) -> Config:
+    config = alembic_config()
+    config.attributes["connection"] = conn
+    return config

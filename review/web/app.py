@@ -1,19 +1,28 @@
 """The analysts' console: a server-rendered FastAPI app over the review queue.
 
 Pages are Jinja2 templates with autoescaping on; everything that came from
-traffic (prompts, system prompts, user agents, email domains, reasons) is
-attacker-written and only ever rendered as escaped text, with bidirectional
-and control characters made visible (``inert`` filter). There is no JavaScript
-at all, and the Content-Security-Policy forbids scripts, so even a gap in
-escaping could not run code. Sessions are signed cookies (itsdangerous via
-Starlette's SessionMiddleware); every POST form carries the session's CSRF
-token; roles are analyst and lead (leads also reassign, take escalated cases
-and read the audit log).
+traffic (prompts, system prompts, user agents, email domains, reasons) and
+every user name is rendered as escaped text with bidirectional, zero-width and
+control characters made visible (``inert`` filter). There is no JavaScript at
+all, and the Content-Security-Policy forbids scripts, so even a gap in
+escaping could not run code. Every response carries the security headers,
+errors included.
+
+Logins are throttled and audited (``review.auth``); a login opens a
+server-side session whose token rides in a signed cookie (Starlette's
+SessionMiddleware, which also keeps the CSRF token and notices), and the
+session row decides on every request: logout, a password change or disabling
+the user ends it, as do its idle and absolute lifetimes. Served over TLS
+(``secure_cookies``), the cookie is ``Secure`` and ``__Host-`` prefixed and
+HSTS is sent. Every POST form carries the session's CSRF token; roles are
+analyst and lead (leads also reassign, take escalated cases and read the audit
+log), re-read on every request; refusals are audited.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -22,15 +31,28 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import jinja2
-from fastapi import Depends, FastAPI, Form, Request
+from fastapi import Depends, FastAPI, Form, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
+from review.auth import (
+    LoginFailed,
+    LoginPolicy,
+    LoginThrottled,
+    SessionPolicy,
+    authenticate,
+    close_session,
+    open_session,
+    record_denial,
+    session_user,
+)
 from review.db import open_queue
-from review.errors import CaseNotFound, ReviewError
+from review.errors import CaseNotFound, InvalidDecision, ReviewError
 from review.records import CaseSummary
 from review.service import (
     ClaimPolicy,
@@ -47,7 +69,8 @@ from review.service import (
     release_case,
 )
 from review.tables import utcnow
-from review.users import UserInfo, authenticate, get_user, list_users
+from review.text import inert
+from review.users import UserInfo, get_user, list_users
 from review.vocabulary import (
     ACCOUNT_OUTCOMES,
     WORKING_STATUSES,
@@ -57,10 +80,16 @@ from review.vocabulary import (
 )
 from review.web.plots import timeline_svg
 
+__all__ = ["create_app", "inert"]
+
+log = logging.getLogger(__name__)
+
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "hydrasweep_session"
-SESSION_MAX_AGE = 8 * 3600
+SECURE_SESSION_COOKIE = "__Host-hydrasweep_session"  # Secure, Path=/, no Domain: only over TLS
 PAGE_SIZE = 50
+MAX_PAGE = 100_000
+MAX_ID = 2**63 - 1  # ids are 64-bit integers in both databases
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -80,31 +109,12 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-
-# Characters that can make attacker text look like something else (bidi overrides,
-# zero-width joiners) or break the page; shown as visible escapes instead.
-_INVISIBLE = {
-    *range(0x00, 0x09),
-    *range(0x0B, 0x20),
-    0x7F,
-    *range(0x80, 0xA0),
-    0x200B,
-    0x200C,
-    0x200D,
-    0x200E,
-    0x200F,
-    *range(0x202A, 0x202F),
-    *range(0x2066, 0x206A),
-    0xFEFF,
-}
-
-
-def inert(value: Any) -> str:
-    """Attacker text as plain text with invisible and direction-changing characters shown."""
-    text = "" if value is None else str(value)
-    if not any(ord(ch) in _INVISIBLE for ch in text):
-        return text
-    return "".join(f"\\u{ord(ch):04x}" if ord(ch) in _INVISIBLE else ch for ch in text)
+HSTS = ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+# A failure nobody planned for: no template (it may be the templates that failed).
+_INTERNAL_ERROR_PAGE = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Error · hydrasweep</title>"
+    "<h1>Something went wrong</h1><p>The error was logged. <a href=/>Back to the queue</a></p>"
+)
 
 
 class LoginRequired(Exception):
@@ -115,13 +125,18 @@ class LoginRequired(Exception):
 
 
 class Forbidden(Exception):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, what: str) -> None:
         self.message = message
+        self.what = what  # for the audit log
 
 
 # --- request plumbing (module level, so FastAPI can resolve the annotations) ----
 def _engine(request: Request) -> Engine:
     return request.app.state.engine
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def session_csrf_token(request: Request) -> str:
@@ -136,28 +151,40 @@ def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> Non
     """Every POST must carry the session's token: a forged cross-site form cannot know it."""
     expected = request.session.get("csrf", "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
-        raise Forbidden("The form was stale or did not come from this console. Reload and retry.")
+        raise Forbidden(
+            "The form was stale or did not come from this console. Reload and retry.",
+            what=f"POST {request.url.path} without this session's CSRF token",
+        )
 
 
 def current_user(request: Request) -> UserInfo:
-    name = request.session.get("user")
-    # Role and disabled flag are re-read on every request, so changes apply at once.
-    user = get_user(_engine(request), name) if name else None
-    if user is None:
-        request.session.pop("user", None)
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise LoginRequired(target if request.method == "GET" else "/")
-    return user
+    token = request.session.get("sid")
+    # The session row, the role and the disabled flag are read on every request.
+    user = _session_user(request)
+    if token and user is not None:
+        request.state.user = user
+        return user
+    request.session.clear()
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    raise LoginRequired(target if request.method == "GET" else "/")
+
+
+def _session_user(request: Request) -> UserInfo | None:
+    token = request.session.get("sid")
+    if not token:
+        return None
+    return session_user(_engine(request), token, policy=request.app.state.session_policy)
 
 
 def require_lead(user: Annotated[UserInfo, Depends(current_user)]) -> UserInfo:
     if not user.is_lead:
-        raise Forbidden("Only leads can do that.")
+        raise Forbidden("Only leads can do that.", what="a lead's page or action")
     return user
 
 
 CurrentUser = Annotated[UserInfo, Depends(current_user)]
 Lead = Annotated[UserInfo, Depends(require_lead)]
+CaseId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 CSRF_CHECKED = [Depends(check_csrf)]
 
 
@@ -184,12 +211,42 @@ def create_app(
     secure_cookies: bool = False,
     lease: timedelta | None = None,
     engine: Engine | None = None,
+    sessions: SessionPolicy | None = None,
+    logins: LoginPolicy | None = None,
 ) -> FastAPI:
-    """The console for the queue at ``queue_url``, signing cookies with ``secret_key``."""
+    """The console for the queue at ``queue_url``, signing cookies with ``secret_key``.
+
+    ``secure_cookies``: the console is reached over HTTPS (directly or through a
+    TLS-terminating proxy); cookies become ``Secure`` and ``__Host-`` prefixed
+    and browsers are told to use HTTPS only (HSTS).
+    """
     if len(secret_key) < 16:
         raise ValueError("the console's secret key must be at least 16 characters")
-    queue = engine or open_queue(queue_url)
-    lease = lease or ClaimPolicy().lease
+    app = FastAPI(
+        title="hydrasweep review console", docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.engine = queue = engine or open_queue(queue_url)
+    app.state.templates = _templates()
+    app.state.session_policy = sessions = sessions or SessionPolicy()
+    app.state.login_policy = logins or LoginPolicy()
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key,
+        session_cookie=SECURE_SESSION_COOKIE if secure_cookies else SESSION_COOKIE,
+        # The cookie may outlive a session; the session row decides (review.auth).
+        max_age=int(sessions.absolute.total_seconds()),
+        same_site="lax",
+        https_only=secure_cookies,
+    )
+    _add_security_headers(app, {**SECURITY_HEADERS, **(dict([HSTS]) if secure_cookies else {})})
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    _add_error_pages(app)
+    _add_pages(app, queue)
+    _add_actions(app, queue, lease or ClaimPolicy().lease)
+    return app
+
+
+def _templates() -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,  # every template, whatever its extension
@@ -203,46 +260,57 @@ def create_app(
         ACCOUNT_OUTCOMES=ACCOUNT_OUTCOMES,
         WORKING_STATUSES=WORKING_STATUSES,
     )
-    templates = Jinja2Templates(env=env)
+    return Jinja2Templates(env=env)
 
-    app = FastAPI(
-        title="hydrasweep review console", docs_url=None, redoc_url=None, openapi_url=None
-    )
-    app.state.engine = queue
-    app.state.templates = templates
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=secret_key,
-        session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE,
-        same_site="lax",
-        https_only=secure_cookies,
-    )
 
+def _add_security_headers(app: FastAPI, headers: dict[str, str]) -> None:
     @app.middleware("http")
     async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
+        try:
+            response = await call_next(request)
+        except Exception:
+            # Starlette's own last resort answers outside every middleware: a bare
+            # 500 without these headers. This one stays inside them.
+            log.exception("console error on %s %s", request.method, request.url.path)
+            response = HTMLResponse(_INTERNAL_ERROR_PAGE, status_code=500)
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
 
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
+def _add_error_pages(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         return back_to(f"/login?next={quote(exc.next_path, safe='/')}")
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        user = getattr(request.state, "user", None) or _session_user(request)
+        record_denial(
+            _engine(request),
+            user.name if user else "",
+            exc.what,
+            path=request.url.path,
+            address=client_address(request),
+        )
         return render(request, "error.html", 403, title="Forbidden", message=exc.message)
 
     @app.exception_handler(CaseNotFound)
     async def _not_found(request: Request, exc: CaseNotFound) -> Response:
         return render(request, "error.html", 404, title="Not found", message=str(exc))
 
-    # --- pages ------------------------------------------------------------------
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
+        # An id out of range, a page that is not a number: the page does not exist.
+        where = {str(error.get("loc", ("",))[0]) for error in exc.errors()}
+        status = 404 if where == {"path"} else 400
+        message = "No such page." if status == 404 else "The request was malformed."
+        return render(request, "error.html", status, title="Not found", message=message)
+
+
+def _add_pages(app: FastAPI, queue: Engine) -> None:
     @app.get("/healthz", response_class=PlainTextResponse)
     def healthz() -> str:
         return "ok"
@@ -262,17 +330,36 @@ def create_app(
         password: Annotated[str, Form()] = "",
         next: Annotated[str, Form()] = "/",
     ) -> Response:
-        user = authenticate(queue, username, password) if username and password else None
-        if user is None:
-            flash(request, "error", "Unknown user or wrong password.")
-            return render(request, "login.html", 401, next=_safe_next(next))
+        address = client_address(request)
+        try:
+            if not username or not password:
+                raise LoginFailed()
+            user = authenticate(
+                queue,
+                username,
+                password,
+                address=address,
+                people_only=True,
+                policy=request.app.state.login_policy,
+            )
+        except (LoginFailed, LoginThrottled) as exc:
+            status = 429 if isinstance(exc, LoginThrottled) else 401
+            flash(
+                request, "error", "Unknown user or wrong password." if status == 401 else str(exc)
+            )
+            return render(request, "login.html", status, next=_safe_next(next))
+        token = open_session(queue, user, address=address, policy=request.app.state.session_policy)
         request.session.clear()  # a fresh session (and CSRF token) for the new login
-        request.session["user"] = user.name
+        request.session["sid"] = token
         request.session["csrf"] = secrets.token_urlsafe(32)
         return back_to(_safe_next(next))
 
     @app.post("/logout", dependencies=CSRF_CHECKED)
     def logout(request: Request) -> Response:
+        token = request.session.get("sid")
+        user = _session_user(request)
+        if token:
+            close_session(queue, token, actor=user.name if user else "")
         request.session.clear()
         return back_to("/login")
 
@@ -287,7 +374,7 @@ def create_app(
     ) -> HTMLResponse:
         if status not in tuple(CaseFilter):
             status = CaseFilter.ACTIVE
-        page = max(1, page)
+        page = min(max(1, page), MAX_PAGE)
         cases = list_cases(
             queue,
             status=status,
@@ -313,7 +400,7 @@ def create_app(
         )
 
     @app.get("/cases/{case_id}", response_class=HTMLResponse)
-    def case_page(request: Request, case_id: int, user: CurrentUser) -> HTMLResponse:
+    def case_page(request: Request, case_id: CaseId, user: CurrentUser) -> HTMLResponse:
         detail = get_case(queue, case_id)
         now = utcnow()
         return render(
@@ -324,7 +411,9 @@ def create_app(
             case=detail.case,
             **_claim_state(detail.case, user, now),
             timeline=timeline_svg(detail.evidence),
-            reviewers=[u.name for u in list_users(queue) if not u.disabled] if user.is_lead else [],
+            reviewers=[u.name for u in list_users(queue) if u.is_person and not u.disabled]
+            if user.is_lead
+            else [],
             audit=read_audit(queue, case_id=case_id, limit=50) if user.is_lead else [],
             now=now,
         )
@@ -333,19 +422,16 @@ def create_app(
     def audit_page(
         request: Request,
         user: Lead,
-        case: int | None = None,
+        case: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
         limit: int = 200,
     ) -> HTMLResponse:
         entries = read_audit(queue, case_id=case, limit=min(max(limit, 1), 1000))
-        return render(
-            request,
-            "audit.html",
-            user=user,
-            entries=entries,
-            case_filter=case,
-        )
+        return render(request, "audit.html", user=user, entries=entries, case_filter=case)
 
-    # --- actions (POST, CSRF-checked, then redirect) ----------------------------
+
+def _add_actions(app: FastAPI, queue: Engine, lease: timedelta) -> None:
+    """POST actions: CSRF-checked, then a redirect with a notice."""
+
     def act(request: Request, case_id: int | None, action: Callable[[], str | None]) -> Response:
         """Run a queue action; refusals become a notice on the page, not an error page."""
         target = f"/cases/{case_id}" if case_id is not None else "/"
@@ -371,7 +457,7 @@ def create_app(
         return back_to(f"/cases/{claimed.id}")
 
     @app.post("/cases/{case_id}/claim", dependencies=CSRF_CHECKED)
-    def claim(request: Request, case_id: int, user: CurrentUser) -> Response:
+    def claim(request: Request, case_id: CaseId, user: CurrentUser) -> Response:
         policy = ClaimPolicy(lease=lease, include_escalated=user.is_lead)
         return act(
             request,
@@ -380,7 +466,7 @@ def create_app(
         )
 
     @app.post("/cases/{case_id}/release", dependencies=CSRF_CHECKED)
-    def release(request: Request, case_id: int, user: CurrentUser) -> Response:
+    def release(request: Request, case_id: CaseId, user: CurrentUser) -> Response:
         return act(
             request,
             case_id,
@@ -390,10 +476,11 @@ def create_app(
     @app.post("/cases/{case_id}/decide", dependencies=CSRF_CHECKED)
     def decide(
         request: Request,
-        case_id: int,
+        case_id: CaseId,
         user: CurrentUser,
         outcome: Annotated[str, Form()] = "",
         reason: Annotated[str, Form()] = "",
+        members_version: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
         account: Annotated[list[str] | None, Form()] = None,
         account_outcome: Annotated[list[str] | None, Form()] = None,
     ) -> Response:
@@ -404,6 +491,10 @@ def create_app(
         }
 
         def run() -> str:
+            if members_version is None:
+                raise InvalidDecision(
+                    "the form did not say which accounts you saw: reload the case"
+                )
             decision = decide_case(
                 queue,
                 case_id,
@@ -411,6 +502,7 @@ def create_app(
                 outcome=outcome,
                 reason=reason,
                 account_outcomes=per_account,
+                members_version=members_version,
             )
             return f"Case {case_id} decided: {decision.outcome}."
 
@@ -418,10 +510,7 @@ def create_app(
 
     @app.post("/cases/{case_id}/escalate", dependencies=CSRF_CHECKED)
     def escalate(
-        request: Request,
-        case_id: int,
-        user: CurrentUser,
-        reason: Annotated[str, Form()] = "",
+        request: Request, case_id: CaseId, user: CurrentUser, reason: Annotated[str, Form()] = ""
     ) -> Response:
         return act(
             request,
@@ -434,10 +523,7 @@ def create_app(
 
     @app.post("/cases/{case_id}/comment", dependencies=CSRF_CHECKED)
     def comment(
-        request: Request,
-        case_id: int,
-        user: CurrentUser,
-        text: Annotated[str, Form()] = "",
+        request: Request, case_id: CaseId, user: CurrentUser, text: Annotated[str, Form()] = ""
     ) -> Response:
         return act(
             request,
@@ -448,22 +534,21 @@ def create_app(
     @app.post("/cases/{case_id}/reassign", dependencies=CSRF_CHECKED)
     def reassign(
         request: Request,
-        case_id: int,
+        case_id: CaseId,
         user: Lead,
         to_reviewer: Annotated[str, Form()] = "",
         note: Annotated[str, Form()] = "",
     ) -> Response:
         def run() -> str:
-            if get_user(queue, to_reviewer) is None:
-                raise ReviewError(f"no active console user {to_reviewer!r}")
+            target = get_user(queue, to_reviewer)
+            if target is None or not target.is_person:
+                raise ReviewError(f"no active console user {inert(to_reviewer)!r}")
             reassign_case(
                 queue, case_id, to_reviewer=to_reviewer, actor=user.name, note=note, lease=lease
             )
             return f"Case {case_id} reassigned to {to_reviewer}."
 
         return act(request, case_id, run)
-
-    return app
 
 
 def _claim_state(case: CaseSummary, user: UserInfo, now: datetime) -> dict[str, bool]:

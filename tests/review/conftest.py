@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,8 +18,20 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from review.db import open_queue
+from review.landing import land_sweep
+from review.users import add_user
+from tests.review.builders import account, cluster, landing
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2 at its lowest cost: a test login takes microseconds instead of a quarter second."""
+    from review.passwords import cheap_hashing_for_tests
+
+    with cheap_hashing_for_tests():
+        yield
 
 
 def postgres_schema_url(postgres_url: str) -> Iterator[str]:
@@ -70,12 +82,6 @@ IMG_PAYLOAD = '<img src=x onerror="window.__pwned=2">'
 @pytest.fixture
 def console_url(tmp_path: Path) -> str:
     """A SQLite queue with an analyst, a lead, and a cluster whose prompts carry payloads."""
-    from datetime import date
-
-    from review.landing import land_sweep
-    from review.users import add_user
-    from tests.review.builders import cluster, landing
-
     url = f"sqlite:///{tmp_path / 'console.db'}"
     engine = open_queue(url)
     add_user(engine, "alice", role="analyst", password=PASSWORD)
@@ -89,6 +95,50 @@ def console_url(tmp_path: Path) -> str:
             system_prompts=[f"</pre>{SCRIPT_PAYLOAD}"],
             entities=[{"type": "user_agent", "value": f"curl/8 {IMG_PAYLOAD}", "accounts": 3}],
             hourly=[0] * 8 + [40] * 10 + [0] * 6,
+        ),
+        intake_cap=10,
+        now=T0,
+    )
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(console_url: str) -> Iterator[Engine]:
+    """The console queue's engine."""
+    engine = open_queue(console_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def app(console_url: str, engine: Engine) -> object:
+    """The console app over ``console_url`` (alice analyst, lena lead, two open cases)."""
+    from review.web import create_app
+    from tests.review.console import SECRET
+
+    return create_app(console_url, SECRET, engine=engine)
+
+
+@pytest.fixture
+def cli_queue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A queue with two open cases (1: the lone account solo; 2: the cluster c-1, first in the
+    queue), analysts ana, bea and cy, and lena, a lead.
+
+    Their password is in HYDRASWEEP_QUEUE_PASSWORD, as a script would have it.
+    """
+    url = f"sqlite:///{tmp_path / 'queue.db'}"
+    engine = open_queue(url)
+    for name in ("ana", "bea", "cy"):
+        add_user(engine, name, role="analyst", password=PASSWORD)
+    add_user(engine, "lena", role="lead", password=PASSWORD)
+    monkeypatch.setenv("HYDRASWEEP_QUEUE_PASSWORD", PASSWORD)
+    land_sweep(
+        engine,
+        landing(
+            date(2026, 11, 1),
+            {"c-1": cluster("farm", 2, tokens=4000)},
+            [account("solo", score=0.7, tokens=100)],
         ),
         intake_cap=10,
         now=T0,

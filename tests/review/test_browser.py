@@ -1,4 +1,5 @@
-"""The console in a real headless Chromium: log in, claim, decide; planted payloads stay inert.
+"""The console in a real headless Chromium: log in, claim, decide; planted payloads stay inert;
+a logged-out session's cookie, put back, is refused; hidden characters show.
 
 Runs uvicorn in a thread on a free loopback port and drives Debian's chromium
 through chromedriver with Selenium. Chromium here is offline, so nothing but
@@ -12,6 +13,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,14 +26,19 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from review.db import open_queue
+from review.landing import land_sweep
 from review.service import get_case, list_cases
 from review.web import create_app
+from review.web.app import SESSION_COOKIE
 from tests.conftest import free_port
-from tests.review.conftest import IMG_PAYLOAD, PASSWORD, SCRIPT_PAYLOAD
+from tests.review.builders import cluster, landing
+from tests.review.conftest import IMG_PAYLOAD, PASSWORD, SCRIPT_PAYLOAD, T0
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
+# Renders as "Pay 1000 USD to acct 42 now" with the bidi override and zero-width characters hidden.
+DECEPTIVE_PROMPT = "Pay \u202eDSU 0001\u202c to \u200bacct\u200d 42\u2066 now\u2069\ufeff"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
@@ -111,6 +118,7 @@ def _wait_for_text(driver: WebDriver, element_id: str, text: str) -> None:
 
 
 def _log_in(driver: WebDriver, base: str, name: str) -> None:
+    """Log in from the queue page, which sends a logged-out browser to the login form."""
     driver.get(f"{base}/")
     assert "/login" in driver.current_url
     driver.find_element(By.ID, "username").send_keys(name)
@@ -156,3 +164,56 @@ def test_login_claim_decide_with_payloads_inert(
     assert (detail.case.outcome, detail.decisions[0].reviewer) == ("abuse", "alice")
     assert [c.id for c in list_cases(engine)] == [2]
     engine.dispose()
+
+
+def test_logout_ends_the_session_and_its_cookie_is_refused_when_replayed(
+    console: str, browser: WebDriver
+) -> None:
+    _log_in(browser, console, "alice")
+    [cookie] = [c for c in browser.get_cookies() if c["name"] == SESSION_COOKIE]
+
+    browser.find_element(By.CSS_SELECTOR, "form.logout button").click()
+    WebDriverWait(browser, 30).until(lambda d: "/login" in d.current_url)
+    browser.get(f"{console}/")
+    assert "/login" in browser.current_url  # logged out
+
+    browser.delete_all_cookies()
+    browser.add_cookie({"name": cookie["name"], "value": cookie["value"], "path": "/"})
+    browser.get(f"{console}/cases/1")
+
+    assert browser.current_url == f"{console}/login?next=/cases/1"
+    assert browser.find_elements(By.ID, "who") == []
+    assert browser.find_element(By.ID, "login-form")
+
+
+def test_hidden_and_direction_changing_characters_show_visibly(
+    console: str, browser: WebDriver, console_url: str
+) -> None:
+    engine = open_queue(console_url)
+    land_sweep(
+        engine,
+        landing(
+            date(2026, 11, 2),
+            {"c-bidi": cluster("bidi", 1, tokens=1)},
+            prompts=[DECEPTIVE_PROMPT],
+            system_prompts=[],
+            entities=[{"type": "email_domain", "value": "\u202egro.elpmaxe", "accounts": 1}],
+        ),
+        intake_cap=10,
+        now=T0,
+    )
+    [case_id] = [c.id for c in list_cases(engine, status="all") if c.cluster_id == "c-bidi"]
+    engine.dispose()
+
+    _log_in(browser, console, "alice")
+    browser.get(f"{console}/cases/{case_id}")
+    _wait_for_text(browser, "case-status", "open")
+
+    [prompt] = [p.text for p in browser.find_elements(By.CSS_SELECTOR, "pre.user-prompt")]
+    # What the analyst reads: every hidden character spelled out, in the order it was sent.
+    assert prompt == (
+        "Pay \\u202eDSU 0001\\u202c to \\u200bacct\\u200d 42\\u2066 now\\u2069\\ufeff"
+    )
+    assert not any(ch in prompt for ch in "\u202e\u202c\u200b\u200d\u2066\u2069\ufeff")
+    values = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#entities td.value")]
+    assert "\\u202egro.elpmaxe" in values
