@@ -26,8 +26,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from review.engine import is_postgresql, read_session, write_session
-from review.records import jsonable
-from review.tables import AuditEntry, utcnow
+from review.records import case_state, jsonable
+from review.tables import AuditEntry, Case, utcnow
 from review.vocabulary import AuditAction
 
 GENESIS = "0" * 64
@@ -51,8 +51,8 @@ def audit_row(
         "actor": actor[:64],
         "action": str(action),
         "case_id": case_id,
-        "before": jsonable(before) if before is not None else None,
-        "after": jsonable(after) if after is not None else None,
+        "before": before,  # case states: plain JSON values already (records.case_state)
+        "after": after,
         "detail": jsonable(detail) if detail is not None else None,
     }
 
@@ -90,6 +90,25 @@ def _numbers_as_floats(value: Any) -> Any:
     if isinstance(value, list):
         return [_numbers_as_floats(item) for item in value]
     return value
+
+
+def audit_case_change(
+    session: Session,
+    case: Case,
+    before: dict[str, Any],
+    *,
+    actor: str,
+    action: AuditAction,
+    at: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append the change of ``case`` from its state ``before`` to its state now."""
+    after = case_state(case)
+    append_audit(
+        session,
+        [audit_row(actor=actor, action=action, at=at, case_id=case.id, before=before,
+                   after=after, detail=detail)],
+    )  # fmt: skip
 
 
 def add_audit(session: Session, **entry: Any) -> None:

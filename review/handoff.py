@@ -31,6 +31,10 @@ class FlaggedAccount:
     reasons: list[dict[str, Any]]
     output_tokens: int
     requests: int
+    # The entities that linked the account into its cluster that day, each
+    # {"type": "payment_fingerprint" | "ip_prefix" | "email_domain" | ..., "value": ...}.
+    links: list[dict[str, str]] = field(default_factory=list)
+    hourly_requests: list[int] = field(default_factory=list)  # 24 values, UTC hours, or none
 
 
 @dataclass(frozen=True)
@@ -63,14 +67,15 @@ class SweepLanding:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
-ID_LENGTH = 200  # the queue's columns for account, customer and cluster ids
+ID_LENGTH = 200  # the queue's columns for account, customer and cluster ids, and link values
+LINK_TYPE_LENGTH = 32
 
 
 @dataclass(frozen=True)
 class Quarantined:
     """An account (or cluster evidence) set aside, with enough to find it again."""
 
-    kind: str  # "account" or "cluster evidence"
+    kind: str  # "account", "cluster evidence" or "link"
     preview: str  # the id, NUL replaced, cut to 80 characters
     sha256: str  # of the whole id as text (UTF-8, surrogates escaped)
     reason: str
@@ -90,10 +95,12 @@ def quarantine(landing: SweepLanding) -> tuple[SweepLanding, list[Quarantined]]:
         reason = _unstorable(
             account=account.account_id, customer=account.customer_id, cluster=account.cluster_id
         )
-        if reason is None:
-            accounts.append(account)
-        else:
+        if reason is not None:
             aside.append(Quarantined.of("account", account.account_id, reason))
+            continue
+        links, bad_links = _storable_links(account.links)
+        aside.extend(bad_links)
+        accounts.append(replace(account, links=links) if bad_links else account)
     clusters = []
     for cluster in landing.clusters:
         reason = _unstorable(cluster=cluster.cluster_id)
@@ -104,6 +111,26 @@ def quarantine(landing: SweepLanding) -> tuple[SweepLanding, list[Quarantined]]:
     if not aside:
         return landing, []
     return replace(landing, accounts=accounts, clusters=clusters), aside
+
+
+def _storable_links(
+    links: list[dict[str, str]],
+) -> tuple[list[dict[str, str]], list[Quarantined]]:
+    kept, aside = [], []
+    for link in links:
+        kind, value = link.get("type"), link.get("value")
+        reason = (
+            _unstorable(link=value)
+            if isinstance(kind, str) and isinstance(value, str)
+            else ("a link is not a type and a value")
+        )
+        if reason is None and (not kind or len(kind) > LINK_TYPE_LENGTH or "\x00" in kind):
+            reason = f"link type {kind!r} is empty, holds a NUL or is over {LINK_TYPE_LENGTH}"
+        if reason is None:
+            kept.append({"type": str(kind), "value": str(value)})
+        else:
+            aside.append(Quarantined.of("link", value, reason))
+    return kept, aside
 
 
 def _unstorable(**ids: object) -> str | None:
@@ -143,6 +170,8 @@ def _account_problems(accounts: list[FlaggedAccount]) -> list[str]:
             found.append(f"{where} has score {account.score!r}")
         if account.output_tokens < 0 or account.requests < 0:
             found.append(f"{where} has negative volume")
+        if account.hourly_requests and len(account.hourly_requests) != 24:
+            found.append(f"{where} has {len(account.hourly_requests)} hourly counts, not 24")
     return found
 
 

@@ -39,7 +39,7 @@ from review.handoff import (
     quarantine,
 )
 from review.records import case_state, jsonable
-from review.tables import Case, Evidence, Member, Sighting, Sweep, utcnow
+from review.tables import Case, Evidence, Member, MemberLink, Sighting, Sweep, utcnow
 from review.totals import (
     MemberTotals,
     Resighting,
@@ -62,6 +62,7 @@ __all__ = [
 MAX_SAMPLES = 10
 MAX_SAMPLE_CHARS = 4000  # the contract's prompt truncation; system prompts are shorter
 SWEEP_ACTOR = "sweep"
+EVIDENCE_REASON = "cluster_evidence"  # the reasons' kind naming an evidence family
 MAX_QUARANTINE_LISTED = 100  # in the audit entry; the sweep's stats keep them all
 _PG_LANDING_LOCK = 0x68796473  # serialises landings of any day ("hyds")
 
@@ -314,6 +315,7 @@ class _Lander:
                 self._touch(case)
                 self.attached.add(case.id)
             attached = self._attach(case, group, member_of)
+            self._note_families(case, group)
             if case.id is None:
                 # A new case's members are all new, seen today only: its totals are
                 # final now, so the insert carries them and the refresh passes it by.
@@ -327,7 +329,63 @@ class _Lander:
             self.cases[case.id] = case
             self.before[case.id] = None
         self._insert_day_rows(placed)
+        self._record_links(placed)
         return placed
+
+    def _record_links(self, placed: list[_Placed]) -> None:
+        """Store the entities that linked each member (new ones added, known ones extended)."""
+        wanted = {
+            (member.id, link["type"], link["value"]): member.case_id
+            for p in placed
+            for member, account in zip(p.members, p.group.accounts, strict=True)
+            for link in account.links
+        }
+        if not wanted:
+            return
+        known: dict[tuple[int, str, str], tuple[int, date, date]] = {}
+        for chunk in in_chunks(sorted({member_id for member_id, _, _ in wanted})):
+            query = sa.select(
+                MemberLink.member_id,
+                MemberLink.entity_type,
+                MemberLink.entity_value,
+                MemberLink.id,
+                MemberLink.first_seen,
+                MemberLink.last_seen,
+            ).where(MemberLink.member_id.in_(chunk))
+            known.update(
+                ((m, t, v), (i, f, la)) for m, t, v, i, f, la in self.session.execute(query)
+            )
+        new = [
+            {"member_id": m, "case_id": c, "entity_type": t, "entity_value": v,
+             "first_seen": self.day, "last_seen": self.day}
+            for (m, t, v), c in wanted.items()
+            if (m, t, v) not in known
+        ]  # fmt: skip
+        seen_again = [
+            {"id": i, "first_seen": min(f, self.day), "last_seen": max(la, self.day)}
+            for key, (i, f, la) in known.items()
+            if key in wanted and not f <= self.day <= la
+        ]
+        if new:
+            self.session.execute(sa.insert(MemberLink), new)
+        if seen_again:
+            self.session.execute(sa.update(MemberLink), seen_again)
+
+    def _note_families(self, case: Case, group: _Group) -> None:
+        """The case's evidence families and latest model version, for the list's filters."""
+        families = set(filter(None, (case.evidence_families or "").split(",")))
+        families |= {
+            str(reason["evidence"])
+            for reasons in group.reasons
+            if isinstance(reasons, list)
+            for reason in reasons
+            if isinstance(reason, dict) and reason.get("kind") == EVIDENCE_REASON
+        }
+        joined = f",{','.join(sorted(families))}," if families else ""
+        if joined != (case.evidence_families or "") and len(joined) <= 400:
+            case.evidence_families = joined
+        if case.last_seen is None or self.day >= case.last_seen:
+            case.model_version = self.landing.model_version[:128]
 
     def _insert_day_rows(self, placed: list[_Placed]) -> None:
         if not placed:
@@ -587,6 +645,7 @@ def _sighting_row(
         "reasons": reasons,
         "output_tokens": account.output_tokens,
         "requests": account.requests,
+        "hourly_requests": [int(v) for v in account.hourly_requests] or None,
     }
 
 

@@ -69,6 +69,9 @@ class CaseSummary(_Record):
     closed_by: str | None
     reopen_count: int
     members_version: int
+    claim_members_version: int | None = None  # the version the current claim showed
+    model_version: str | None = None
+    evidence_families: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, case: Case) -> CaseSummary:
@@ -94,6 +97,9 @@ class CaseSummary(_Record):
             closed_by=case.closed_by,
             reopen_count=case.reopen_count,
             members_version=case.members_version,
+            claim_members_version=case.claim_members_version,
+            model_version=case.model_version,
+            evidence_families=[f for f in (case.evidence_families or "").split(",") if f],
         )
 
 
@@ -104,6 +110,7 @@ class SightingView(_Record):
     score: float
     output_tokens: int
     requests: int
+    hourly_requests: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -121,9 +128,10 @@ class MemberView(_Record):
     outcome: Outcome | None
     added_version: int = 1  # the case's members version this account's arrival made
     sightings: list[SightingView] = field(default_factory=list)
+    links: list[dict[str, str]] = field(default_factory=list)  # entities that linked it
 
     @classmethod
-    def of(cls, member: Member) -> MemberView:
+    def of(cls, member: Member, links: list[dict[str, str]] | None = None) -> MemberView:
         return cls(
             account_id=member.account_id,
             customer_id=member.customer_id,
@@ -138,6 +146,7 @@ class MemberView(_Record):
             outcome=member.outcome,
             added_version=member.added_version,
             sightings=[_sighting(s) for s in member.sightings],
+            links=list(links or []),
         )
 
 
@@ -148,6 +157,7 @@ def _sighting(sighting: Sighting) -> SightingView:
         score=sighting.score,
         output_tokens=sighting.output_tokens,
         requests=sighting.requests,
+        hourly_requests=list(sighting.hourly_requests or []),
     )
 
 
@@ -254,10 +264,26 @@ class AuditView(_Record):
 @dataclass(frozen=True)
 class CaseDetail(_Record):
     case: CaseSummary
-    members: list[MemberView]
+    members: list[MemberView]  # the page asked for (all by default)
     evidence: list[EvidenceView]
     decisions: list[DecisionView]
     comments: list[CommentView]
+    members_matching: int = 0  # members the page's filter keeps, over all pages
+
+
+@dataclass(frozen=True)
+class EntityCount(_Record):
+    """An entity (a payment fingerprint, an IP prefix) and how many members it links."""
+
+    type: str
+    value: str
+    members: int
+
+
+@dataclass(frozen=True)
+class RelatedCase(_Record):
+    case: CaseSummary
+    shared_entities: int
 
 
 def case_state(case: Case) -> dict[str, Any]:

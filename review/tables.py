@@ -25,6 +25,8 @@ from review.vocabulary import (
     ACCOUNT_OUTCOMES,
     CaseStatus,
     CommentKind,
+    DeliveryStatus,
+    EnforcementKind,
     Outcome,
     Role,
     sql_in_list,
@@ -48,11 +50,11 @@ class EnumText(sa.TypeDecorator[E]):
     the schema is the same text on every backend and migrations compare cleanly.
     """
 
-    impl = sa.String(16)
+    impl = sa.String
     cache_ok = True
 
-    def __init__(self, enum: type[E]) -> None:
-        super().__init__()
+    def __init__(self, enum: type[E], length: int = 16) -> None:
+        super().__init__(length)
         self.enum = enum
 
     def process_bind_param(self, value: E | str | None, dialect: sa.Dialect) -> str | None:
@@ -162,6 +164,10 @@ class Case(Base):
     members_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # The version the current claim showed (the CLI prints the case on claim).
     claim_members_version: Mapped[int | None]
+    # Evidence families its members' reasons named (",family,family,"), for list filters.
+    evidence_families: Mapped[str] = mapped_column(sa.String(400), default="", server_default="")
+    # The model version of the latest sweep that landed evidence on it.
+    model_version: Mapped[str | None] = mapped_column(sa.String(128))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -225,10 +231,36 @@ class Sighting(Base):
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
     output_tokens: Mapped[int] = mapped_column(sa.BigInteger)
     requests: Mapped[int] = mapped_column(sa.BigInteger)
+    # The account's requests per UTC hour that day (24 values; empty when not handed over).
+    hourly_requests: Mapped[list[int] | None] = mapped_column(JsonType)
 
     member: Mapped[Member] = relationship(back_populates="sightings")
 
     __table_args__ = (sa.UniqueConstraint("member_id", "sweep_date"),)
+
+
+class MemberLink(Base):
+    """An entity that linked a member into its cluster (a payment fingerprint, an IP prefix).
+
+    Links accumulate over the days that showed them; they drive per-entity
+    decisions, the cluster graph, related cases and enforcement actions.
+    """
+
+    __tablename__ = "member_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
+    entity_type: Mapped[str] = mapped_column(sa.String(32))
+    entity_value: Mapped[str] = mapped_column(sa.String(200))
+    first_seen: Mapped[date] = mapped_column(sa.Date)
+    last_seen: Mapped[date] = mapped_column(sa.Date)
+
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "entity_type", "entity_value"),
+        sa.Index(None, "case_id", "entity_type", "entity_value"),
+        sa.Index(None, "entity_type", "entity_value"),
+    )
 
 
 class Evidence(Base):
@@ -339,3 +371,35 @@ class LoginAttempt(Base):
     succeeded: Mapped[bool]
 
     __table_args__ = (sa.Index(None, "user_name", "at"), sa.Index(None, "address", "at"))
+
+
+class EnforcementAction(Base):
+    """One action for the account system (the outbox), written with the decision behind it.
+
+    A dispatcher delivers due actions to a webhook, signed, with the idempotency
+    key; failures are retried with backoff until ``max_attempts``, then the
+    action is dead (shown to leads). ``release_at`` is delayed by a random
+    amount per case, so a ban cannot be tied to the detection that caused it.
+    A reversal is an action of its own that names the one it undoes.
+    """
+
+    __tablename__ = "enforcement_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decisions.id"))
+    action: Mapped[EnforcementKind] = mapped_column(EnumText(EnforcementKind, 32))
+    target_type: Mapped[str] = mapped_column(sa.String(32))
+    target: Mapped[str] = mapped_column(sa.String(200))
+    idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    reverses_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enforcement_actions.id"))
+    status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus))
+    attempts: Mapped[int] = mapped_column(default=0)
+    release_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (sa.Index(None, "status", "next_attempt_at"),)

@@ -6,11 +6,14 @@ markup escape) stops them from becoming markup; ``inert`` also stops them
 from deceiving the reader: characters that reorder text (bidirectional
 overrides and isolates), hide in it (zero-width characters, the BOM) or act on
 a terminal (C0 and C1 controls, including ESC) are shown as visible ``\\uXXXX``
-escapes. Tabs and line breaks stay.
+escapes. Tabs and line breaks stay. ``reason_in_words`` turns a flag's
+reasons into sentences from the feature set's descriptions (which the caller
+passes in: the review package does not import the features package).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 _INVISIBLE = frozenset(
@@ -36,3 +39,35 @@ def inert(value: Any) -> str:
     if not any(ord(ch) in _INVISIBLE for ch in text):
         return text
     return "".join(f"\\u{ord(ch):04x}" if ord(ch) in _INVISIBLE else ch for ch in text)
+
+
+def reason_in_words(reason: Any, descriptions: Mapping[str, str]) -> str:
+    """One reason of a flag as a sentence, from the feature set's descriptions.
+
+    Model reasons (``{"feature", "value", "contribution"}``) read as the
+    feature's description with its value; cluster-evidence reasons as their
+    family's description with its signals. Anything else is shown as it came.
+    """
+    if not isinstance(reason, dict):
+        return str(reason)
+    if "feature" in reason:
+        name = str(reason["feature"])
+        said = descriptions.get(name, name.replace("_", " "))
+        return f"{said}: {_number(reason.get('value'))} ({name}, +{_number(reason.get('contribution'))})"
+    if "evidence" in reason:
+        signals = reason.get("signals") or {}
+        shown = ", ".join(
+            f"{descriptions.get(str(k), str(k).replace('_', ' '))} {_number(v)}"
+            for k, v in sorted(signals.items())
+        )
+        what = reason.get("description") or str(reason["evidence"]).replace("_", " ")
+        return f"{what} (strength {_number(reason.get('strength'))}){': ' + shown if shown else ''}"
+    return ", ".join(f"{k}={v}" for k, v in sorted(reason.items(), key=lambda kv: str(kv[0])))
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:.3g}"

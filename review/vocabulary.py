@@ -64,6 +64,17 @@ class CaseFilter(StrEnum):
         return frozenset({CaseStatus(self.value)})
 
 
+class CaseSort(StrEnum):
+    """How a case list is ordered (largest, latest first; ties by case id)."""
+
+    PRIORITY = "priority"  # risk x output tokens
+    LAST_SEEN = "last_seen"
+    FIRST_SEEN = "first_seen"
+    SIZE = "size"  # accounts
+    TOKENS = "tokens"
+    SCORE = "score"  # the strongest member score
+
+
 class Outcome(StrEnum):
     """A decision's outcome; a case is mixed when its accounts got different ones."""
 
@@ -121,6 +132,29 @@ class AuditAction(StrEnum):
     DENIED = "auth.denied"
     EXPORT_FLAGGED = "export.flagged"
     EXPORT_LABELS = "export.labels"
+    EXPORT_CASE = "export.case"
+    EXPORT_INDICATORS = "export.indicators"
+    CASES_BULK = "case.bulk"
+    ENFORCEMENT_REVERSED = "enforcement.reversed"
+    ENFORCEMENT_RETRIED = "enforcement.retried"
+
+
+class EnforcementKind(StrEnum):
+    """What the account system is asked to do (and to undo)."""
+
+    SUSPEND_ACCOUNT = "suspend_account"
+    REVOKE_API_KEYS = "revoke_api_keys"
+    BLOCK_PAYMENT = "block_payment_fingerprint"
+    BLOCK_SIGNUPS_FROM = "block_signups_from_network"
+    UNDO = "undo"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting for its release time or its next try
+    SENDING = "sending"  # a dispatcher holds it (a lease)
+    DELIVERED = "delivered"
+    DEAD = "dead"  # gave up after the last try: a lead retries or cancels it
+    CANCELLED = "cancelled"  # undone before it was ever sent
 
 
 def sql_in_list(column: str, values: tuple[StrEnum, ...] | type[StrEnum]) -> str:

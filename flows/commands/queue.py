@@ -19,8 +19,10 @@ import functools
 import getpass
 import importlib.util
 import inspect
+import json
 import sys
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -35,7 +37,14 @@ import typer
 from flows.commands import queue_render as render
 from flows.commands.options import HomeOption, LakeOption, QueueUrlOption
 from flows.errors import UserError
-from review.vocabulary import ACCOUNT_OUTCOMES, CaseFilter, Outcome, Role
+from review.vocabulary import (
+    ACCOUNT_OUTCOMES,
+    CaseFilter,
+    CaseSort,
+    DeliveryStatus,
+    Outcome,
+    Role,
+)
 
 
 def _lazy_module(name: str) -> ModuleType:
@@ -56,12 +65,14 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     import review.auth as auth
+    import review.decisions as decisions
     import review.service as service
     from flows.settings import Settings
     from review.users import UserInfo
 else:
     # Loaded on first use: SQLAlchemy would add a third of a second to every --help.
     service = _lazy_module("review.service")
+    decisions = _lazy_module("review.decisions")
     auth = _lazy_module("review.auth")
 
 NOTHING_TO_CLAIM_EXIT = 3
@@ -82,11 +93,13 @@ class Format(StrEnum):
 class ExportFormat(StrEnum):
     jsonl = "jsonl"
     json = "json"
+    csv = "csv"
 
 
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
 ExportFormatOption = Annotated[
-    ExportFormat, typer.Option("--format", help="jsonl: one record a line; json: one array.")
+    ExportFormat,
+    typer.Option("--format", help="jsonl: one record a line; json: one array; csv: a table."),
 ]
 ReviewerOption = Annotated[
     str | None,
@@ -210,6 +223,13 @@ class QueueCall:
     def _deny(self, engine: Engine, what: str) -> None:
         auth.record_denial(engine, self.reviewer, what, address=cli_address())
 
+    def show_all(self, records: list[Any], table: Callable[[Any], None]) -> None:
+        """``records`` as a JSON array, or as ``table`` prints them."""
+        if self.as_json:
+            render.print_json([record.to_dict() for record in records])
+        else:
+            table(records)
+
     def show(self, record: Any, line: str) -> None:
         """``record`` as JSON, or one line for people."""
         if self.as_json:
@@ -306,10 +326,24 @@ def list_command(
     search: Annotated[
         str | None, typer.Option("--search", help="A case id, cluster id or account id.")
     ] = None,
+    sort: Annotated[
+        CaseSort, typer.Option("--sort", help="Order, largest or latest first.")
+    ] = CaseSort.PRIORITY,
+    family: Annotated[
+        str | None, typer.Option("--family", help="Only cases whose reasons name this family.")
+    ] = None,
+    model_version: Annotated[
+        str | None, typer.Option("--model-version", help="Only cases this model version flagged.")
+    ] = None,
+    min_accounts: Annotated[
+        int | None, typer.Option("--min-accounts", min=1, help="Only cases this large.")
+    ] = None,
 ) -> None:
-    """List cases by priority (risk x output tokens), highest first."""
+    """List cases by priority (risk x output tokens), highest first, or another order."""
+    wanted: dict[str, Any] = {"search": search, "sort": sort, "family": family}
+    wanted |= {"model_version": model_version, "min_accounts": min_accounts}
     with call.engine() as engine:
-        cases = service.list_cases(engine, status=status, limit=limit, search=search)
+        cases = service.list_cases(engine, status=status, limit=limit, **wanted)
         counts = service.count_cases(engine)
     if call.as_json:
         render.print_json(
@@ -320,14 +354,45 @@ def list_command(
     render.print_cases(cases, f"{status.value} cases ({summary})")
 
 
+MembersOption = Annotated[
+    int, typer.Option("--members", min=0, help="Members to show, highest score first (0: all).")
+]
+MembersPage = Annotated[int, typer.Option("--page", min=1, help="Which page of members.")]
+EntityFilter = Annotated[
+    str | None, typer.Option("--entity", help="Only members linked to TYPE:VALUE.")
+]
+
+
 @queue_command(queue_app, "show")
-def show_command(call: QueueCall, case_id: CaseArgument) -> None:
-    """Show one case: members, reasons, linking evidence, samples, decisions."""
-    detail = call.run(service.get_case, case_id)
+def show_command(
+    call: QueueCall,
+    case_id: CaseArgument,
+    members: MembersOption = 100,
+    page: MembersPage = 1,
+    entity: EntityFilter = None,
+) -> None:
+    """Show one case: a page of members, reasons, linking evidence, samples, decisions."""
+    detail = call.run(service.get_case, case_id, members=_member_page(members, page, entity))
     if call.as_json:
         render.print_json(detail.to_dict())
     else:
-        render.print_case(detail)
+        render.print_case(detail, feature_descriptions())
+
+
+def _member_page(members: int, page: int, entity: str | None) -> Any:
+    kind, _, value = (entity or "").partition(":")
+    return service.MemberQuery(
+        offset=(page - 1) * members,
+        limit=members or None,
+        entity=(kind, value) if entity else None,
+    )
+
+
+def feature_descriptions() -> dict[str, str]:
+    """Feature name -> description, from the declared feature set (reasons in words)."""
+    from features.feature_set import FEATURE_SET
+
+    return {spec.name: spec.description for spec in FEATURE_SET.specs}
 
 
 @queue_command(queue_app, "audit", identity=Identity.REQUIRED)
@@ -351,10 +416,7 @@ def audit_command(
             raise typer.Exit(1)
         return
     entries = call.act(service.read_audit, case_id=case_id, limit=limit, lead=True)
-    if call.as_json:
-        render.print_json([e.to_dict() for e in entries])
-    else:
-        render.print_audit(entries)
+    call.show_all(entries, render.print_audit)
 
 
 # --- working cases --------------------------------------------------------------
@@ -382,7 +444,11 @@ def claim_command(
             claimed = service.claim_next_case(engine, call.reviewer, policy=policy)
         else:
             claimed = service.claim_case(engine, case_id, call.reviewer, policy=policy)
-        detail = service.get_case(engine, claimed.id) if claimed is not None else None
+        detail = (
+            service.get_case(engine, claimed.id, members=_member_page(100, 1, None))
+            if claimed is not None
+            else None
+        )
     if detail is None:
         if call.as_json:
             render.print_json({"case": None, "message": "no case is free to claim"})
@@ -394,7 +460,7 @@ def claim_command(
         f"claimed case {detail.case.id} for {call.reviewer} until "
         f"{detail.case.claim_expires_at:%Y-%m-%d %H:%M} UTC"
     )
-    render.print_case(detail)
+    render.print_case(detail, feature_descriptions())
 
 
 @queue_command(queue_app, "release", identity=Identity.REQUIRED)
@@ -419,6 +485,16 @@ def decide_command(
         list[str] | None,
         typer.Option("--account", help="ACCOUNT=abuse|legitimate; repeat per account."),
     ] = None,
+    except_accounts: Annotated[
+        list[str] | None,
+        typer.Option("--except", help="An account that gets the other outcome; repeat."),
+    ] = None,
+    except_entities: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--except-entity", help="TYPE:VALUE: its linked members get the other outcome."
+        ),
+    ] = None,
     members_version: Annotated[
         int | None,
         typer.Option(
@@ -435,12 +511,14 @@ def decide_command(
     """
     per_account = _parse_account_outcomes(account or [])
     decision = call.act(
-        service.decide_case,
+        decisions.decide_case,
         case_id,
         reviewer=call.reviewer,
         outcome=outcome,
         reason=reason,
         account_outcomes=per_account,
+        except_accounts=except_accounts or [],
+        except_entities=[_entity(e) for e in except_entities or []],
         members_version=members_version,
     )
     if call.as_json:
@@ -481,6 +559,13 @@ def reassign_command(
     call.show(case, f"case {case.id} reassigned to {to} by {call.reviewer}")
 
 
+def _entity(value: str) -> tuple[str, str]:
+    kind, sep, rest = value.partition(":")
+    if not sep or not kind or not rest:
+        raise UserError(f"--except-entity {value!r}: expected TYPE:VALUE")
+    return kind, rest
+
+
 def _parse_account_outcomes(values: list[str]) -> dict[str, str]:
     outcomes: dict[str, str] = {}
     for value in values:
@@ -511,28 +596,44 @@ LabelsFlag = Annotated[
 def export_command(
     call: QueueCall,
     day: DateOption = None,
+    case_id: Annotated[
+        int | None,
+        typer.Option("--case", min=1, max=MAX_ID, help="Instead: every member of this case."),
+    ] = None,
     to_file: OutputFileOption = None,
     labels: LabelsFlag = False,
     lake: LakeOption = None,
 ) -> None:
-    """Export flagged accounts (account_id, case_id, cluster_id, score, sweep_date, reasons)."""
-    import json
+    """Export flagged accounts (account_id, case_id, cluster_id, score, sweep_date, reasons),
+    or with --case a case's members; as jsonl, json or csv."""
+    from review.exports import records_csv
 
     if labels:  # the old spelling of export-labels
         _export_labels(call, lake)
         return
-    sweep_date = _parse_date(day)
+    columns: Sequence[str]
     with call.engine() as engine:
-        records = service.export_flagged(engine, sweep_date=sweep_date, actor=call.actor(engine))
-    if call.as_json:
-        body = json.dumps(records, indent=2, sort_keys=True) + "\n"
+        actor = call.actor(engine)
+        if case_id is None:
+            records = service.export_flagged(engine, sweep_date=_parse_date(day), actor=actor)
+            columns = FLAGGED_COLUMNS
+        else:
+            records = service.case_members_export(engine, case_id, actor=actor)
+            columns = list(records[0]) if records else []
+    if call.output == ExportFormat.csv:
+        body = records_csv(records, columns)
+    elif call.as_json:
+        body = json.dumps(records, indent=2, sort_keys=True, default=str) + "\n"
     else:
-        body = "".join(json.dumps(r, sort_keys=True) + "\n" for r in records)
+        body = "".join(json.dumps(r, sort_keys=True, default=str) + "\n" for r in records)
     if to_file is None:
         sys.stdout.write(body)
     else:
         to_file.write_text(body, encoding="utf-8")
-        typer.echo(f"wrote {len(records)} flagged accounts to {to_file}", err=True)
+        typer.echo(f"wrote {len(records)} records to {to_file}", err=True)
+
+
+FLAGGED_COLUMNS = ("account_id", "case_id", "cluster_id", "score", "sweep_date", "reasons")
 
 
 @queue_command(queue_app, "export-labels", identity=Identity.REQUIRED)
@@ -571,6 +672,97 @@ def _parse_date(day: str | None) -> date | None:
         return date.fromisoformat(day) if day else None
     except ValueError as exc:
         raise UserError(f"--date {day!r} is not a date (YYYY-MM-DD)") from exc
+
+
+# --- enforcement ---------------------------------------------------------------------------
+enforce_app = typer.Typer(
+    help="The enforcement outbox: deliver actions to the account system, retry, undo.",
+    no_args_is_help=True,
+)
+queue_app.add_typer(enforce_app, name="enforce")
+
+
+@queue_command(enforce_app, "dispatch")
+def enforce_dispatch_command(
+    call: QueueCall,
+    webhook_url: Annotated[
+        str,
+        typer.Option(
+            "--webhook-url", envvar="HYDRASWEEP_ENFORCEMENT_URL", help="The account system's hook."
+        ),
+    ],
+    secret_file: Annotated[
+        Path,
+        typer.Option(
+            "--secret-file",
+            envvar="HYDRASWEEP_ENFORCEMENT_SECRET_FILE",
+            help="The HMAC key shared with the account system (a file, not a flag).",
+        ),
+    ],
+    every: Annotated[
+        float, typer.Option("--every", min=0, help="Keep going, every this many seconds (0: once).")
+    ] = 0,
+) -> None:
+    """Deliver the released enforcement actions, signed; failures retry with backoff."""
+    from review.enforcement import Webhook, dispatch_due
+
+    secret = secret_file.read_bytes().strip()
+    if len(secret) < 16:
+        raise UserError(f"{secret_file} holds fewer than 16 bytes: not a key")
+    hook = Webhook(webhook_url, secret)
+    while True:
+        result = call.run(dispatch_due, hook)
+        call.show(
+            result,
+            f"delivered {result.delivered}, retrying {result.retrying}, dead {result.dead}",
+        )
+        if not every:
+            return
+        time.sleep(every)
+
+
+@queue_command(enforce_app, "list")
+def enforce_list_command(
+    call: QueueCall,
+    status: Annotated[
+        DeliveryStatus | None, typer.Option("--status", help="Only actions in this state.")
+    ] = None,
+    case_id: Annotated[
+        int | None, typer.Option("--case", min=1, max=MAX_ID, help="Only this case.")
+    ] = None,
+) -> None:
+    """List enforcement actions, newest first."""
+    from review.enforcement import list_actions
+
+    call.show_all(call.run(list_actions, status=status, case_id=case_id), render.print_actions)
+
+
+@queue_command(enforce_app, "retry", identity=Identity.REQUIRED)
+def enforce_retry_command(
+    call: QueueCall,
+    action_ids: Annotated[list[int], typer.Argument(help="Dead actions to try again.")],
+) -> None:
+    """Give dead actions a fresh set of tries (a lead's action)."""
+    from review.enforcement import retry_dead
+
+    retried = call.act(retry_dead, action_ids, actor=call.reviewer, lead=True)
+    call.show({"retried": retried}, f"{retried} action(s) will be tried again")
+
+
+@queue_command(enforce_app, "undo", identity=Identity.REQUIRED)
+def enforce_undo_command(
+    call: QueueCall,
+    case_id: CaseArgument,
+    reason: Annotated[str, typer.Option("--reason", help="Why it is undone.")],
+) -> None:
+    """Undo a case's enforcement: unsent actions cancelled, an undo for each one sent (leads)."""
+    from review.enforcement import undo_enforcement
+
+    done = call.act(undo_enforcement, case_id, actor=call.reviewer, reason=reason, lead=True)
+    call.show(
+        {"cancelled": done.cancelled, "undone": done.undone},
+        f"case {case_id}: {done.cancelled} cancelled, {done.undone} undo(s) queued",
+    )
 
 
 # --- running the queue ---------------------------------------------------------------
@@ -632,7 +824,12 @@ def serve_command(
     with call.engine():
         pass  # migrate and fail early, with one line, if the database is unreachable
     secure = secure_cookies or tls_cert is not None
-    web_app = create_app(settings.queue_database_url, key, secure_cookies=secure)
+    web_app = create_app(
+        settings.queue_database_url,
+        key,
+        secure_cookies=secure,
+        feature_descriptions=feature_descriptions(),
+    )
     scheme = "https" if tls_cert is not None else "http"
     typer.echo(
         render.serve_banner(scheme, host, port, redacted_url(settings.queue_database_url), secure),

@@ -11,6 +11,7 @@ prompt cannot recolour, retitle or clear the analyst's terminal.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -18,11 +19,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from review.text import inert
+from review.text import inert, reason_in_words
 from review.vocabulary import CaseStatus, Outcome
 
 if TYPE_CHECKING:  # the records module loads SQLAlchemy: only commands that query need it
     from review.audit import ChainCheck
+    from review.enforcement import ActionView
     from review.records import AuditView, CaseDetail, CaseSummary, DecisionView
     from review.users import UserInfo
 
@@ -80,7 +82,7 @@ def print_cases(cases: list[CaseSummary], title: str) -> None:
     console().print(table)
 
 
-def print_case(detail: CaseDetail) -> None:
+def print_case(detail: CaseDetail, descriptions: Mapping[str, str] | None = None) -> None:
     c = detail.case
     out = console()
     out.print(
@@ -91,11 +93,12 @@ def print_case(detail: CaseDetail) -> None:
         f"seen {c.first_seen} .. {c.last_seen}; claimed by {shown(c.claimed_by or '-')}; "
         f"outcome {c.outcome or '-'}; members version {c.members_version}"
     )
-    members = Table(title="members")
+    page = f"{len(detail.members)} of {detail.members_matching:,}"
+    members = Table(title=f"members ({page})")
     for column in ("account", "customer", "score", "output tokens", "outcome", "top reasons"):
         members.add_column(column)
     for m in detail.members:
-        reasons = ", ".join(str(r.get("feature", r.get("name", r))) for r in m.reasons[:3])
+        reasons = "; ".join(reason_in_words(r, descriptions or {}) for r in m.reasons[:3])
         members.add_row(
             shown(m.account_id),
             shown(m.customer_id or "-"),
@@ -175,3 +178,21 @@ def serve_banner(scheme: str, host: str, port: int, queue: str, secure: bool) ->
     """What ``queue serve`` says on start; ``queue`` comes with its password masked."""
     cookies = "Secure __Host- cookies, HSTS" if secure else "cookies over plain HTTP"
     return f"review console on {scheme}://{host}:{port}/ (queue {queue}; {cookies})"
+
+
+def print_actions(actions: list[ActionView]) -> None:
+    table = Table(title="enforcement actions")
+    for column in ("#", "case", "action", "target", "status", "tries", "release", "last error"):
+        table.add_column(column)
+    for a in actions:
+        table.add_row(
+            str(a.id),
+            str(a.case_id),
+            a.action,
+            f"{shown(a.target_type)} {shown(a.target)}",
+            a.status,
+            str(a.attempts),
+            f"{a.release_at:%Y-%m-%d %H:%M}",
+            shown(a.last_error or ""),
+        )
+    console().print(table)

@@ -21,20 +21,19 @@ log), re-read on every request; refusals are audited.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import quote
+from typing import Annotated
+from urllib.parse import quote, urlencode
 
 import jinja2
-from fastapi import Depends, FastAPI, Form, Query, Request
-from fastapi import Path as PathParam
+from fastapi import FastAPI, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
@@ -49,36 +48,58 @@ from review.auth import (
     close_session,
     open_session,
     record_denial,
-    session_user,
 )
 from review.db import open_queue
-from review.errors import CaseNotFound, InvalidDecision, ReviewError
+from review.decisions import decide_case
+from review.enforcement import ReleasePolicy, count_actions
+from review.errors import CaseNotFound, ReviewError
 from review.records import CaseSummary
 from review.service import (
     ClaimPolicy,
+    MemberQuery,
     add_comment,
+    case_entities,
     claim_case,
     claim_next_case,
     count_cases,
-    decide_case,
     escalate_case,
     get_case,
+    known_families,
     list_cases,
     read_audit,
     reassign_case,
+    related_cases,
     release_case,
 )
 from review.tables import utcnow
-from review.text import inert
+from review.text import inert, reason_in_words
 from review.users import UserInfo, get_user, list_users
 from review.vocabulary import (
     ACCOUNT_OUTCOMES,
     WORKING_STATUSES,
     CaseFilter,
+    CaseSort,
     CaseStatus,
     Outcome,
 )
-from review.web.plots import timeline_svg
+from review.web.casework import add_casework
+from review.web.plots import activity_lanes_svg, cluster_svg, timeline_svg
+from review.web.plumbing import (
+    CSRF_CHECKED,
+    MAX_ID,
+    CaseId,
+    CurrentUser,
+    Forbidden,
+    Lead,
+    LoginRequired,
+    act,
+    back_to,
+    client_address,
+    engine_of,
+    flash,
+    render,
+    session_user_of,
+)
 
 __all__ = ["create_app", "inert"]
 
@@ -88,8 +109,9 @@ HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "hydrasweep_session"
 SECURE_SESSION_COOKIE = "__Host-hydrasweep_session"  # Secure, Path=/, no Domain: only over TLS
 PAGE_SIZE = 50
+MEMBER_PAGE = 100
 MAX_PAGE = 100_000
-MAX_ID = 2**63 - 1  # ids are 64-bit integers in both databases
+OUTCOME_COLOURS = {"abuse": "#b0413e", "legitimate": "#2e7d32"}
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -117,93 +139,6 @@ _INTERNAL_ERROR_PAGE = (
 )
 
 
-class LoginRequired(Exception):
-    """Raised by the auth dependency; handled as a redirect to the login page."""
-
-    def __init__(self, next_path: str) -> None:
-        self.next_path = next_path
-
-
-class Forbidden(Exception):
-    def __init__(self, message: str, what: str) -> None:
-        self.message = message
-        self.what = what  # for the audit log
-
-
-# --- request plumbing (module level, so FastAPI can resolve the annotations) ----
-def _engine(request: Request) -> Engine:
-    return request.app.state.engine
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def session_csrf_token(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not token:
-        token = secrets.token_urlsafe(32)
-        request.session["csrf"] = token
-    return token
-
-
-def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
-    """Every POST must carry the session's token: a forged cross-site form cannot know it."""
-    expected = request.session.get("csrf", "")
-    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
-        raise Forbidden(
-            "The form was stale or did not come from this console. Reload and retry.",
-            what=f"POST {request.url.path} without this session's CSRF token",
-        )
-
-
-def current_user(request: Request) -> UserInfo:
-    token = request.session.get("sid")
-    # The session row, the role and the disabled flag are read on every request.
-    user = _session_user(request)
-    if token and user is not None:
-        request.state.user = user
-        return user
-    request.session.clear()
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    raise LoginRequired(target if request.method == "GET" else "/")
-
-
-def _session_user(request: Request) -> UserInfo | None:
-    token = request.session.get("sid")
-    if not token:
-        return None
-    return session_user(_engine(request), token, policy=request.app.state.session_policy)
-
-
-def require_lead(user: Annotated[UserInfo, Depends(current_user)]) -> UserInfo:
-    if not user.is_lead:
-        raise Forbidden("Only leads can do that.", what="a lead's page or action")
-    return user
-
-
-CurrentUser = Annotated[UserInfo, Depends(current_user)]
-Lead = Annotated[UserInfo, Depends(require_lead)]
-CaseId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
-CSRF_CHECKED = [Depends(check_csrf)]
-
-
-def flash(request: Request, kind: str, text: str) -> None:
-    request.session.setdefault("flash", []).append([kind, text])
-
-
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    context.setdefault("user", None)
-    context["csrf"] = session_csrf_token(request)
-    context["messages"] = request.session.pop("flash", [])
-    templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
-
-
-def back_to(path: str) -> RedirectResponse:
-    return RedirectResponse(path, status_code=303)
-
-
 def create_app(
     queue_url: str,
     secret_key: str,
@@ -213,12 +148,16 @@ def create_app(
     engine: Engine | None = None,
     sessions: SessionPolicy | None = None,
     logins: LoginPolicy | None = None,
+    release: ReleasePolicy | None = None,
+    feature_descriptions: Mapping[str, str] | None = None,
 ) -> FastAPI:
     """The console for the queue at ``queue_url``, signing cookies with ``secret_key``.
 
     ``secure_cookies``: the console is reached over HTTPS (directly or through a
     TLS-terminating proxy); cookies become ``Secure`` and ``__Host-`` prefixed
-    and browsers are told to use HTTPS only (HSTS).
+    and browsers are told to use HTTPS only (HSTS). ``release``: when decided
+    enforcement actions go out. ``feature_descriptions``: feature name ->
+    description (the feature set's), so reasons read as words.
     """
     if len(secret_key) < 16:
         raise ValueError("the console's secret key must be at least 16 characters")
@@ -226,7 +165,8 @@ def create_app(
         title="hydrasweep review console", docs_url=None, redoc_url=None, openapi_url=None
     )
     app.state.engine = queue = engine or open_queue(queue_url)
-    app.state.templates = _templates()
+    app.state.templates = _templates(feature_descriptions or {})
+    app.state.release_policy = release or ReleasePolicy()
     app.state.session_policy = sessions = sessions or SessionPolicy()
     app.state.login_policy = logins or LoginPolicy()
     app.add_middleware(
@@ -243,10 +183,11 @@ def create_app(
     _add_error_pages(app)
     _add_pages(app, queue)
     _add_actions(app, queue, lease or ClaimPolicy().lease)
+    add_casework(app, queue, lease or ClaimPolicy().lease)
     return app
 
 
-def _templates() -> Jinja2Templates:
+def _templates(descriptions: Mapping[str, str]) -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,  # every template, whatever its extension
@@ -254,6 +195,7 @@ def _templates() -> Jinja2Templates:
     )
     env.filters["inert"] = inert
     env.filters["tokens"] = lambda n: f"{int(n or 0):,}"
+    env.filters["in_words"] = lambda reason: reason_in_words(reason, descriptions)
     env.globals.update(
         CaseStatus=CaseStatus,
         Outcome=Outcome,
@@ -287,9 +229,9 @@ def _add_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
-        user = getattr(request.state, "user", None) or _session_user(request)
+        user = getattr(request.state, "user", None) or session_user_of(request)
         record_denial(
-            _engine(request),
+            engine_of(request),
             user.name if user else "",
             exc.what,
             path=request.url.path,
@@ -357,7 +299,7 @@ def _add_pages(app: FastAPI, queue: Engine) -> None:
     @app.post("/logout", dependencies=CSRF_CHECKED)
     def logout(request: Request) -> Response:
         token = request.session.get("sid")
-        user = _session_user(request)
+        user = session_user_of(request)
         if token:
             close_session(queue, token, actor=user.name if user else "")
         request.session.clear()
@@ -371,9 +313,13 @@ def _add_pages(app: FastAPI, queue: Engine) -> None:
         q: str = "",
         mine: bool = False,
         page: int = 1,
+        sort: str = CaseSort.PRIORITY,
+        model: str = "",
+        family: str = "",
+        min_accounts: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     ) -> HTMLResponse:
-        if status not in tuple(CaseFilter):
-            status = CaseFilter.ACTIVE
+        status = status if status in tuple(CaseFilter) else CaseFilter.ACTIVE
+        sort = sort if sort in tuple(CaseSort) else CaseSort.PRIORITY
         page = min(max(1, page), MAX_PAGE)
         cases = list_cases(
             queue,
@@ -382,7 +328,13 @@ def _add_pages(app: FastAPI, queue: Engine) -> None:
             claimed_by=user.name if mine else None,
             limit=PAGE_SIZE + 1,
             offset=(page - 1) * PAGE_SIZE,
+            sort=sort,
+            model_version=model or None,
+            family=family or None,
+            min_accounts=min_accounts,
         )
+        filters = {"status": status, "q": q, "mine": str(mine).lower(), "sort": sort,
+                   "model": model, "family": family, "min_accounts": min_accounts or ""}  # fmt: skip
         return render(
             request,
             "queue.html",
@@ -391,18 +343,37 @@ def _add_pages(app: FastAPI, queue: Engine) -> None:
             has_more=len(cases) > PAGE_SIZE,
             page=page,
             counts=count_cases(queue),
-            status=status,
             statuses=list(CaseFilter),
-            q=q,
-            mine=mine,
+            sorts=list(CaseSort),
+            families=known_families(queue),
+            filters=filters,
+            query_string=urlencode(filters),
             top_priority=max((c.priority for c in cases), default=0.0) or 1.0,
             now=utcnow(),
         )
 
     @app.get("/cases/{case_id}", response_class=HTMLResponse)
-    def case_page(request: Request, case_id: CaseId, user: CurrentUser) -> HTMLResponse:
-        detail = get_case(queue, case_id)
+    def case_page(
+        request: Request,
+        case_id: CaseId,
+        user: CurrentUser,
+        page: int = 1,
+        outcome: str = "",
+        min_score: float | None = None,
+        first_seen: str = "",
+        entity: str = "",
+        new: bool = False,
+    ) -> HTMLResponse:
+        page = min(max(1, page), MAX_PAGE)
+        members = member_query(page, outcome, min_score, first_seen, entity)
+        detail = get_case(queue, case_id, members=members)
+        entities = case_entities(queue, case_id)
+        if new and detail.case.claim_members_version is not None:
+            members = replace(members, joined_after=detail.case.claim_members_version)
+            detail = get_case(queue, case_id, members=members)
         now = utcnow()
+        member_filters = {"outcome": outcome, "min_score": "" if min_score is None else min_score,
+                          "first_seen": first_seen, "entity": entity, "new": str(new).lower()}  # fmt: skip
         return render(
             request,
             "case.html",
@@ -411,6 +382,16 @@ def _add_pages(app: FastAPI, queue: Engine) -> None:
             case=detail.case,
             **_claim_state(detail.case, user, now),
             timeline=timeline_svg(detail.evidence),
+            graph=cluster_svg(detail.members, entities, OUTCOME_COLOURS),
+            lanes=activity_lanes_svg(detail.members),
+            entities=entities,
+            related=related_cases(queue, case_id),
+            enforcement=count_actions(queue, case_id=case_id),
+            member_page=page,
+            member_pages=max(1, -(-detail.members_matching // MEMBER_PAGE)),
+            member_filters=member_filters,
+            member_query_string=urlencode(member_filters),
+            per_account_choice=detail.case.accounts_count <= MEMBER_PAGE,
             reviewers=[u.name for u in list_users(queue) if u.is_person and not u.disabled]
             if user.is_lead
             else [],
@@ -432,29 +413,19 @@ def _add_pages(app: FastAPI, queue: Engine) -> None:
 def _add_actions(app: FastAPI, queue: Engine, lease: timedelta) -> None:
     """POST actions: CSRF-checked, then a redirect with a notice."""
 
-    def act(request: Request, case_id: int | None, action: Callable[[], str | None]) -> Response:
-        """Run a queue action; refusals become a notice on the page, not an error page."""
-        target = f"/cases/{case_id}" if case_id is not None else "/"
-        try:
-            message = action()
-        except CaseNotFound:
-            raise
-        except ReviewError as exc:
-            flash(request, "error", str(exc))
-            return back_to(target)
-        if message:
-            flash(request, "ok", message)
-        return back_to(target)
-
-    @app.post("/claim-next", dependencies=CSRF_CHECKED)
-    def claim_next(request: Request, user: CurrentUser) -> Response:
+    def next_case(request: Request, user: UserInfo, nothing: tuple[str, str]) -> Response:
+        """Claim the most urgent free case for ``user`` and go there (else back to the list)."""
         policy = ClaimPolicy(lease=lease, include_escalated=user.is_lead)
         claimed = claim_next_case(queue, user.name, policy=policy)
         if claimed is None:
-            flash(request, "error", "No case is free to claim.")
+            flash(request, *nothing)
             return back_to("/")
         flash(request, "ok", f"You claimed case {claimed.id}.")
         return back_to(f"/cases/{claimed.id}")
+
+    @app.post("/claim-next", dependencies=CSRF_CHECKED)
+    def claim_next(request: Request, user: CurrentUser) -> Response:
+        return next_case(request, user, ("error", "No case is free to claim."))
 
     @app.post("/cases/{case_id}/claim", dependencies=CSRF_CHECKED)
     def claim(request: Request, case_id: CaseId, user: CurrentUser) -> Response:
@@ -483,18 +454,19 @@ def _add_actions(app: FastAPI, queue: Engine, lease: timedelta) -> None:
         members_version: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
         account: Annotated[list[str] | None, Form()] = None,
         account_outcome: Annotated[list[str] | None, Form()] = None,
+        except_accounts: Annotated[str, Form()] = "",
+        except_entity: Annotated[list[str] | None, Form()] = None,
+        then_next: Annotated[bool, Form()] = False,
     ) -> Response:
         per_account = {
             acc: value
             for acc, value in zip(account or [], account_outcome or [], strict=False)
             if value
         }
-
-        def run() -> str:
-            if members_version is None:
-                raise InvalidDecision(
-                    "the form did not say which accounts you saw: reload the case"
-                )
+        if members_version is None:
+            flash(request, "error", "the form did not say which accounts you saw: reload the case")
+            return back_to(f"/cases/{case_id}")
+        try:
             decision = decide_case(
                 queue,
                 case_id,
@@ -502,11 +474,20 @@ def _add_actions(app: FastAPI, queue: Engine, lease: timedelta) -> None:
                 outcome=outcome,
                 reason=reason,
                 account_outcomes=per_account,
+                except_accounts=except_accounts.split(),
+                except_entities=[split_entity(e) for e in except_entity or [] if e],
                 members_version=members_version,
+                release=request.app.state.release_policy,
             )
-            return f"Case {case_id} decided: {decision.outcome}."
-
-        return act(request, case_id, run)
+        except CaseNotFound:
+            raise
+        except ReviewError as exc:
+            flash(request, "error", str(exc))
+            return back_to(f"/cases/{case_id}")
+        flash(request, "ok", f"Case {case_id} decided: {decision.outcome}.")
+        if not then_next:
+            return back_to(f"/cases/{case_id}")
+        return next_case(request, user, ("ok", "No case is left to claim."))
 
     @app.post("/cases/{case_id}/escalate", dependencies=CSRF_CHECKED)
     def escalate(
@@ -549,6 +530,31 @@ def _add_actions(app: FastAPI, queue: Engine, lease: timedelta) -> None:
             return f"Case {case_id} reassigned to {to_reviewer}."
 
         return act(request, case_id, run)
+
+
+def member_query(
+    page: int, outcome: str, min_score: float | None, first_seen: str, entity: str
+) -> MemberQuery:
+    """The case page's member filters as a query (unreadable values are ignored)."""
+    try:
+        day = date.fromisoformat(first_seen) if first_seen else None
+    except ValueError:
+        day = None
+    return MemberQuery(
+        offset=(page - 1) * MEMBER_PAGE,
+        limit=MEMBER_PAGE,
+        outcome=Outcome(outcome) if outcome in ACCOUNT_OUTCOMES else None,
+        undecided=outcome == "undecided",
+        min_score=min_score,
+        first_seen=day,
+        entity=split_entity(entity) if entity else None,
+    )
+
+
+def split_entity(value: str) -> tuple[str, str]:
+    """``type:value`` (the value may hold colons itself)."""
+    kind, _, rest = value.partition(":")
+    return kind, rest
 
 
 def _claim_state(case: CaseSummary, user: UserInfo, now: datetime) -> dict[str, bool]:

@@ -17,9 +17,10 @@ from sqlalchemy.engine import Engine
 
 from review.audit import verify_chain
 from review.db import open_queue
+from review.decisions import decide_case
 from review.landing import land_sweep
 from review.migrations import upgrade
-from review.service import claim_case, decide_case, get_case, list_cases, read_audit
+from review.service import claim_case, get_case, list_cases, read_audit
 from review.users import add_user
 from review.vocabulary import AuditAction
 from tests.review.builders import cluster, landing

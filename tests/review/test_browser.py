@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from review.service import get_case, list_cases
 from review.web import create_app
 from review.web.app import SESSION_COOKIE
 from tests.conftest import free_port
-from tests.review.builders import cluster, landing
+from tests.review.builders import account, cluster, landing
 from tests.review.conftest import IMG_PAYLOAD, PASSWORD, SCRIPT_PAYLOAD, T0
 
 pytestmark = pytest.mark.browser
@@ -151,18 +152,27 @@ def test_login_claim_decide_with_payloads_inert(
     assert browser.execute_script("return typeof window.__pwned") == "undefined"
     assert browser.find_elements(By.CSS_SELECTOR, "svg.timeline rect")  # the activity plot
 
+    # Abuse, except one account; then the console moves on to the next case by itself.
     browser.find_element(By.ID, "outcome-abuse").click()
+    browser.find_element(By.ID, "except-accounts").send_keys("farm-02")
     browser.find_element(By.ID, "reason").send_keys("one payment card, templated prompts")
+    assert browser.find_element(By.ID, "then-next").is_selected()
     browser.find_element(By.ID, "decide-button").click()
-    _wait_for_text(browser, "case-status", "closed")
+    WebDriverWait(browser, 30).until(lambda d: d.current_url == f"{console}/cases/2")
+    _wait_for_text(browser, "case-status", "claimed")
 
-    assert browser.find_element(By.ID, "case-status").text == "closed"
-    assert browser.find_element(By.CSS_SELECTOR, ".flash.ok").text == "Case 1 decided: abuse."
+    notices = [p.text for p in browser.find_elements(By.CSS_SELECTOR, ".flash.ok")]
+    assert notices == ["Case 1 decided: mixed.", "You claimed case 2."]
     assert browser.execute_script("return typeof window.__pwned") == "undefined"
     engine = open_queue(console_url)
     detail = get_case(engine, 1)
-    assert (detail.case.outcome, detail.decisions[0].reviewer) == ("abuse", "alice")
-    assert [c.id for c in list_cases(engine)] == [2]
+    assert (detail.case.outcome, detail.decisions[0].reviewer) == ("mixed", "alice")
+    assert {m.account_id: m.outcome for m in detail.members} == {
+        "farm-00": "abuse",
+        "farm-01": "abuse",
+        "farm-02": "legitimate",
+    }
+    assert [c.claimed_by for c in list_cases(engine, status="claimed")] == ["alice"]
     engine.dispose()
 
 
@@ -217,3 +227,37 @@ def test_hidden_and_direction_changing_characters_show_visibly(
     assert not any(ch in prompt for ch in "\u202e\u202c\u200b\u200d\u2066\u2069\ufeff")
     values = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#entities td.value")]
     assert "\\u202egro.elpmaxe" in values
+
+
+def test_the_cluster_graph_and_lanes_render_with_hostile_values_inert(
+    console: str, browser: WebDriver, console_url: str
+) -> None:
+    hostile = f"\u202e{IMG_PAYLOAD}"
+    engine = open_queue(console_url)
+    members = [
+        replace(
+            account(f"ring-{i}", "c-ring", tokens=1),
+            links=[{"type": "payment_fingerprint", "value": hostile}, {"type": "ip_prefix",
+                   "value": f"203.0.113.0/{24 + i % 2}"}],
+            hourly_requests=[0] * 9 + [30, 31, 29] + [0] * 12,
+        )
+        for i in range(4)
+    ]  # fmt: skip
+    land_sweep(engine, landing(date(2026, 11, 2), {"c-ring": members}), intake_cap=10, now=T0)
+    [case_id] = [c.id for c in list_cases(engine, status="all") if c.cluster_id == "c-ring"]
+    engine.dispose()
+
+    _log_in(browser, console, "alice")
+    browser.get(f"{console}/cases/{case_id}")
+    _wait_for_text(browser, "case-status", "open")
+
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.cluster circle.account")) == 4
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.cluster rect.entity")) == 3
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.lanes rect.cell")) == 12
+    tooltips = [
+        t.get_attribute("textContent")
+        for t in browser.find_elements(By.CSS_SELECTOR, "svg.cluster rect.entity title")
+    ]
+    assert f"payment_fingerprint: \\u202e{IMG_PAYLOAD} (4 members)" in tooltips
+    assert browser.find_elements(By.CSS_SELECTOR, "main script, main img") == []
+    assert browser.execute_script("return typeof window.__pwned") == "undefined"

@@ -8,9 +8,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from review.decisions import decide_case
 from review.errors import LandingError
 from review.landing import LandingResult, ReopenPolicy, land_sweep
-from review.service import claim_case, decide_case, get_case, list_cases, read_audit
+from review.service import claim_case, get_case, list_cases, read_audit
 from review.tables import AuditEntry
 from tests.review.builders import account, cluster, landing, queue_snapshot
 from tests.review.conftest import T0

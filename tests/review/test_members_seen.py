@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
+from review.decisions import decide_case
 from review.errors import MembersChanged
 from review.landing import land_sweep
-from review.service import claim_case, decide_case, get_case, list_cases
+from review.service import claim_case, get_case, list_cases
 from tests.review.builders import account, cluster, landing
 from tests.review.conftest import T0
 from tests.review.console import flashes, login, members_version
