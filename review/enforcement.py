@@ -38,10 +38,18 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from review.audit import add_audit
-from review.engine import in_chunks, read_session, write_session
+from review.engine import read_session, write_session
 from review.errors import ReviewError
 from review.records import jsonable
-from review.tables import Case, EnforcementAction, Member, MemberLink, utcnow
+from review.tables import (
+    Case,
+    EnforcementAction,
+    EnumText,
+    Member,
+    MemberLink,
+    UtcDateTime,
+    utcnow,
+)
 from review.vocabulary import AuditAction, DeliveryStatus, EnforcementKind, Outcome
 
 SIGNATURE_HEADER = "X-Hydrasweep-Signature"
@@ -123,29 +131,54 @@ def plan_actions(
     now: datetime,
     policy: ReleasePolicy | None = None,
 ) -> int:
-    """Write the actions a decision calls for (its abusive members); how many."""
-    abusive = session.execute(
-        sa.select(Member.id, Member.account_id).where(
-            Member.case_id == case_id, Member.outcome == Outcome.ABUSE
-        )
-    ).all()
-    if not abusive:
-        return 0
+    """Write the actions a decision calls for (its abusive members); how many.
+
+    The per-account actions (two for each of up to tens of thousands of
+    accounts) are one ``INSERT ... SELECT`` each; their idempotency key names the
+    decision, the action and the member row, which is unique and stable.
+    """
     release = (policy or ReleasePolicy()).release_at(now)
-    targets = [
-        (kind, "account", account_id) for _, account_id in abusive for kind in ACCOUNT_ACTIONS
-    ]
-    targets += [
-        (ENTITY_ACTIONS[kind], kind, value)
+    abusive = (Member.case_id == case_id) & (Member.outcome == Outcome.ABUSE)
+    for kind in ACCOUNT_ACTIONS:
+        prefix = f"{decision_id}:{kind}:member:"
+        rows = sa.select(
+            sa.literal(case_id),
+            sa.literal(decision_id),
+            sa.literal(kind, EnumText(EnforcementKind, 32)),
+            sa.literal("account"),
+            Member.account_id,
+            sa.literal(prefix) + sa.cast(Member.id, sa.String),
+            sa.literal(DeliveryStatus.PENDING, EnumText(DeliveryStatus)),
+            sa.literal(0),
+            sa.literal(release, UtcDateTime()),
+            sa.literal(release, UtcDateTime()),
+            sa.literal(now, UtcDateTime()),
+        ).where(abusive)
+        session.execute(sa.insert(EnforcementAction).from_select(_PLANNED, rows))
+    entity_rows = [
+        _action_row(case_id, decision_id, ENTITY_ACTIONS[kind], kind, value, release, now)
         for kind, value in _entities_only_abuse_shares(session, case_id)
     ]
-    rows = [
-        _action_row(case_id, decision_id, kind, target_type, target, release, now)
-        for kind, target_type, target in targets
-    ]
-    for chunk in in_chunks(rows):
-        session.execute(sa.insert(EnforcementAction), chunk)
-    return len(rows)
+    if entity_rows:
+        session.execute(sa.insert(EnforcementAction), entity_rows)
+    planned = sa.select(sa.func.count()).where(EnforcementAction.decision_id == decision_id)
+    return int(session.scalar(planned) or 0)
+
+
+# The columns ``plan_actions`` fills from its SELECT, in order.
+_PLANNED = [
+    "case_id",
+    "decision_id",
+    "action",
+    "target_type",
+    "target",
+    "idempotency_key",
+    "status",
+    "attempts",
+    "release_at",
+    "next_attempt_at",
+    "created_at",
+]
 
 
 def _entities_only_abuse_shares(session: Session, case_id: int) -> list[tuple[str, str]]:
