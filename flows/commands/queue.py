@@ -765,6 +765,68 @@ def enforce_undo_command(
     )
 
 
+# --- indicator sharing -------------------------------------------------------------------
+indicators_app = typer.Typer(
+    help="Share what confirmed campaigns used, as STIX 2.1 bundles.", no_args_is_help=True
+)
+queue_app.add_typer(indicators_app, name="indicators")
+SharingKeyOption = Annotated[
+    Path,
+    typer.Option(
+        "--sharing-key-file",
+        envvar="HYDRASWEEP_SHARING_KEY_FILE",
+        help="The key the partners agreed on for keyed hashes (a file, not a flag).",
+    ),
+]
+
+
+@queue_command(indicators_app, "export", identity=Identity.REQUIRED)
+def indicators_export_command(
+    call: QueueCall,
+    sharing_key_file: SharingKeyOption,
+    producer: Annotated[str, typer.Option("--producer", help="Who shares (a STIX identity).")],
+    to_file: Annotated[Path, typer.Option("--out", help="Write the bundle here.")],
+    tlp: Annotated[str, typer.Option("--tlp", help="clear, green, amber or red.")] = "amber",
+) -> None:
+    """Export the confirmed campaigns' indicators as a STIX 2.1 bundle (leads; audited)."""
+    from review.indicators import export_bundle
+
+    key = sharing_key_file.read_bytes().strip()
+    exported = call.act(
+        export_bundle, sharing_key=key, producer=producer, tlp=tlp, actor=call.reviewer, lead=True
+    )
+    to_file.write_text(exported.bundle, encoding="utf-8")
+    call.show(
+        {"campaigns": exported.campaigns, "indicators": exported.indicators, "file": str(to_file)},
+        f"wrote {exported.indicators} indicators of {exported.campaigns} campaigns to {to_file}",
+    )
+
+
+@queue_command(indicators_app, "import", identity=Identity.REQUIRED)
+def indicators_import_command(
+    call: QueueCall,
+    bundle_file: Annotated[Path, typer.Argument(help="A partner's STIX 2.1 bundle (JSON).")],
+    source: Annotated[str, typer.Option("--source", help="The partner it comes from.")],
+    lake: LakeOption = None,
+) -> None:
+    """Write a partner's indicators to the lake's indicators/ table (leads)."""
+    from lakeio import LakeError, open_store
+    from review.indicators import import_bundle
+
+    with call.engine() as engine:
+        call.login(engine, lead=True)
+    try:
+        store = open_store(call.settings(lake=lake).lake_uri)
+        result = import_bundle(store, bundle_file.read_text(encoding="utf-8"), source=source)
+    except LakeError as exc:
+        raise UserError(str(exc)) from exc
+    call.show(
+        {"key": result.key, "indicators": result.indicators, "skipped": result.skipped},
+        f"wrote {result.indicators} indicators to {result.key}"
+        + (f"; skipped {sum(result.skipped.values())}" if result.skipped else ""),
+    )
+
+
 # --- running the queue ---------------------------------------------------------------
 @queue_command(queue_app, "migrate")
 def migrate_command(call: QueueCall) -> None:
