@@ -21,6 +21,8 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -122,6 +124,23 @@ def measure(url: str, accounts: int) -> dict[str, float]:
     return timings
 
 
+@contextmanager
+def postgres_schema(base_url: str) -> Iterator[str]:
+    """A throwaway schema in the database at ``base_url``; yields a URL that works in it."""
+    import sqlalchemy as sa
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        yield f"{base_url}?options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=20_000)
@@ -132,19 +151,8 @@ def main() -> None:
     try:
         results.append(("sqlite", measure(f"sqlite:///{root / 'queue.db'}", args.accounts)))
         if args.postgres:
-            import sqlalchemy as sa
-
-            schema = f"bench_{uuid.uuid4().hex[:8]}"
-            admin = sa.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-            try:
-                url = f"{args.postgres}?options={quote(f'-csearch_path={schema}')}"
+            with postgres_schema(args.postgres) as url:
                 results.append(("postgresql", measure(url, args.accounts)))
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-                admin.dispose()
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
