@@ -278,6 +278,8 @@ class EntityCount(_Record):
     type: str
     value: str
     members: int
+    first_seen: date | None = None  # the days it linked them
+    last_seen: date | None = None
 
 
 @dataclass(frozen=True)

@@ -298,14 +298,23 @@ def case_entities(engine: Engine, case_id: int, *, limit: int = 100) -> list[Ent
     """The entities linking a case's members, most shared first."""
     members = sa.func.count(sa.distinct(MemberLink.member_id))
     query = (
-        sa.select(MemberLink.entity_type, MemberLink.entity_value, members)
+        sa.select(
+            MemberLink.entity_type,
+            MemberLink.entity_value,
+            members,
+            sa.func.min(MemberLink.first_seen),
+            sa.func.max(MemberLink.last_seen),
+        )
         .where(MemberLink.case_id == case_id)
         .group_by(MemberLink.entity_type, MemberLink.entity_value)
         .order_by(members.desc(), MemberLink.entity_type, MemberLink.entity_value)
         .limit(limit)
     )
     with read_session(engine) as session:
-        return [EntityCount(kind, value, int(n)) for kind, value, n in session.execute(query)]
+        return [
+            EntityCount(kind, value, int(n), first, last)
+            for kind, value, n, first, last in session.execute(query)
+        ]
 
 
 def related_cases(engine: Engine, case_id: int, *, limit: int = 10) -> list[RelatedCase]:

@@ -126,7 +126,7 @@ def cluster_svg(
         parts.append(
             f'<rect class="entity" x="{x - 7}" y="{y - 7}" width="14" height="14" '
             f'fill="{colour[entity.type]}"><title>{_label(entity.type)}: {_label(entity.value)} '
-            f"({entity.members} members)</title></rect>"
+            f"({entity.members} members{_days(entity)})</title></rect>"
         )
     for (x, y), member in zip(account_at, accounts, strict=True):
         fill = outcome_colours.get(str(member.outcome or ""), "#ffffff")
@@ -137,10 +137,28 @@ def cluster_svg(
     parts.append("</svg>")
     legend = "".join(
         f'<li><svg width="12" height="12" xmlns="http://www.w3.org/2000/svg"><rect width="12" '
-        f'height="12" fill="{colour[t]}"/></svg> {_label(t)}</li>'
+        f'height="12" fill="{colour[t]}"/></svg> {_label(t)}{_span(shown, t)}</li>'
         for t in types
     )
     return Markup("".join(parts) + f'<ul class="legend">{legend}</ul>')
+
+
+def _days(entity: EntityCount) -> str:
+    if entity.first_seen is None or entity.last_seen is None:
+        return ""
+    if entity.first_seen == entity.last_seen:
+        return f", {entity.first_seen}"
+    return f", {entity.first_seen} to {entity.last_seen}"
+
+
+def _span(entities: list[EntityCount], kind: str) -> str:
+    """The days links of ``kind`` tied accounts together, for the legend."""
+    days = [e for e in entities if e.type == kind and e.first_seen and e.last_seen]
+    if not days:
+        return ""
+    first = min(e.first_seen for e in days if e.first_seen)
+    last = max(e.last_seen for e in days if e.last_seen)
+    return f" ({first} to {last})" if first != last else f" ({first})"
 
 
 def _key(link: dict[str, str]) -> tuple[str, str]:

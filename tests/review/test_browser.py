@@ -258,6 +258,8 @@ def test_the_cluster_graph_and_lanes_render_with_hostile_values_inert(
         t.get_attribute("textContent")
         for t in browser.find_elements(By.CSS_SELECTOR, "svg.cluster rect.entity title")
     ]
-    assert f"payment_fingerprint: \\u202e{IMG_PAYLOAD} (4 members)" in tooltips
+    assert f"payment_fingerprint: \\u202e{IMG_PAYLOAD} (4 members, 2026-11-02)" in tooltips
+    legend = browser.find_element(By.CSS_SELECTOR, "ul.legend").text
+    assert "ip_prefix (2026-11-02)" in legend and "payment_fingerprint (2026-11-02)" in legend
     assert browser.find_elements(By.CSS_SELECTOR, "main script, main img") == []
     assert browser.execute_script("return typeof window.__pwned") == "undefined"

@@ -70,8 +70,8 @@ def test_members_come_by_page_and_filter(queue: Engine) -> None:
     strong = get_case(queue, case.id, members=MemberQuery(min_score=0.9))
     assert all(m.score >= 0.9 for m in strong.members) and strong.members_matching > 0
     assert case_entities(queue, case.id)[:2] == [
-        EntityCount("ip_prefix", "198.51.100.0/24", 36),
-        EntityCount("payment_fingerprint", "pf-shared", 12),
+        EntityCount("ip_prefix", "198.51.100.0/24", 36, D1, D2),
+        EntityCount("payment_fingerprint", "pf-shared", 12, D1, D2),
     ]
 
 
@@ -177,7 +177,9 @@ def test_a_rerun_keeps_one_link_per_member_and_entity(queue: Engine) -> None:
     land_sweep(queue, landing(D1, {"c-farm": _farm(6)}), intake_cap=5, now=T0)
     land_sweep(queue, landing(D2, {"c-farm": _farm(6)}), intake_cap=5, now=T0)
     [case] = list_cases(queue)
-    assert case_entities(queue, case.id)[0] == EntityCount("ip_prefix", "198.51.100.0/24", 6)
+    assert case_entities(queue, case.id)[0] == EntityCount(
+        "ip_prefix", "198.51.100.0/24", 6, D1, D2
+    )
     assert all(len(m.links) in (1, 2) for m in get_case(queue, case.id).members)
 
 
