@@ -1,84 +1,31 @@
-"""Engines and sessions for the review queue, on SQLite or PostgreSQL.
+"""Opening the review queue: an engine with its schema at the newest revision.
 
-``open_queue(url)`` makes an engine and brings the schema to the newest Alembic
-revision. SQLite gets WAL (readers never block the writer), a generous busy
-timeout, foreign keys, and SQLAlchemy-managed transactions so that a *write*
-transaction starts with ``BEGIN IMMEDIATE``: it takes SQLite's single write
-lock before its first read, which makes "select the next case, then mark it
-claimed" as safe as PostgreSQL's ``FOR UPDATE SKIP LOCKED`` (claimers queue
-up instead of racing). Read-only work uses a plain deferred ``BEGIN``.
+``open_queue(url)`` is what every caller uses (the flows, the CLI, the
+console); ``review.engine`` makes the engine and ``review.migrations`` brings
+the schema up to date. This module sits above both, so neither imports it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
+from review.engine import create_queue_engine
 from review.errors import ReviewError
-
-_WRITE_OPTION = "hydrasweep_write"
-SQLITE_BUSY_TIMEOUT_S = 30.0
-
-
-def create_queue_engine(url: str, **engine_kwargs: Any) -> Engine:
-    """An engine for ``url`` with the queue's connection settings, without touching the schema."""
-    parsed = sa.make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine_kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_S)
-        engine = sa.create_engine(parsed, **engine_kwargs)
-        _configure_sqlite(engine)
-        return engine
-    if backend == "postgresql":
-        engine_kwargs.setdefault("pool_pre_ping", True)
-        if parsed.get_driver_name() == "psycopg":
-            # psycopg prepares a statement run 5 times; PostgreSQL then may switch to a
-            # generic plan, and for ``account_id IN (500 parameters)`` on a table just
-            # filled (no statistics yet) that is a scan comparing every row with every
-            # parameter: a rerun of a 20,000-account landing took 17 s instead of 10.
-            engine_kwargs.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
-        return sa.create_engine(parsed, **engine_kwargs)
-    raise ReviewError(f"unsupported queue database {backend!r}: use sqlite:/// or postgresql://")
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # SQLAlchemy, not the sqlite3 module, decides when transactions begin.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
-        cursor.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def _on_begin(conn: sa.Connection) -> None:
-        immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+from review.migrations import upgrade
 
 
 def open_queue(url: str, **engine_kwargs: Any) -> Engine:
     """An engine on the queue at ``url`` with the schema migrated to the newest revision."""
-    from review.migrations import upgrade
-
     engine = create_queue_engine(url, **engine_kwargs)
     try:
         upgrade(engine)
     except sa.exc.OperationalError as exc:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise ReviewError(f"cannot open the review queue at {_safe_url(url)}: {reason}") from exc
+        raise ReviewError(f"cannot open the review queue at {redacted_url(url)}: {reason}") from exc
     return engine
 
 
@@ -86,30 +33,8 @@ def as_engine(engine_or_url: Engine | str) -> Engine:
     return open_queue(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
 
 
-def is_postgresql(engine: Engine | sa.Connection) -> bool:
-    return engine.dialect.name == "postgresql"
-
-
-@contextmanager
-def write_session(engine: Engine) -> Iterator[Session]:
-    """A session in one write transaction, committed when the block exits cleanly."""
-    with engine.connect() as conn:
-        conn.execution_options(**{_WRITE_OPTION: True})
-        with Session(bind=conn, expire_on_commit=False) as session, session.begin():
-            yield session
-
-
-@contextmanager
-def read_session(engine: Engine) -> Iterator[Session]:
-    """A session for reading; nothing it does is committed."""
-    with Session(bind=engine, expire_on_commit=False) as session:
-        try:
-            yield session
-        finally:
-            session.rollback()
-
-
-def _safe_url(url: str) -> str:
+def redacted_url(url: str) -> str:
+    """``url`` with its password masked, for messages and logs."""
     try:
         return sa.make_url(url).render_as_string(hide_password=True)
     except sa.exc.ArgumentError:

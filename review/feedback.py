@@ -11,19 +11,21 @@ rewritten whole on every export, so exporting is idempotent.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from lakeio import ObjectStore, layout
-from review.db import read_session
+from review.audit import record_event
+from review.engine import read_session
 from review.tables import Decision, Member
+from review.vocabulary import AuditAction, Outcome
 
 LABELS_KEY = f"{layout.LABELS_PREFIX}review-decisions.jsonl"
 LABEL_SOURCE = "review"
-_LABEL_OF = {"abuse": 1, "legitimate": 0}
+_LABEL_OF = {Outcome.ABUSE: 1, Outcome.LEGITIMATE: 0}
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def review_labels(engine: Engine) -> list[dict[str, object]]:
         .join(Decision, Decision.id == Member.decision_id)
         .where(Member.outcome.is_not(None))
     )
-    latest: dict[str, tuple[datetime, int, str]] = {}
+    latest: dict[str, tuple[datetime, int, Outcome]] = {}
     with read_session(engine) as session:
         for account_id, outcome, decided_at, decision_id in session.execute(query):
             seen = latest.get(account_id)
@@ -58,15 +60,20 @@ def review_labels(engine: Engine) -> list[dict[str, object]]:
     ]
 
 
-def export_labels(engine: Engine, store: ObjectStore) -> ExportResult:
-    """Write every review decision as contract labels to ``labels/review-decisions.jsonl``."""
+def export_labels(engine: Engine, store: ObjectStore, *, actor: str = "pipeline") -> ExportResult:
+    """Write every review decision as contract labels to ``labels/review-decisions.jsonl``.
+
+    The export is audited under ``actor`` (the CLI passes the logged-in user).
+    """
     labels = review_labels(engine)
     body = "".join(json.dumps(record, sort_keys=True) + "\n" for record in labels)
     store.write_bytes(LABELS_KEY, body.encode("utf-8"))
     abuse = sum(1 for record in labels if record["label"] == 1)
-    return ExportResult(
+    result = ExportResult(
         key=LABELS_KEY, labels=len(labels), abuse=abuse, legitimate=len(labels) - abuse
     )
+    record_event(engine, actor=actor, action=AuditAction.EXPORT_LABELS, detail=asdict(result))
+    return result
 
 
 def _iso(moment: datetime) -> str:

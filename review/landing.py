@@ -1,23 +1,24 @@
 """Land one sweep day's flagged accounts and clusters in the review queue.
 
-The daily flow hands over plain data (``SweepLanding``); this module turns it
-into cases, one per hydra cluster and one per flagged account that belongs to
-no cluster. Landing is idempotent per day: the day's sightings and evidence
-are replaced, never added to, so a rerun (late data, a fixed model) updates the
-same cases. A cluster is matched to an existing case by its accounts, not by
-its id, because cluster ids are recomputed every day: a campaign seen again
-tomorrow attaches to its open case (new members, new evidence, and a higher
-priority as its volume grows), and a closed case reopens only when the new
-evidence is material (``ReopenPolicy``). New cases wait in a ``deferred``
-backlog and enter the open queue by priority, at most ``intake_cap`` a day.
+The daily flow hands over plain data (``review.handoff.SweepLanding``, also
+importable from here); this module turns it into cases, one per hydra cluster
+and one per flagged account that belongs to no cluster. Landing is idempotent
+per day: the day's sightings and evidence are replaced, never added to, so a
+rerun (late data, a fixed model) updates the same cases. A cluster is matched
+to an existing case by its accounts, not by its id, because cluster ids are
+recomputed every day: a campaign seen again tomorrow attaches to its open case
+(new members, new evidence, and a higher priority as its volume grows), and a
+closed case reopens only when the new evidence is material (``ReopenPolicy``).
+New cases wait in a ``deferred`` backlog and enter the open queue by priority,
+at most ``intake_cap`` a day. Members' and cases' totals are then recomputed
+from their sightings (``review.totals``).
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -25,59 +26,45 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, defer
 
-from review.db import as_engine, is_postgresql, write_session
+from review.audit import add_audit, append_audit, audit_row
+from review.db import as_engine
+from review.engine import in_chunks, is_postgresql, write_session
 from review.errors import LandingError
-from review.records import add_audit, audit_row, case_state, jsonable
-from review.tables import AuditEntry, Case, Evidence, Member, Sighting, Sweep, utcnow
+from review.handoff import (
+    ClusterEvidence,
+    FlaggedAccount,
+    Quarantined,
+    SweepLanding,
+    problems,
+    quarantine,
+)
+from review.records import case_state, jsonable
+from review.tables import Case, Evidence, Member, MemberLink, Sighting, Sweep, utcnow
+from review.totals import (
+    MemberTotals,
+    Resighting,
+    latest_clusters,
+    refresh_case_totals,
+    refresh_members,
+    volume_since_closed,
+)
+from review.vocabulary import ACTIVE_STATUSES, AuditAction, CaseStatus
 
-ACTIVE_STATUSES = ("deferred", "open", "claimed", "escalated")
+__all__ = [
+    "ClusterEvidence",
+    "FlaggedAccount",
+    "LandingResult",
+    "ReopenPolicy",
+    "SweepLanding",
+    "land_sweep",
+]
+
 MAX_SAMPLES = 10
 MAX_SAMPLE_CHARS = 4000  # the contract's prompt truncation; system prompts are shorter
+SWEEP_ACTOR = "sweep"
+EVIDENCE_REASON = "cluster_evidence"  # the reasons' kind naming an evidence family
+MAX_QUARANTINE_LISTED = 100  # in the audit entry; the sweep's stats keep them all
 _PG_LANDING_LOCK = 0x68796473  # serialises landings of any day ("hyds")
-_IN_CHUNK = 500  # bound parameters per IN (...) list
-
-
-@dataclass(frozen=True)
-class FlaggedAccount:
-    """An account the model flagged on the sweep day."""
-
-    account_id: str
-    cluster_id: str | None
-    customer_id: str | None
-    score: float
-    reasons: list[dict[str, Any]]
-    output_tokens: int
-    requests: int
-
-
-@dataclass(frozen=True)
-class ClusterEvidence:
-    """What the sweep saw of one cluster that day.
-
-    A lone account (``cluster_id=None`` on its ``FlaggedAccount``) may get
-    evidence too: pass a ``ClusterEvidence`` whose ``cluster_id`` is its account id.
-    """
-
-    cluster_id: str
-    accounts_count: int
-    customers_count: int
-    requests: int
-    output_tokens: int
-    entities: list[dict[str, Any]]  # {"type", "value", "accounts"}
-    hourly_requests: list[int]  # 24 values, UTC hours
-    sample_prompts: list[str]
-    sample_system_prompts: list[str]
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class SweepLanding:
-    sweep_date: date
-    run_id: str
-    model_version: str
-    accounts: list[FlaggedAccount]
-    clusters: list[ClusterEvidence]
-    stats: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -95,6 +82,15 @@ class ReopenPolicy:
     min_new_members: int = 3
     volume_growth: float = 1.0
 
+    def is_material(self, case: Case, members: list[MemberTotals], volume_since: int) -> bool:
+        if case.closed_at is None or case.closed_through_date is None:
+            return False
+        new_members = sum(1 for m in members if m.added_at > case.closed_at)
+        baseline = case.closed_output_tokens or 0
+        return new_members >= self.min_new_members or (
+            volume_since > 0 and volume_since >= self.volume_growth * baseline
+        )
+
 
 @dataclass(frozen=True)
 class LandingResult:
@@ -110,6 +106,7 @@ class LandingResult:
     capped: int  # cases of this landing left in the backlog by the intake cap
     backlog: int  # all deferred cases after this landing
     evidence_unmatched: int  # cluster evidence whose cluster had no flagged account
+    quarantined: int = 0  # accounts and evidence the queue cannot store, set aside
 
     def to_dict(self) -> dict[str, Any]:
         return jsonable(self.__dict__)
@@ -128,6 +125,18 @@ class _Group:
     def __post_init__(self) -> None:
         self.reasons = [jsonable(account.reasons) for account in self.accounts]
 
+    def sightings(self) -> Iterable[tuple[FlaggedAccount, list[Any]]]:
+        return zip(self.accounts, self.reasons, strict=True)
+
+
+@dataclass
+class _Placed:
+    """A group and the case (and members) it landed in."""
+
+    case: Case
+    group: _Group
+    members: list[Member]
+
 
 def land_sweep(
     engine_or_url: Engine | str,
@@ -140,15 +149,15 @@ def land_sweep(
     """Land ``landing`` in the queue; rerunning the same day updates, never duplicates."""
     if intake_cap < 0:
         raise LandingError(f"intake_cap must be >= 0, got {intake_cap}")
+    landing, aside = quarantine(landing)
     groups = _groups(landing)
     engine = as_engine(engine_or_url)
     try:
         with write_session(engine) as session:
             if is_postgresql(engine):
                 session.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LANDING_LOCK)))
-            return _Lander(session, landing, reopen or ReopenPolicy(), now or utcnow()).land(
-                groups, intake_cap
-            )
+            lander = _Lander(session, landing, reopen or ReopenPolicy(), now or utcnow(), aside)
+            return lander.land(groups, intake_cap)
     finally:
         if isinstance(engine_or_url, str):
             engine.dispose()  # we opened it, we close it
@@ -156,21 +165,106 @@ def land_sweep(
 
 class _Lander:
     def __init__(
-        self, session: Session, landing: SweepLanding, reopen: ReopenPolicy, now: datetime
+        self,
+        session: Session,
+        landing: SweepLanding,
+        reopen: ReopenPolicy,
+        now: datetime,
+        aside: list[Quarantined],
     ) -> None:
         self.session = session
+        self.aside = aside
         self.landing = landing
         self.day = landing.sweep_date
         self.reopen = reopen
         self.now = now
         self.before: dict[int, dict[str, Any] | None] = {}  # case id -> state (None: created)
+        self.cases: dict[int, Case] = {}  # every case this landing may change, by id
         self.attached: set[int] = set()
+        self.created: list[Case] = []
         self.members_added = 0
+        self.bumped: set[int] = set()  # cases whose member set this landing changed
 
     def land(self, groups: list[_Group], intake_cap: int) -> LandingResult:
         self._record_sweep()
-        account_ids = [a.account_id for g in groups for a in g.accounts]
-        members = self._members_of(account_ids)
+        members = self._members_of([a.account_id for g in groups for a in g.accounts])
+        previous_case_of_group, sighted_before = self._clear_day({m.case_id for m in members})
+        placed = self._place(groups, members, previous_case_of_group)
+        created_ids = {case.id for case in self.created}
+        resighted = {
+            member.id: Resighting(p.group.cluster_id, account.score, reasons)
+            for p in placed
+            if p.case.id not in created_ids
+            for member, (account, reasons) in zip(p.members, p.group.sightings(), strict=True)
+        }
+        unsighted = sighted_before - set(resighted)
+        touched = [self.cases[case_id] for case_id in sorted(self.before)]
+        reopened, withdrawn = self._refresh(
+            [case for case in touched if case.id not in created_ids], resighted, unsighted
+        )
+        opened = self._intake(intake_cap)
+        self._audit_changes(touched)
+        result = self._result(
+            groups, touched, reopened=reopened, withdrawn=withdrawn, opened=opened
+        )
+        add_audit(
+            self.session,
+            actor=SWEEP_ACTOR,
+            action=AuditAction.SWEEP_LANDED,
+            at=self.now,
+            detail={
+                "run_id": self.landing.run_id,
+                "model_version": self.landing.model_version,
+                **result.to_dict(),
+                "quarantine": [asdict(q) for q in self.aside[:MAX_QUARANTINE_LISTED]],
+            },
+        )
+        return result
+
+    # --- steps ----------------------------------------------------------------
+    def _record_sweep(self) -> None:
+        sweep = self.session.scalar(sa.select(Sweep).where(Sweep.sweep_date == self.day))
+        clusters = {a.cluster_id for a in self.landing.accounts if a.cluster_id is not None}
+        values = {
+            "run_id": self.landing.run_id[:128],
+            "model_version": self.landing.model_version[:128],
+            "stats": jsonable(
+                {**self.landing.stats, "quarantined": [asdict(q) for q in self.aside]}
+                if self.aside
+                else self.landing.stats
+            ),
+            # Flagged, whether it could be stored or not.
+            "accounts_flagged": len(self.landing.accounts)
+            + sum(1 for q in self.aside if q.kind == "account"),
+            "clusters_flagged": len(clusters),
+            "landed_at": self.now,
+        }
+        if sweep is None:
+            self.session.add(Sweep(sweep_date=self.day, first_landed_at=self.now, **values))
+        else:
+            for name, value in values.items():
+                setattr(sweep, name, value)
+            sweep.land_count += 1
+
+    def _members_of(self, account_ids: list[str]) -> list[Member]:
+        found: list[Member] = []
+        for chunk in in_chunks(account_ids):
+            found.extend(
+                self.session.scalars(
+                    # Reasons are only written here, never read: not decoded either.
+                    sa.select(Member)
+                    .where(Member.account_id.in_(chunk))
+                    .options(defer(Member.reasons))
+                )
+            )
+        return found
+
+    def _clear_day(self, member_cases: set[int]) -> tuple[dict[str, int], set[int]]:
+        """Lock the cases this landing may change and delete the day's earlier rows.
+
+        Returns the case each group key landed in before (a rerun finds its
+        cases through them) and the members this day sighted before.
+        """
         previous_case_of_group = dict(
             self.session.execute(
                 sa.select(Evidence.group_key, Evidence.case_id).where(
@@ -185,151 +279,132 @@ class _Lander:
             .where(Sighting.sweep_date == self.day)
         ).all()
         earlier = set(previous_case_of_group.values()) | {case_id for _, case_id in sighted_before}
-        cases = self._lock_cases(earlier | {m.case_id for m in members})
+        self._lock_cases(earlier | member_cases)
         for case_id in earlier:
-            self._touch(cases[case_id])
+            self._touch(self.cases[case_id])
         self.session.execute(sa.delete(Sighting).where(Sighting.sweep_date == self.day))
         self.session.execute(sa.delete(Evidence).where(Evidence.sweep_date == self.day))
         self.session.flush()
+        return previous_case_of_group, {member_id for member_id, _ in sighted_before}
 
+    def _lock_cases(self, case_ids: Iterable[int]) -> None:
+        """Load (and on PostgreSQL row-lock) the cases this landing may change."""
+        for chunk in in_chunks(sorted(case_ids)):
+            query = sa.select(Case).where(Case.id.in_(chunk)).order_by(Case.id).with_for_update()
+            self.cases.update((c.id, c) for c in self.session.scalars(query))
+
+    def _touch(self, case: Case) -> None:
+        self.before.setdefault(case.id, case_state(case))
+
+    def _place(
+        self, groups: list[_Group], members: list[Member], previous_case_of_group: dict[str, int]
+    ) -> list[_Placed]:
+        """Each group in its case (matched or new), then the day's sightings and evidence."""
         cases_of_account: dict[str, list[int]] = defaultdict(list)
         member_of: dict[tuple[int, str], Member] = {}
         for member in members:
             cases_of_account[member.account_id].append(member.case_id)
             member_of[(member.case_id, member.account_id)] = member
-
-        created: list[Case] = []
-        placed: list[tuple[Case, _Group, list[Member]]] = []
+        placed: list[_Placed] = []
         for group in groups:
-            case = self._match(group, cases_of_account, previous_case_of_group, cases)
+            case = self._match(group, cases_of_account, previous_case_of_group)
             if case is None:
                 case = self._new_case(group)
-                created.append(case)
+                self.created.append(case)
             else:
                 self._touch(case)
                 self.attached.add(case.id)
-            members = self._attach(case, group, member_of)
+            attached = self._attach(case, group, member_of)
+            self._note_families(case, group)
             if case.id is None:
                 # A new case's members are all new, seen today only: its totals are
                 # final now, so the insert carries them and the refresh passes it by.
-                _refresh_case(case, members, group.cluster_id)
-            placed.append((case, group, members))
+                refresh_case_totals(case, attached, group.cluster_id)
+            placed.append(_Placed(case, group, attached))
         # One flush inserts the new cases and members, each table in batches (a
         # flush per new row was most of a large landing's time); the day's
         # sightings and evidence, which need their ids, follow as bulk inserts.
         self.session.flush()
-        for case in created:
-            cases[case.id] = case
+        for case in self.created:
+            self.cases[case.id] = case
             self.before[case.id] = None
-        sightings = [
-            _sighting_row(member.id, self.day, group.cluster_id, account, reasons)
-            for _, group, members in placed
-            for member, account, reasons in zip(members, group.accounts, group.reasons, strict=True)
+        self._insert_day_rows(placed)
+        self._record_links(placed)
+        return placed
+
+    def _record_links(self, placed: list[_Placed]) -> None:
+        """Store the entities that linked each member (new ones added, known ones extended)."""
+        wanted = {
+            (member.id, link["type"], link["value"]): member.case_id
+            for p in placed
+            for member, account in zip(p.members, p.group.accounts, strict=True)
+            for link in account.links
+        }
+        if not wanted:
+            return
+        known: dict[tuple[int, str, str], tuple[int, date, date]] = {}
+        for chunk in in_chunks(sorted({member_id for member_id, _, _ in wanted})):
+            query = sa.select(
+                MemberLink.member_id,
+                MemberLink.entity_type,
+                MemberLink.entity_value,
+                MemberLink.id,
+                MemberLink.first_seen,
+                MemberLink.last_seen,
+            ).where(MemberLink.member_id.in_(chunk))
+            known.update(
+                ((m, t, v), (i, f, la)) for m, t, v, i, f, la in self.session.execute(query)
+            )
+        new = [
+            {"member_id": m, "case_id": c, "entity_type": t, "entity_value": v,
+             "first_seen": self.day, "last_seen": self.day}
+            for (m, t, v), c in wanted.items()
+            if (m, t, v) not in known
+        ]  # fmt: skip
+        seen_again = [
+            {"id": i, "first_seen": min(f, self.day), "last_seen": max(la, self.day)}
+            for key, (i, f, la) in known.items()
+            if key in wanted and not f <= self.day <= la
         ]
-        if placed:
-            self.session.execute(sa.insert(Sighting), sightings)
-            self.session.execute(
-                sa.insert(Evidence),
-                [_evidence_row(case.id, self.day, group) for case, group, _ in placed],
-            )
-        touched = [cases[case_id] for case_id in sorted(self.before)]
-        created_ids = {case.id for case in created}
-        resighted = {
-            member.id: (group.cluster_id, account, reasons)
-            for case, group, members in placed
-            if case.id not in created_ids
-            for member, account, reasons in zip(members, group.accounts, group.reasons, strict=True)
+        if new:
+            self.session.execute(sa.insert(MemberLink), new)
+        if seen_again:
+            self.session.execute(sa.update(MemberLink), seen_again)
+
+    def _note_families(self, case: Case, group: _Group) -> None:
+        """The case's evidence families and latest model version, for the list's filters."""
+        families = set(filter(None, (case.evidence_families or "").split(",")))
+        families |= {
+            str(reason["evidence"])
+            for reasons in group.reasons
+            if isinstance(reasons, list)
+            for reason in reasons
+            if isinstance(reason, dict) and reason.get("kind") == EVIDENCE_REASON
         }
-        unsighted = {member_id for member_id, _ in sighted_before} - set(resighted)
-        reopened, withdrawn = self._refresh(
-            [case for case in touched if case.id not in created_ids], resighted, unsighted
-        )
-        opened = self._intake(intake_cap)
-        self._audit_changes(touched)
-        landed = self.attached | created_ids
-        backlog = self.session.scalar(
-            sa.select(sa.func.count()).select_from(Case).where(Case.status == "deferred")
-        )
-        result = LandingResult(
-            sweep_date=self.day,
-            accounts=len(account_ids),
-            clusters=sum(1 for g in groups if g.cluster_id is not None),
-            cases_created=len(created),
-            cases_updated=len(self.attached - created_ids),
-            cases_reopened=reopened,
-            cases_opened=opened,
-            cases_withdrawn=withdrawn,
-            members_added=self.members_added,
-            capped=sum(1 for c in touched if c.status == "deferred" and c.id in landed),
-            backlog=int(backlog or 0),
-            evidence_unmatched=len(
-                {c.cluster_id for c in self.landing.clusters}
-                - {g.cluster_id for g in groups}
-                - {a.account_id for a in self.landing.accounts if a.cluster_id is None}
-            ),
-        )
-        add_audit(
-            self.session,
-            actor="sweep",
-            action="sweep.landed",
-            at=self.now,
-            detail={
-                "run_id": self.landing.run_id,
-                "model_version": self.landing.model_version,
-                **result.to_dict(),
-            },
-        )
-        return result
+        joined = f",{','.join(sorted(families))}," if families else ""
+        if joined != (case.evidence_families or "") and len(joined) <= 400:
+            case.evidence_families = joined
+        if case.last_seen is None or self.day >= case.last_seen:
+            case.model_version = self.landing.model_version[:128]
 
-    # --- steps ----------------------------------------------------------------
-    def _record_sweep(self) -> None:
-        sweep = self.session.scalar(sa.select(Sweep).where(Sweep.sweep_date == self.day))
-        clusters = {a.cluster_id for a in self.landing.accounts if a.cluster_id is not None}
-        values = {
-            "run_id": self.landing.run_id[:128],
-            "model_version": self.landing.model_version[:128],
-            "stats": jsonable(self.landing.stats),
-            "accounts_flagged": len(self.landing.accounts),
-            "clusters_flagged": len(clusters),
-            "landed_at": self.now,
-        }
-        if sweep is None:
-            self.session.add(Sweep(sweep_date=self.day, first_landed_at=self.now, **values))
-        else:
-            for name, value in values.items():
-                setattr(sweep, name, value)
-            sweep.land_count += 1
-
-    def _members_of(self, account_ids: list[str]) -> list[Member]:
-        found: list[Member] = []
-        for chunk in _chunks(account_ids):
-            found.extend(
-                self.session.scalars(
-                    # Reasons are only written here, never read: not decoded either.
-                    sa.select(Member)
-                    .where(Member.account_id.in_(chunk))
-                    .options(defer(Member.reasons))
-                )
-            )
-        return found
-
-    def _lock_cases(self, case_ids: Iterable[int]) -> dict[int, Case]:
-        """Load (and on PostgreSQL row-lock) the cases this landing may change."""
-        cases: dict[int, Case] = {}
-        for chunk in _chunks(sorted(case_ids)):
-            query = sa.select(Case).where(Case.id.in_(chunk)).order_by(Case.id).with_for_update()
-            cases.update((c.id, c) for c in self.session.scalars(query))
-        return cases
-
-    def _touch(self, case: Case) -> None:
-        self.before.setdefault(case.id, case_state(case))
+    def _insert_day_rows(self, placed: list[_Placed]) -> None:
+        if not placed:
+            return
+        sightings = [
+            _sighting_row(member.id, self.day, p.group.cluster_id, account, reasons)
+            for p in placed
+            for member, (account, reasons) in zip(p.members, p.group.sightings(), strict=True)
+        ]
+        self.session.execute(sa.insert(Sighting), sightings)
+        self.session.execute(
+            sa.insert(Evidence), [_evidence_row(p.case.id, self.day, p.group) for p in placed]
+        )
 
     def _match(
         self,
         group: _Group,
         cases_of_account: dict[str, list[int]],
         previous_case_of_group: dict[str, int],
-        cases: dict[int, Case],
     ) -> Case | None:
         """The case this group belongs to: the one sharing most of its accounts.
 
@@ -341,9 +416,11 @@ class _Lander:
         for account in group.accounts:
             overlap.update(cases_of_account.get(account.account_id, ()))
         previous = previous_case_of_group.get(group.key)
-        if previous is not None and previous in cases:
+        if previous is not None and previous in self.cases:
             overlap[previous] += 0  # a candidate even if its accounts all changed
-        candidates = [cases[c] for c in overlap if cases[c].status != "withdrawn"]
+        candidates = [
+            self.cases[c] for c in overlap if self.cases[c].status != CaseStatus.WITHDRAWN
+        ]
         if not candidates:
             return None
         return max(
@@ -360,7 +437,7 @@ class _Lander:
         case = Case(
             title=title[:300],
             cluster_id=group.cluster_id,
-            status="deferred",
+            status=CaseStatus.DEFERRED,
             escalated=False,
             risk=0.0,
             output_tokens=0,
@@ -385,15 +462,15 @@ class _Lander:
         Nothing is flushed here: a new case has no id yet, and its new members
         reach it through their relationship. An account is in one group only,
         so a member made here is never looked up again in this landing. A new
-        member starts with the values today's sighting gives it (``_refresh``
-        would compute the same).
+        member starts with the values today's sighting gives it (the totals
+        refresh would compute the same).
         """
         members = []
-        for account, reasons in zip(group.accounts, group.reasons, strict=True):
+        for account, reasons in group.sightings():
             member = member_of.get((case.id, account.account_id)) if case.id is not None else None
             if member is None:
-                # Today's sighting is its only one: these are its refreshed values.
                 member = Member(
+                    added_version=self._bump(case),
                     case=case,
                     account_id=account.account_id,
                     customer_id=account.customer_id,
@@ -415,179 +492,44 @@ class _Lander:
         return members
 
     def _refresh(
-        self,
-        cases: list[Case],
-        resighted: dict[int, tuple[str | None, FlaggedAccount, list[Any]]],
-        unsighted: set[int],
+        self, cases: list[Case], resighted: dict[int, Resighting], unsighted: set[int]
     ) -> tuple[int, int]:
-        """Recompute members and case totals from sightings; reopen or withdraw cases.
-
-        A member's values are a function of its sightings, so only members whose
-        sightings changed today are recomputed: ``resighted`` (member id ->
-        cluster, account and stored reasons of today's sighting) and
-        ``unsighted`` (sighted on this day by an earlier landing, not by this
-        one). Their totals are summed in SQL and written back in one bulk
-        update where they changed; a member left with no sighting and no
-        decision is deleted. Case totals are then summed over the case's
-        members' columns; no sighting is loaded into the session.
-        """
-        changed = self._member_values(sorted(set(resighted) | unsighted), resighted)
-        members_by_case: dict[int, list[_MemberTotals]] = defaultdict(list)
-        for chunk in _chunks([case.id for case in cases]):
-            for row in self.session.execute(
-                sa.select(*_MEMBER_TOTAL_COLUMNS).where(Member.case_id.in_(chunk))
-            ):
-                member = _MemberTotals(*row)
-                if member.id in changed:
-                    values = changed[member.id]
-                    if values is None:
-                        member.gone = True
-                    else:
-                        for name in _SIGHTING_TOTALS:
-                            setattr(member, name, values[name])
-                members_by_case[member.case_id].append(member)
-        gone = [
-            m.id
-            for members in members_by_case.values()
-            for m in members
-            if m.gone and not m.outcome
-        ]
-        updates = [
-            {"id": member_id, **{name: values[name] for name in _MEMBER_REFRESHED}}
-            for member_id, values in changed.items()
-            if values is not None and values["_changed"]
-        ]
-        if updates:
-            self.session.execute(sa.update(Member), updates)
-        for chunk in _chunks(gone):
-            self.session.execute(sa.delete(Member).where(Member.id.in_(chunk)))
-        # The session's own copies of those members are stale now.
-        for member in list(self.session.identity_map.values()):
-            if isinstance(member, Member) and member.id in changed:
-                self.session.expire(member)
-
+        """Recompute members and case totals from sightings; reopen or withdraw cases."""
         ids = [case.id for case in cases]
-        # Each case's cluster as its latest evidence names it (later rows win).
-        latest_cluster: dict[int, str | None] = {}
-        for chunk in _chunks(ids):
-            latest_cluster.update(
-                self.session.execute(
-                    sa.select(Evidence.case_id, Evidence.cluster_id)
-                    .where(Evidence.case_id.in_(chunk))
-                    .order_by(Evidence.sweep_date, Evidence.group_key)
-                ).all()
-            )
-        closed = [case.id for case in cases if case.status == "closed"]
-        volume_since = self._volume_since_closed(closed)
+        refreshed = refresh_members(self.session, self.day, ids, resighted, unsighted)
+        for case in cases:
+            if case.id in refreshed.left:
+                self._bump(case)
+        latest_cluster = latest_clusters(self.session, ids)
+        volume_since = volume_since_closed(
+            self.session, [case.id for case in cases if case.status == CaseStatus.CLOSED]
+        )
         reopened = withdrawn = 0
         for case in cases:
-            kept = [m for m in members_by_case[case.id] if not m.gone or m.outcome is not None]
-            _refresh_case(case, kept, latest_cluster.get(case.id, case.cluster_id))
-            if case.status == "closed" and self._material(case, kept, volume_since):
-                case.status = "open"
+            members = refreshed.kept.get(case.id, [])
+            refresh_case_totals(case, members, latest_cluster.get(case.id, case.cluster_id))
+            if case.status == CaseStatus.CLOSED and self.reopen.is_material(
+                case, members, volume_since.get(case.id, 0)
+            ):
+                case.status = CaseStatus.OPEN
                 case.outcome = None
                 case.reopen_count += 1
                 reopened += 1
-            elif not kept and case.status in ACTIVE_STATUSES:
-                case.status = "withdrawn"
+            elif not members and case.status in ACTIVE_STATUSES:
+                case.status = CaseStatus.WITHDRAWN
                 case.claimed_by = case.claimed_at = case.claim_expires_at = None
                 withdrawn += 1
         self.session.flush()
         return reopened, withdrawn
 
-    def _member_values(
-        self,
-        member_ids: list[int],
-        resighted: dict[int, tuple[str | None, FlaggedAccount, list[Any]]],
-    ) -> dict[int, dict[str, Any] | None]:
-        """Each member's values from its sightings (None: it has none left).
-
-        The values carry ``_changed``: whether they differ from the member's row.
-        The latest sighting gives score, reasons and cluster; when it is today's,
-        they are taken from the landing instead of read back.
-        """
-        values: dict[int, dict[str, Any] | None] = dict.fromkeys(member_ids)
-        need_latest: list[int] = []
-        for chunk in _chunks(member_ids):
-            totals = (
-                sa.select(
-                    Sighting.member_id,
-                    sa.func.min(Sighting.sweep_date),
-                    sa.func.max(Sighting.sweep_date),
-                    sa.func.max(Sighting.score),
-                    sa.func.sum(Sighting.output_tokens),
-                    sa.func.sum(Sighting.requests),
-                )
-                .where(Sighting.member_id.in_(chunk))
-                .group_by(Sighting.member_id)
-            )
-            for member_id, first, last, max_score, tokens, requests in self.session.execute(totals):
-                value = values[member_id] = {
-                    "first_seen": first,
-                    "last_seen": last,
-                    "max_score": max_score,
-                    "output_tokens": int(tokens),
-                    "requests": int(requests),
-                }
-                if last == self.day and member_id in resighted:
-                    cluster_id, account, reasons = resighted[member_id]
-                    value.update(score=account.score, reasons=reasons, cluster_id=cluster_id)
-                else:
-                    need_latest.append(member_id)
-        for chunk in _chunks(need_latest):
-            last = (
-                sa.select(Sighting.member_id, sa.func.max(Sighting.sweep_date).label("day"))
-                .where(Sighting.member_id.in_(chunk))
-                .group_by(Sighting.member_id)
-                .subquery()
-            )
-            latest = sa.select(
-                Sighting.member_id, Sighting.score, Sighting.reasons, Sighting.cluster_id
-            ).join(
-                last, (Sighting.member_id == last.c.member_id) & (Sighting.sweep_date == last.c.day)
-            )
-            for member_id, score, reasons, cluster_id in self.session.execute(latest):
-                value = values[member_id]
-                assert value is not None  # it has sightings: it had totals
-                value.update(score=score, reasons=reasons, cluster_id=cluster_id)
-        present = [member_id for member_id, value in values.items() if value is not None]
-        for chunk in _chunks(present):
-            current = sa.select(Member.id, *[getattr(Member, name) for name in _MEMBER_REFRESHED])
-            for member_id, *row in self.session.execute(current.where(Member.id.in_(chunk))):
-                value = values[member_id]
-                assert value is not None
-                value["_changed"] = any(
-                    value[name] != old for name, old in zip(_MEMBER_REFRESHED, row, strict=True)
-                )
-        return values
-
-    def _volume_since_closed(self, case_ids: list[int]) -> dict[int, int]:
-        """Output tokens sighted after the day each closed case's decision covered."""
-        volume: dict[int, int] = {}
-        for chunk in _chunks(case_ids):
-            query = (
-                sa.select(Member.case_id, sa.func.sum(Sighting.output_tokens))
-                .join(Sighting, Sighting.member_id == Member.id)
-                .join(Case, Case.id == Member.case_id)
-                .where(Member.case_id.in_(chunk), Sighting.sweep_date > Case.closed_through_date)
-                .group_by(Member.case_id)
-            )
-            volume.update(
-                (case_id, int(tokens or 0)) for case_id, tokens in self.session.execute(query)
-            )
-        return volume
-
-    def _material(
-        self, case: Case, members: list[_MemberTotals], volume_since: dict[int, int]
-    ) -> bool:
-        if case.closed_at is None or case.closed_through_date is None:
-            return False
-        new_members = sum(1 for m in members if m.added_at > case.closed_at)
-        volume = volume_since.get(case.id, 0)
-        baseline = case.closed_output_tokens or 0
-        return new_members >= self.reopen.min_new_members or (
-            volume > 0 and volume >= self.reopen.volume_growth * baseline
-        )
+    def _bump(self, case: Case) -> int:
+        """Raise the case's members version once per landing; the version now."""
+        if case.id is None:
+            return 1  # a new case: its first version
+        if case.id not in self.bumped:
+            self.bumped.add(case.id)
+            case.members_version += 1
+        return case.members_version
 
     def _intake(self, intake_cap: int) -> int:
         """Open backlog cases by priority until today's intake reaches the cap.
@@ -603,7 +545,7 @@ class _Lander:
             return 0
         query = (
             sa.select(Case)
-            .where(Case.status == "deferred")
+            .where(Case.status == CaseStatus.DEFERRED)
             .order_by(Case.priority.desc(), Case.id)
             .limit(capacity)
             .with_for_update()
@@ -611,7 +553,8 @@ class _Lander:
         opened = 0
         for case in self.session.scalars(query):
             self._touch(case)
-            case.status = "open"
+            self.cases[case.id] = case
+            case.status = CaseStatus.OPEN
             case.intake_date = self.day
             case.updated_at = self.now
             opened += 1
@@ -625,27 +568,17 @@ class _Lander:
         (the ORM wants every new id back, which SQLite cannot return in order for
         a batch): ten thousand new cases made that most of a first landing.
         """
-        by_id = {c.id: c for c in touched}
         rows = []
         for case_id in sorted(self.before):
-            case = by_id.get(case_id) or self.session.get(Case, case_id)
-            assert case is not None
+            case = self.cases[case_id]
             before, after = self.before[case_id], case_state(case)
             if before == after:
                 continue
-            if before is None:
-                action = "case.created"
-            elif before["status"] == "closed" and after["status"] == "open":
-                action = "case.reopened"
-            elif after["status"] == "withdrawn" and before["status"] != "withdrawn":
-                action = "case.withdrawn"
-            else:
-                action = "case.updated"
             case.updated_at = self.now
             rows.append(
                 audit_row(
-                    actor="sweep",
-                    action=action,
+                    actor=SWEEP_ACTOR,
+                    action=_change_action(before, after),
                     at=self.now,
                     case_id=case_id,
                     before=before,
@@ -653,76 +586,52 @@ class _Lander:
                     detail={"sweep_date": self.day, "run_id": self.landing.run_id},
                 )
             )
-        if rows:
-            self.session.execute(sa.insert(AuditEntry), rows)
+        append_audit(self.session, rows)
 
-
-# What a refresh recomputes of a member from its sightings: the latest sighting's
-# score, reasons and cluster; the best score; the first and last day; the volumes.
-_MEMBER_REFRESHED = (
-    "score",
-    "max_score",
-    "reasons",
-    "cluster_id",
-    "first_seen",
-    "last_seen",
-    "output_tokens",
-    "requests",
-)
-
-
-@dataclass
-class _MemberTotals:
-    """The columns of a member that its case's totals and the reopen policy read."""
-
-    id: int
-    case_id: int
-    customer_id: str | None
-    outcome: str | None
-    added_at: datetime
-    score: float
-    first_seen: date
-    last_seen: date
-    output_tokens: int
-    requests: int
-    gone: bool = False  # no sighting left
-
-
-# The member columns read into ``_MemberTotals``, in its field order.
-_MEMBER_TOTAL_COLUMNS = tuple(
-    getattr(Member, f.name) for f in fields(_MemberTotals) if f.name != "gone"
-)
-_SIGHTING_TOTALS = ("score", "first_seen", "last_seen", "output_tokens", "requests")
-
-
-def _refresh_case(
-    case: Case, members: list[Member] | list[_MemberTotals], cluster_id: str | None
-) -> None:
-    """Set the case's totals from its members; only changed columns are assigned (and updated)."""
-    values: dict[str, Any]
-    if not members:
-        values = dict(
-            accounts_count=0, customers_count=0, output_tokens=0, requests=0, risk=0.0, priority=0.0
+    def _result(
+        self,
+        groups: list[_Group],
+        touched: list[Case],
+        *,
+        reopened: int,
+        withdrawn: int,
+        opened: int,
+    ) -> LandingResult:
+        created_ids = {case.id for case in self.created}
+        landed = self.attached | created_ids
+        backlog = self.session.scalar(
+            sa.select(sa.func.count()).select_from(Case).where(Case.status == CaseStatus.DEFERRED)
         )
-    else:
-        output_tokens = sum(m.output_tokens for m in members)
-        # Risk is the strongest member score: one confidently flagged account is enough
-        # to make the cluster worth reading, and volume then says how much is at stake.
-        risk = max(m.score for m in members)
-        values = dict(
-            cluster_id=cluster_id,
-            accounts_count=len(members),
-            customers_count=len({m.customer_id for m in members if m.customer_id is not None}),
-            output_tokens=output_tokens,
-            requests=sum(m.requests for m in members),
-            risk=risk,
-            priority=risk * output_tokens,
-            first_seen=min(m.first_seen for m in members),
-            last_seen=max(m.last_seen for m in members),
+        lone_evidence = {a.account_id for a in self.landing.accounts if a.cluster_id is None}
+        return LandingResult(
+            sweep_date=self.day,
+            accounts=sum(len(g.accounts) for g in groups),
+            clusters=sum(1 for g in groups if g.cluster_id is not None),
+            cases_created=len(created_ids),
+            cases_updated=len(self.attached - created_ids),
+            cases_reopened=reopened,
+            cases_opened=opened,
+            cases_withdrawn=withdrawn,
+            members_added=self.members_added,
+            capped=sum(1 for c in touched if c.status == CaseStatus.DEFERRED and c.id in landed),
+            backlog=int(backlog or 0),
+            quarantined=len(self.aside),
+            evidence_unmatched=len(
+                {c.cluster_id for c in self.landing.clusters}
+                - {g.cluster_id for g in groups}
+                - lone_evidence
+            ),
         )
-    for name, value in values.items():
-        if getattr(case, name) != value:
-            setattr(case, name, value)
+
+
+def _change_action(before: dict[str, Any] | None, after: dict[str, Any]) -> AuditAction:
+    if before is None:
+        return AuditAction.CASE_CREATED
+    if before["status"] == CaseStatus.CLOSED and after["status"] == CaseStatus.OPEN:
+        return AuditAction.CASE_REOPENED
+    if after["status"] == CaseStatus.WITHDRAWN and before["status"] != CaseStatus.WITHDRAWN:
+        return AuditAction.CASE_WITHDRAWN
+    return AuditAction.CASE_UPDATED
 
 
 def _sighting_row(
@@ -736,109 +645,66 @@ def _sighting_row(
         "reasons": reasons,
         "output_tokens": account.output_tokens,
         "requests": account.requests,
+        "hourly_requests": [int(v) for v in account.hourly_requests] or None,
     }
 
 
 def _evidence_row(case_id: int, day: date, group: _Group) -> dict[str, Any]:
-    accounts = group.accounts
+    row: dict[str, Any] = {
+        "case_id": case_id,
+        "sweep_date": day,
+        "group_key": group.key,
+        "cluster_id": group.cluster_id,
+    }
     ev = group.evidence
     if ev is None:  # no evidence given: summarise what the accounts themselves say
-        return dict(
-            case_id=case_id,
-            sweep_date=day,
-            group_key=group.key,
-            cluster_id=group.cluster_id,
-            accounts_count=len(accounts),
-            customers_count=len({a.customer_id for a in accounts if a.customer_id is not None}),
-            requests=sum(a.requests for a in accounts),
-            output_tokens=sum(a.output_tokens for a in accounts),
-            entities=[],
-            hourly_requests=[],
-            sample_prompts=[],
-            sample_system_prompts=[],
-            extra={},
-        )
-    return dict(
-        case_id=case_id,
-        sweep_date=day,
-        group_key=group.key,
-        cluster_id=group.cluster_id,
-        accounts_count=ev.accounts_count,
-        customers_count=ev.customers_count,
-        requests=ev.requests,
-        output_tokens=ev.output_tokens,
-        entities=jsonable(ev.entities),
-        hourly_requests=[int(v) for v in ev.hourly_requests],
-        sample_prompts=[jsonable(p[:MAX_SAMPLE_CHARS]) for p in ev.sample_prompts[:MAX_SAMPLES]],
-        sample_system_prompts=[
-            jsonable(p[:MAX_SAMPLE_CHARS]) for p in ev.sample_system_prompts[:MAX_SAMPLES]
-        ],
-        extra=jsonable(ev.extra),
-    )
+        accounts = group.accounts
+        return row | {
+            "accounts_count": len(accounts),
+            "customers_count": len({a.customer_id for a in accounts if a.customer_id is not None}),
+            "requests": sum(a.requests for a in accounts),
+            "output_tokens": sum(a.output_tokens for a in accounts),
+            "entities": [],
+            "hourly_requests": [],
+            "sample_prompts": [],
+            "sample_system_prompts": [],
+            "extra": {},
+        }
+    return row | {
+        "accounts_count": ev.accounts_count,
+        "customers_count": ev.customers_count,
+        "requests": ev.requests,
+        "output_tokens": ev.output_tokens,
+        "entities": jsonable(ev.entities),
+        "hourly_requests": [int(v) for v in ev.hourly_requests],
+        "sample_prompts": _samples(ev.sample_prompts),
+        "sample_system_prompts": _samples(ev.sample_system_prompts),
+        "extra": jsonable(ev.extra),
+    }
+
+
+def _samples(texts: list[str]) -> list[str]:
+    return [jsonable(text[:MAX_SAMPLE_CHARS]) for text in texts[:MAX_SAMPLES]]
 
 
 def _groups(landing: SweepLanding) -> list[_Group]:
     """Validate the landing and split it into clusters and lone accounts, in a stable order."""
-    if not isinstance(landing.sweep_date, date) or isinstance(landing.sweep_date, datetime):
-        raise LandingError(f"sweep_date must be a date, got {landing.sweep_date!r}")
-    if not landing.run_id:
-        raise LandingError("the landing has no run_id")
-    problems: list[str] = []
-    seen: set[str] = set()
-    for account in landing.accounts:
-        where = f"account {account.account_id!r}"
-        if not isinstance(account.account_id, str) or not account.account_id:
-            problems.append(f"an account id is empty or not text: {account.account_id!r}")
-        elif account.account_id in seen:
-            problems.append(f"{where} is listed twice")
-        seen.add(str(account.account_id))
-        if not isinstance(account.score, int | float) or not math.isfinite(account.score):
-            problems.append(f"{where} has score {account.score!r}")
-        if account.output_tokens < 0 or account.requests < 0:
-            problems.append(f"{where} has negative volume")
-    evidence: dict[str, ClusterEvidence] = {}
-    for cluster in landing.clusters:
-        if cluster.cluster_id in evidence:
-            problems.append(f"cluster {cluster.cluster_id!r} has evidence twice")
-        if len(cluster.hourly_requests) != 24:
-            problems.append(
-                f"cluster {cluster.cluster_id!r} has {len(cluster.hourly_requests)} hourly counts, not 24"
-            )
-        if not all(isinstance(entity, dict) for entity in cluster.entities):
-            problems.append(f"cluster {cluster.cluster_id!r} has entities that are not objects")
-        evidence[cluster.cluster_id] = cluster
-    if problems:
-        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        raise LandingError(
-            f"sweep {landing.sweep_date} cannot land: {'; '.join(problems[:3])}{more}"
-        )
-
+    found = problems(landing)
+    if found:
+        more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
+        raise LandingError(f"sweep {landing.sweep_date} cannot land: {'; '.join(found[:3])}{more}")
+    evidence = {cluster.cluster_id: cluster for cluster in landing.clusters}
     by_cluster: dict[str, list[FlaggedAccount]] = defaultdict(list)
     groups: list[_Group] = []
     for account in landing.accounts:
         if account.cluster_id is None:
-            groups.append(
-                _Group(
-                    key=f"account:{account.account_id}",
-                    cluster_id=None,
-                    accounts=[account],
-                    evidence=evidence.get(account.account_id),
-                )
-            )
+            key = f"account:{account.account_id}"
+            groups.append(_Group(key, None, [account], evidence.get(account.account_id)))
         else:
             by_cluster[account.cluster_id].append(account)
     for cluster_id, accounts in by_cluster.items():
+        members = sorted(accounts, key=lambda a: a.account_id)
         groups.append(
-            _Group(
-                key=f"cluster:{cluster_id}",
-                cluster_id=cluster_id,
-                accounts=sorted(accounts, key=lambda a: a.account_id),
-                evidence=evidence.get(cluster_id),
-            )
+            _Group(f"cluster:{cluster_id}", cluster_id, members, evidence.get(cluster_id))
         )
     return sorted(groups, key=lambda g: g.key)
-
-
-def _chunks(values: list[Any]) -> Iterable[list[Any]]:
-    for start in range(0, len(values), _IN_CHUNK):
-        yield values[start : start + _IN_CHUNK]

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from review.tables import AuditEntry, Case, Comment, Decision, Evidence, Member, Sighting
+from review.vocabulary import CaseStatus, CommentKind, Outcome
 
 
 def jsonable(value: Any) -> Any:
@@ -49,7 +50,7 @@ class _Record:
 class CaseSummary(_Record):
     id: int
     title: str
-    status: str
+    status: CaseStatus
     priority: float
     risk: float
     output_tokens: int
@@ -63,10 +64,14 @@ class CaseSummary(_Record):
     escalated: bool
     claimed_by: str | None
     claim_expires_at: datetime | None
-    outcome: str | None
+    outcome: Outcome | None
     closed_at: datetime | None
     closed_by: str | None
     reopen_count: int
+    members_version: int
+    claim_members_version: int | None = None  # the version the current claim showed
+    model_version: str | None = None
+    evidence_families: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, case: Case) -> CaseSummary:
@@ -91,6 +96,10 @@ class CaseSummary(_Record):
             closed_at=case.closed_at,
             closed_by=case.closed_by,
             reopen_count=case.reopen_count,
+            members_version=case.members_version,
+            claim_members_version=case.claim_members_version,
+            model_version=case.model_version,
+            evidence_families=[f for f in (case.evidence_families or "").split(",") if f],
         )
 
 
@@ -101,6 +110,7 @@ class SightingView(_Record):
     score: float
     output_tokens: int
     requests: int
+    hourly_requests: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -115,11 +125,13 @@ class MemberView(_Record):
     last_seen: date
     output_tokens: int
     requests: int
-    outcome: str | None
+    outcome: Outcome | None
+    added_version: int = 1  # the case's members version this account's arrival made
     sightings: list[SightingView] = field(default_factory=list)
+    links: list[dict[str, str]] = field(default_factory=list)  # entities that linked it
 
     @classmethod
-    def of(cls, member: Member) -> MemberView:
+    def of(cls, member: Member, links: list[dict[str, str]] | None = None) -> MemberView:
         return cls(
             account_id=member.account_id,
             customer_id=member.customer_id,
@@ -132,7 +144,9 @@ class MemberView(_Record):
             output_tokens=member.output_tokens,
             requests=member.requests,
             outcome=member.outcome,
+            added_version=member.added_version,
             sightings=[_sighting(s) for s in member.sightings],
+            links=list(links or []),
         )
 
 
@@ -143,6 +157,7 @@ def _sighting(sighting: Sighting) -> SightingView:
         score=sighting.score,
         output_tokens=sighting.output_tokens,
         requests=sighting.requests,
+        hourly_requests=list(sighting.hourly_requests or []),
     )
 
 
@@ -182,10 +197,11 @@ class DecisionView(_Record):
     id: int
     case_id: int
     reviewer: str
-    outcome: str
+    outcome: Outcome
     reason: str
     account_outcomes: dict[str, str]
     decided_at: datetime
+    members_version: int | None = None
 
     @classmethod
     def of(cls, decision: Decision) -> DecisionView:
@@ -197,6 +213,7 @@ class DecisionView(_Record):
             reason=decision.reason,
             account_outcomes=dict(decision.account_outcomes or {}),
             decided_at=decision.decided_at,
+            members_version=decision.members_version,
         )
 
 
@@ -204,7 +221,7 @@ class DecisionView(_Record):
 class CommentView(_Record):
     id: int
     author: str
-    kind: str
+    kind: CommentKind
     body: str
     created_at: datetime
 
@@ -247,10 +264,28 @@ class AuditView(_Record):
 @dataclass(frozen=True)
 class CaseDetail(_Record):
     case: CaseSummary
-    members: list[MemberView]
+    members: list[MemberView]  # the page asked for (all by default)
     evidence: list[EvidenceView]
     decisions: list[DecisionView]
     comments: list[CommentView]
+    members_matching: int = 0  # members the page's filter keeps, over all pages
+
+
+@dataclass(frozen=True)
+class EntityCount(_Record):
+    """An entity (a payment fingerprint, an IP prefix) and how many members it links."""
+
+    type: str
+    value: str
+    members: int
+    first_seen: date | None = None  # the days it linked them
+    last_seen: date | None = None
+
+
+@dataclass(frozen=True)
+class RelatedCase(_Record):
+    case: CaseSummary
+    shared_entities: int
 
 
 def case_state(case: Case) -> dict[str, Any]:
@@ -263,6 +298,7 @@ def case_state(case: Case) -> dict[str, Any]:
             "risk": case.risk,
             "output_tokens": case.output_tokens,
             "accounts_count": case.accounts_count,
+            "members_version": case.members_version,
             "last_seen": case.last_seen,
             "intake_date": case.intake_date,
             "claimed_by": case.claimed_by,
@@ -270,30 +306,3 @@ def case_state(case: Case) -> dict[str, Any]:
             "outcome": case.outcome,
         }
     )
-
-
-def audit_row(
-    *,
-    actor: str,
-    action: str,
-    at: datetime,
-    case_id: int | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    detail: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The column values of one audit entry (for a bulk insert of many)."""
-    return {
-        "at": at,
-        "actor": actor[:64],
-        "action": action,
-        "case_id": case_id,
-        "before": before,
-        "after": after,
-        "detail": jsonable(detail) if detail is not None else None,
-    }
-
-
-def add_audit(session: Any, **entry: Any) -> None:
-    """Add one audit entry to ``session``; ``entry`` is ``audit_row``'s keyword arguments."""
-    session.add(AuditEntry(**audit_row(**entry)))

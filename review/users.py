@@ -1,95 +1,111 @@
-"""Console users: roles and scrypt password hashes (standard library only).
+"""Queue users: people (analysts, leads) and service identities, their roles and passwords.
 
-Hashes are stored as ``scrypt$n$r$p$salt$hash`` (base64), so the cost can be
-raised later without breaking stored passwords. A failed login for an unknown
-name still spends one hash, so timing does not tell which names exist.
+Administering users is a database owner's act (the ``queue users`` commands
+run with the queue's URL, like a migration); each change is audited under
+``admin_actor``. Replacing a password or disabling a user revokes every
+console session the user holds, so a stolen cookie dies with the old
+password. Names are visible text: no spaces, control, direction-changing or
+zero-width characters, so an audit line or a case page cannot be made to lie
+about who acted. Logging in is ``review.auth``.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
+import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
-from review.db import read_session, write_session
+from review.audit import add_audit
+from review.engine import read_session, write_session
 from review.errors import InvalidDecision, ReviewError
-from review.records import add_audit
-from review.tables import ROLES, User, utcnow
+from review.passwords import hash_password
+from review.tables import ConsoleSession, User, utcnow
+from review.vocabulary import PERSON_ROLES, AuditAction, Role
 
-MIN_PASSWORD_LENGTH = 8
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+# NIST SP 800-63B (rev. 4): at least 15 characters where a password is the only factor.
+MIN_PASSWORD_LENGTH = 15
+DEFAULT_ADMIN = "queue-admin"
 
 
 @dataclass(frozen=True)
 class UserInfo:
     name: str
-    role: str
+    role: Role
     disabled: bool = False
 
     @property
     def is_lead(self) -> bool:
-        return self.role == "lead"
+        return self.role == Role.LEAD
 
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
-    b64 = base64.b64encode
-    return "scrypt${n}${r}${p}$".format(**_SCRYPT) + f"{b64(salt).decode()}${b64(digest).decode()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(
-            password.encode("utf-8"),
-            salt=base64.b64decode(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(expected),
-        )
-    except ValueError:
-        return False
-    return hmac.compare_digest(actual, expected)
-
-
-_DUMMY_HASH = None
+    @property
+    def is_person(self) -> bool:
+        return self.role in PERSON_ROLES
 
 
 def add_user(
-    engine: Engine, name: str, *, role: str, password: str, replace: bool = False
+    engine: Engine,
+    name: str,
+    *,
+    role: Role | str,
+    password: str,
+    replace: bool = False,
+    admin_actor: str = DEFAULT_ADMIN,
 ) -> UserInfo:
-    """Create a console user (or, with ``replace``, reset their role and password)."""
-    name = name.strip()
-    if not name or len(name) > 64 or any(c.isspace() for c in name):
-        raise InvalidDecision("a user name is 1 to 64 characters without spaces")
-    if role not in ROLES:
-        raise InvalidDecision(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    """Create a user (or, with ``replace``, reset their role and password)."""
+    name = _valid_name(name)
+    if role not in tuple(Role):
+        raise InvalidDecision(f"role must be one of {', '.join(Role)}, got {role!r}")
+    role = Role(role)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidDecision(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+    password_hash = hash_password(password)  # slow on purpose: outside the write lock
     now = utcnow()
     with write_session(engine) as session:
         user = session.scalar(sa.select(User).where(User.name == name))
         if user is not None and not replace:
             raise ReviewError(f"user {name} exists; pass replace to reset it")
-        action = "user.updated" if user is not None else "user.added"
+        action = AuditAction.USER_UPDATED if user is not None else AuditAction.USER_ADDED
         if user is None:
             user = User(name=name, created_at=now, role=role, password_hash="", disabled=False)
             session.add(user)
+            session.flush()
+        else:
+            revoke_sessions(session, user.id, "password changed", now)
         user.role = role
-        user.password_hash = hash_password(password)
+        user.password_hash = password_hash
         user.disabled = False
-        add_audit(session, actor="cli", action=action, at=now, detail={"user": name, "role": role})
+        detail = {"user": name, "role": role}
+        add_audit(session, actor=admin_actor, action=action, at=now, detail=detail)
         return UserInfo(name=name, role=role)
+
+
+def set_disabled(
+    engine: Engine, name: str, disabled: bool, *, admin_actor: str = DEFAULT_ADMIN
+) -> UserInfo:
+    """Disable a user (their sessions end at once) or enable them again."""
+    now = utcnow()
+    with write_session(engine) as session:
+        user = session.scalar(sa.select(User).where(User.name == name))
+        if user is None:
+            raise ReviewError(f"no user {name}")
+        user.disabled = disabled
+        if disabled:
+            revoke_sessions(session, user.id, "user disabled", now)
+        action = AuditAction.USER_DISABLED if disabled else AuditAction.USER_ENABLED
+        add_audit(session, actor=admin_actor, action=action, at=now, detail={"user": name})
+        return UserInfo(name=user.name, role=user.role, disabled=user.disabled)
+
+
+def revoke_sessions(session: Session, user_id: int, reason: str, now: datetime) -> None:
+    session.execute(
+        sa.update(ConsoleSession)
+        .where(ConsoleSession.user_id == user_id, ConsoleSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
 
 
 def list_users(engine: Engine) -> list[UserInfo]:
@@ -101,6 +117,7 @@ def list_users(engine: Engine) -> list[UserInfo]:
 
 
 def get_user(engine: Engine, name: str) -> UserInfo | None:
+    """An enabled user by name (None: unknown or disabled)."""
     with read_session(engine) as session:
         user = session.scalar(sa.select(User).where(User.name == name))
         if user is None or user.disabled:
@@ -108,17 +125,11 @@ def get_user(engine: Engine, name: str) -> UserInfo | None:
         return UserInfo(name=user.name, role=user.role)
 
 
-def authenticate(engine: Engine, name: str, password: str) -> UserInfo | None:
-    global _DUMMY_HASH
-    with read_session(engine) as session:
-        user = session.scalar(sa.select(User).where(User.name == name.strip()))
-        stored = None if user is None else user.password_hash
-        info = None if user is None else UserInfo(name=user.name, role=user.role)
-        disabled = user is not None and user.disabled
-    if stored is None:
-        _DUMMY_HASH = _DUMMY_HASH or hash_password(secrets.token_hex(8))
-        verify_password(password, _DUMMY_HASH)
-        return None
-    if not verify_password(password, stored) or disabled:
-        return None
-    return info
+def _valid_name(name: str) -> str:
+    name = name.strip()
+    hidden = any(unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp") for c in name)
+    if not name or len(name) > 64 or hidden or any(c.isspace() for c in name):
+        raise InvalidDecision(
+            "a user name is 1 to 64 visible characters (no spaces, control or format characters)"
+        )
+    return name

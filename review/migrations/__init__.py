@@ -17,6 +17,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from review.engine import is_postgresql, schema_changes_allowed, write_session
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 # Any constant works; it only has to be the same for every process migrating the queue.
 _PG_MIGRATION_LOCK = 0x68796472  # "hydr"
@@ -43,21 +45,22 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the queue at ``engine`` to ``revision`` (no-op when already there)."""
     if revision == "head" and current_revision(engine) == head_revision():
         return
-    from review.db import is_postgresql, write_session
-
     with write_session(engine) as session:
         conn = session.connection()
         if is_postgresql(conn):
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
-        config = alembic_config()
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+        with schema_changes_allowed(conn):
+            command.upgrade(_config_on(conn), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    from review.db import write_session
-
     with write_session(engine) as session:
-        config = alembic_config()
-        config.attributes["connection"] = session.connection()
-        command.downgrade(config, revision)
+        conn = session.connection()
+        with schema_changes_allowed(conn):
+            command.downgrade(_config_on(conn), revision)
+
+
+def _config_on(conn: sa.Connection) -> Config:
+    config = alembic_config()
+    config.attributes["connection"] = conn
+    return config

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
+from review.engine import create_queue_engine, schema_changes_allowed
 from review.tables import Base
 
 config = context.config
@@ -32,12 +33,10 @@ connection = config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    from review.db import create_queue_engine
-
     url = config.get_main_option("sqlalchemy.url")
     if not url:
         raise SystemExit("set sqlalchemy.url (the review queue database) to run migrations")
     engine = create_queue_engine(url)
-    with engine.begin() as conn:
+    with engine.begin() as conn, schema_changes_allowed(conn):
         _run(conn)
     engine.dispose()

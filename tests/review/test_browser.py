@@ -1,4 +1,5 @@
-"""The console in a real headless Chromium: log in, claim, decide; planted payloads stay inert.
+"""The console in a real headless Chromium: log in, claim, decide; planted payloads stay inert;
+a logged-out session's cookie, put back, is refused; hidden characters show.
 
 Runs uvicorn in a thread on a free loopback port and drives Debian's chromium
 through chromedriver with Selenium. Chromium here is offline, so nothing but
@@ -12,6 +13,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,14 +27,19 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from review.db import open_queue
+from review.landing import land_sweep
 from review.service import get_case, list_cases
 from review.web import create_app
+from review.web.app import SESSION_COOKIE
 from tests.conftest import free_port
-from tests.review.conftest import IMG_PAYLOAD, PASSWORD, SCRIPT_PAYLOAD
+from tests.review.builders import account, cluster, landing
+from tests.review.conftest import IMG_PAYLOAD, PASSWORD, SCRIPT_PAYLOAD, T0
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
+# Renders as "Pay 1000 USD to acct 42 now" with the bidi override and zero-width characters hidden.
+DECEPTIVE_PROMPT = "Pay \u202eDSU 0001\u202c to \u200bacct\u200d 42\u2066 now\u2069\ufeff"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
@@ -111,6 +119,7 @@ def _wait_for_text(driver: WebDriver, element_id: str, text: str) -> None:
 
 
 def _log_in(driver: WebDriver, base: str, name: str) -> None:
+    """Log in from the queue page, which sends a logged-out browser to the login form."""
     driver.get(f"{base}/")
     assert "/login" in driver.current_url
     driver.find_element(By.ID, "username").send_keys(name)
@@ -143,16 +152,114 @@ def test_login_claim_decide_with_payloads_inert(
     assert browser.execute_script("return typeof window.__pwned") == "undefined"
     assert browser.find_elements(By.CSS_SELECTOR, "svg.timeline rect")  # the activity plot
 
+    # Abuse, except one account; then the console moves on to the next case by itself.
     browser.find_element(By.ID, "outcome-abuse").click()
+    browser.find_element(By.ID, "except-accounts").send_keys("farm-02")
     browser.find_element(By.ID, "reason").send_keys("one payment card, templated prompts")
+    assert browser.find_element(By.ID, "then-next").is_selected()
     browser.find_element(By.ID, "decide-button").click()
-    _wait_for_text(browser, "case-status", "closed")
+    WebDriverWait(browser, 30).until(lambda d: d.current_url == f"{console}/cases/2")
+    _wait_for_text(browser, "case-status", "claimed")
 
-    assert browser.find_element(By.ID, "case-status").text == "closed"
-    assert browser.find_element(By.CSS_SELECTOR, ".flash.ok").text == "Case 1 decided: abuse."
+    notices = [p.text for p in browser.find_elements(By.CSS_SELECTOR, ".flash.ok")]
+    assert notices == ["Case 1 decided: mixed.", "You claimed case 2."]
     assert browser.execute_script("return typeof window.__pwned") == "undefined"
     engine = open_queue(console_url)
     detail = get_case(engine, 1)
-    assert (detail.case.outcome, detail.decisions[0].reviewer) == ("abuse", "alice")
-    assert [c.id for c in list_cases(engine)] == [2]
+    assert (detail.case.outcome, detail.decisions[0].reviewer) == ("mixed", "alice")
+    assert {m.account_id: m.outcome for m in detail.members} == {
+        "farm-00": "abuse",
+        "farm-01": "abuse",
+        "farm-02": "legitimate",
+    }
+    assert [c.claimed_by for c in list_cases(engine, status="claimed")] == ["alice"]
     engine.dispose()
+
+
+def test_logout_ends_the_session_and_its_cookie_is_refused_when_replayed(
+    console: str, browser: WebDriver
+) -> None:
+    _log_in(browser, console, "alice")
+    [cookie] = [c for c in browser.get_cookies() if c["name"] == SESSION_COOKIE]
+
+    browser.find_element(By.CSS_SELECTOR, "form.logout button").click()
+    WebDriverWait(browser, 30).until(lambda d: "/login" in d.current_url)
+    browser.get(f"{console}/")
+    assert "/login" in browser.current_url  # logged out
+
+    browser.delete_all_cookies()
+    browser.add_cookie({"name": cookie["name"], "value": cookie["value"], "path": "/"})
+    browser.get(f"{console}/cases/1")
+
+    assert browser.current_url == f"{console}/login?next=/cases/1"
+    assert browser.find_elements(By.ID, "who") == []
+    assert browser.find_element(By.ID, "login-form")
+
+
+def test_hidden_and_direction_changing_characters_show_visibly(
+    console: str, browser: WebDriver, console_url: str
+) -> None:
+    engine = open_queue(console_url)
+    land_sweep(
+        engine,
+        landing(
+            date(2026, 11, 2),
+            {"c-bidi": cluster("bidi", 1, tokens=1)},
+            prompts=[DECEPTIVE_PROMPT],
+            system_prompts=[],
+            entities=[{"type": "email_domain", "value": "\u202egro.elpmaxe", "accounts": 1}],
+        ),
+        intake_cap=10,
+        now=T0,
+    )
+    [case_id] = [c.id for c in list_cases(engine, status="all") if c.cluster_id == "c-bidi"]
+    engine.dispose()
+
+    _log_in(browser, console, "alice")
+    browser.get(f"{console}/cases/{case_id}")
+    _wait_for_text(browser, "case-status", "open")
+
+    [prompt] = [p.text for p in browser.find_elements(By.CSS_SELECTOR, "pre.user-prompt")]
+    # What the analyst reads: every hidden character spelled out, in the order it was sent.
+    assert prompt == (
+        "Pay \\u202eDSU 0001\\u202c to \\u200bacct\\u200d 42\\u2066 now\\u2069\\ufeff"
+    )
+    assert not any(ch in prompt for ch in "\u202e\u202c\u200b\u200d\u2066\u2069\ufeff")
+    values = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#entities td.value")]
+    assert "\\u202egro.elpmaxe" in values
+
+
+def test_the_cluster_graph_and_lanes_render_with_hostile_values_inert(
+    console: str, browser: WebDriver, console_url: str
+) -> None:
+    hostile = f"\u202e{IMG_PAYLOAD}"
+    engine = open_queue(console_url)
+    members = [
+        replace(
+            account(f"ring-{i}", "c-ring", tokens=1),
+            links=[{"type": "payment_fingerprint", "value": hostile}, {"type": "ip_prefix",
+                   "value": f"203.0.113.0/{24 + i % 2}"}],
+            hourly_requests=[0] * 9 + [30, 31, 29] + [0] * 12,
+        )
+        for i in range(4)
+    ]  # fmt: skip
+    land_sweep(engine, landing(date(2026, 11, 2), {"c-ring": members}), intake_cap=10, now=T0)
+    [case_id] = [c.id for c in list_cases(engine, status="all") if c.cluster_id == "c-ring"]
+    engine.dispose()
+
+    _log_in(browser, console, "alice")
+    browser.get(f"{console}/cases/{case_id}")
+    _wait_for_text(browser, "case-status", "open")
+
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.cluster circle.account")) == 4
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.cluster rect.entity")) == 3
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.lanes rect.cell")) == 12
+    tooltips = [
+        t.get_attribute("textContent")
+        for t in browser.find_elements(By.CSS_SELECTOR, "svg.cluster rect.entity title")
+    ]
+    assert f"payment_fingerprint: \\u202e{IMG_PAYLOAD} (4 members, 2026-11-02)" in tooltips
+    legend = browser.find_element(By.CSS_SELECTOR, "ul.legend").text
+    assert "ip_prefix (2026-11-02)" in legend and "payment_fingerprint (2026-11-02)" in legend
+    assert browser.find_elements(By.CSS_SELECTOR, "main script, main img") == []
+    assert browser.execute_script("return typeof window.__pwned") == "undefined"

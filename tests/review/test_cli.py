@@ -4,41 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from flows.cli import main
 from review.db import open_queue
-from review.landing import land_sweep
-from tests.review.builders import account, cluster, landing
-from tests.review.conftest import T0
-
-
-@pytest.fixture
-def cli_queue(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'queue.db'}"
-    engine = open_queue(url)
-    land_sweep(
-        engine,
-        landing(
-            date(2026, 11, 1),
-            {"c-1": cluster("farm", 2, tokens=4000)},
-            [account("solo", score=0.7, tokens=100)],
-        ),
-        intake_cap=10,
-        now=T0,
-    )
-    engine.dispose()
-    return url
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.review.console import run_cli as run
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
@@ -76,7 +48,7 @@ def test_list_claim_show_decide_as_json(cli_queue: str, capsys: pytest.CaptureFi
         "Solve step by step and show all reasoning: what is 17 * 23?"
     ]
 
-    audit = run_json(capsys, "queue", "audit", "--case", str(case_id), *q)
+    audit = run_json(capsys, "queue", "audit", "--reviewer", "lena", "--case", str(case_id), *q)
     assert [e["action"] for e in audit] == ["case.decided", "case.claimed", "case.created"]
 
 
@@ -145,31 +117,42 @@ def test_export_labels_to_the_lake(
     run_json(capsys, "queue", "decide", str(case_id), "--reviewer", "ana", "--outcome", "abuse",
              "--reason", "card farm", *q)  # fmt: skip
     lake = tmp_path / "lake"
-    result = run_json(capsys, "queue", "export", "--labels", "--lake", str(lake), *q)
+    result = run_json(
+        capsys, "queue", "export-labels", "--reviewer", "lena", "--lake", str(lake), *q
+    )
     assert (result["labels"], result["abuse"]) == (2, 2)
     lines = (lake / "labels" / "review-decisions.jsonl").read_text().splitlines()
     assert [json.loads(line)["account_id"] for line in lines] == ["farm-00", "farm-01"]
+    # The older spelling still runs the same export.
+    (lake / "labels" / "review-decisions.jsonl").unlink()
+    code, out, err = run(
+        capsys, "queue", "export", "--labels", "--reviewer", "ana", "--lake", str(lake), *q
+    )
+    assert code == 0, err
+    assert out.startswith("wrote 2 review labels (2 abuse, 0 legitimate)")
+    assert (lake / "labels" / "review-decisions.jsonl").read_text().splitlines() == lines
 
 
 def test_users_add_reads_the_password_from_stdin(
     cli_queue: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from review.users import authenticate
+    from review.auth import LoginFailed, authenticate
 
     monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-passphrase\n"))
-    added = run_json(capsys, "queue", "users", "add", "lena", "--role", "lead", "--password-stdin",
+    added = run_json(capsys, "queue", "users", "add", "lea", "--role", "lead", "--password-stdin",
                      "--queue-url", cli_queue)  # fmt: skip
-    assert added == {"name": "lena", "role": "lead"}
-    assert run_json(capsys, "queue", "users", "list", "--queue-url", cli_queue) == [
-        {"name": "lena", "role": "lead", "disabled": False}
-    ]
+    assert added == {"name": "lea", "role": "lead"}
+    assert {"name": "lea", "role": "lead", "disabled": False} in run_json(
+        capsys, "queue", "users", "list", "--queue-url", cli_queue
+    )
     engine = open_queue(cli_queue)
-    assert authenticate(engine, "lena", "s3cret-passphrase") is not None
-    assert authenticate(engine, "lena", "wrong") is None
+    assert authenticate(engine, "lea", "s3cret-passphrase", address="test").name == "lea"
+    with pytest.raises(LoginFailed):
+        authenticate(engine, "lea", "wrong", address="test")
     engine.dispose()
-    code, _, err = run(capsys, "queue", "users", "add", "bob", "--password", "short",
+    code, _, err = run(capsys, "queue", "users", "add", "bob", "--password", "short-password",
                        "--queue-url", cli_queue)  # fmt: skip
-    assert code == 1 and "at least 8 characters" in err
+    assert code == 1 and "at least 15 characters" in err
 
 
 def test_queue_url_comes_from_the_environment(
@@ -181,9 +164,10 @@ def test_queue_url_comes_from_the_environment(
 
 def test_every_queue_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     commands = ["list", "show", "claim", "decide", "escalate", "comment", "release"]
-    commands += ["reassign", "audit", "export", "migrate"]
+    commands += ["reassign", "audit", "export", "export-labels", "migrate", "users add"]
+    commands += ["users disable", "users enable", "users list"]
     for command in commands:
-        code, out, _ = run(capsys, "queue", command, "--help")
+        code, out, _ = run(capsys, "queue", *command.split(), "--help")
         assert code == 0 and "--format" in out, command
     code, out, _ = run(capsys, "queue", "serve", "--help")
     assert code == 0 and "--port" in out

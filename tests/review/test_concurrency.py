@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from review.db import create_queue_engine, open_queue
+from review.db import open_queue
+from review.engine import create_queue_engine
 from review.landing import land_sweep
 from review.service import claim_next_case
 from review.tables import AuditEntry

@@ -9,9 +9,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from lakeio import open_store
+from review.decisions import decide_case
 from review.feedback import LABELS_KEY, export_labels
 from review.landing import land_sweep
-from review.service import claim_case, decide_case, get_case, list_cases
+from review.service import claim_case, get_case, list_cases
 from tests.review.builders import account, cluster, landing, queue_snapshot
 from tests.review.conftest import T0
 

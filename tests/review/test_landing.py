@@ -8,9 +8,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from review.decisions import decide_case
 from review.errors import LandingError
 from review.landing import LandingResult, ReopenPolicy, land_sweep
-from review.service import claim_case, decide_case, get_case, list_cases, read_audit
+from review.service import claim_case, get_case, list_cases, read_audit
 from review.tables import AuditEntry
 from tests.review.builders import account, cluster, landing, queue_snapshot
 from tests.review.conftest import T0
@@ -385,7 +386,7 @@ def test_members_and_cases_always_agree_with_their_sightings(
     already agree, through re-sightings, a rerun that drops accounts and an
     earlier day landed after a later one. With one id per ``IN (...)`` list,
     every chunked query of the landing runs in many chunks."""
-    monkeypatch.setattr("review.landing._IN_CHUNK", in_chunk)
+    monkeypatch.setattr("review.engine.IN_CHUNK", in_chunk)
 
     def land(day: date, clusters: dict, singles: list | None = None) -> None:
         land_sweep(queue, landing(day, clusters, singles), intake_cap=50, now=T0)

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from review.decisions import decide_case
 from review.errors import CaseNotFound, ClaimConflict, InvalidDecision
 from review.landing import land_sweep
 from review.service import (
@@ -15,7 +16,6 @@ from review.service import (
     add_comment,
     claim_case,
     claim_next_case,
-    decide_case,
     escalate_case,
     get_case,
     list_cases,

@@ -2,52 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from review.db import open_queue
 from review.service import get_case, list_cases, read_audit
-from review.web import create_app
-from review.web.app import inert
+from review.text import inert
 from tests.review.conftest import IMG_PAYLOAD, PASSWORD, SCRIPT_PAYLOAD
-
-SECRET = "test-secret-key-0123456789abcdef"
-
-
-@pytest.fixture
-def engine(console_url: str) -> Iterator[Engine]:
-    engine = open_queue(console_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def app(console_url: str, engine: Engine) -> object:
-    return create_app(console_url, SECRET, engine=engine)
-
-
-def _token(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
-
-
-def login(app: object, name: str) -> tuple[TestClient, str]:
-    client = TestClient(app)  # type: ignore[arg-type]
-    page = client.get("/login")
-    response = client.post(
-        "/login", data={"username": name, "password": PASSWORD, "csrf_token": _token(page.text)}
-    )
-    assert response.status_code == 200 and f"{name} (" in response.text
-    return client, _token(response.text)
-
-
-def _flash(html: str) -> list[str]:
-    return re.findall(r'class="flash \w+"[^>]*>([^<]*)<', html)
+from tests.review.console import csrf_token as _token
+from tests.review.console import flashes as _flash
+from tests.review.console import login, members_version
 
 
 def test_pages_need_a_login(app: object) -> None:
@@ -97,9 +60,11 @@ def test_claim_and_decide_from_the_case_page(app: object, engine: Engine) -> Non
     claimed = client.post("/claim-next", data={"csrf_token": token})
     case_id = int(str(claimed.url).rsplit("/", 1)[1])
     assert 'id="decide-form"' in claimed.text
+    seen = members_version(claimed.text)
 
     no_reason = client.post(
-        f"/cases/{case_id}/decide", data={"csrf_token": token, "outcome": "abuse", "reason": ""}
+        f"/cases/{case_id}/decide",
+        data={"csrf_token": token, "outcome": "abuse", "reason": "", "members_version": seen},
     )
     assert _flash(no_reason.text) == ["a reason is required"]
     decided = client.post(
@@ -108,6 +73,7 @@ def test_claim_and_decide_from_the_case_page(app: object, engine: Engine) -> Non
             "csrf_token": token,
             "outcome": "mixed",
             "reason": "farm-02 is legit",
+            "members_version": seen,
             "account": ["farm-00", "farm-01", "farm-02"],
             "account_outcome": ["abuse", "abuse", "legitimate"],
         },
