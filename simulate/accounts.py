@@ -1047,9 +1047,8 @@ class DirectoryBuilder:
                 continue
             account.review_ms = earliest + int(r.uniform(0, self.end_ms - earliest))
 
-    def build(self) -> Directory:
-        from simulate import campaigns
-
+    def legitimate_populations(self) -> None:
+        """Every legitimate population, in a fixed order (the seed's draws depend on it)."""
         self.individuals()
         self.saas_backends()
         self.enterprises()
@@ -1063,7 +1062,9 @@ class DirectoryBuilder:
         self.batch_processors()
         self.release_adopters()
         self.promo_cohort()
-        self.campaigns = campaigns.build_campaigns(self)
+
+    def directory(self) -> Directory:
+        """Reviews of legitimate accounts, then the directory of accounts created in the run."""
         self.reviews()
         # Accounts whose creation falls after the run never existed in it.
         accounts = [a for a in self.accounts if a.created_ms < self.end_ms]
@@ -1073,7 +1074,3 @@ class DirectoryBuilder:
             campaigns=self.campaigns,
             start_ms=self.start_ms,
         )
-
-
-def build_directory(config: SimulationConfig) -> Directory:
-    return DirectoryBuilder(config, text.load_bank(config.corpus_dir)).build()

@@ -19,8 +19,9 @@ import numpy as np
 
 from lakeio import ObjectStore
 from simulate import catalog, labels, text, truth
-from simulate.accounts import LOOKALIKES, POPULATIONS, Directory, build_directory
+from simulate.accounts import LOOKALIKES, POPULATIONS, Directory
 from simulate.config import BAD_LINE_KINDS, SimulationConfig
+from simulate.directory import build_directory
 from simulate.writer import DaySummary, write_day
 
 

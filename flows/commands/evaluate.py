@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows.commands.options import day_option
 from flows.errors import UserError
 
 console = Console()
@@ -93,7 +94,7 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option("--corpus-dir", help="A full corpora folder for the simulator's text."),
         ] = None,
-        start: Annotated[str, typer.Option("--start", help="First simulated day.")] = "2026-09-01",
+        start: Annotated[date, day_option("--start", "First simulated day")] = date(2026, 9, 1),
         keep: Annotated[
             bool, typer.Option("--keep", help="Reuse seeds already simulated and featurised.")
         ] = False,
@@ -104,16 +105,12 @@ def register(app: typer.Typer) -> None:
         """Simulate campaigns, run the real pipeline, and judge the whole flag rule by the truth."""
         from flows.evaluate import EvaluationPlan, evaluate_seed, summary_rows, write_report
 
-        try:
-            first = date.fromisoformat(start)
-        except ValueError:
-            raise UserError(f"--start must be a date like 2026-09-01, got {start!r}") from None
         plan = EvaluationPlan(
             seeds=_seeds(seeds),
             days=days,
             train_days=train_days,
             scale=scale,
-            start=first,
+            start=start,
             leave_out=_leave_out(leave_out),
             home=home,
             corpus_dir=corpus_dir,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.commands.options import FormatOption, LakeOption, OutputFormat, day_option
+from flows.commands.options import FormatOption, LakeOption, OutputFormat, day_option, parse_day
 from flows.errors import UserError
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
 
         if days < 1:
             raise UserError(f"--days must be at least 1, got {days}")
-        campaigns = _campaigns(first_day, tactic or [], campaign_start or [], unlabelled or [])
+        campaigns = _campaigns(start, tactic or [], campaign_start or [], unlabelled or [])
         corpus = _corpus_dir(corpus_dir)
         try:
             config = SimulationConfig(
@@ -132,7 +132,7 @@ def _campaigns(
         name, _, day = item.partition("=")
         if name not in TACTICS or not day:
             raise UserError(f"--campaign-start must be TACTIC=YYYY-MM-DD, got {item!r}")
-        offsets[name] = (_parse_day(day, "--campaign-start") - start).days
+        offsets[name] = (parse_day(day, "--campaign-start") - start).days
     chosen = [t for t in TACTICS if not tactics or t in tactics]
     for name in (*offsets, *unlabelled):
         if name not in chosen:

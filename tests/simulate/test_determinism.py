@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from lakeio import layout, open_store
 from simulate import SimulationConfig, run_simulation
-from simulate.accounts import build_directory
+from simulate.directory import build_directory
 from simulate.writer import write_day
 from tests.simulate.contract_check import lake_bytes
 

@@ -17,7 +17,7 @@ import pytest
 
 import corpora
 from simulate import TACTICS, CampaignSpec, SimulationConfig, catalog, languages
-from simulate.accounts import build_directory
+from simulate.directory import build_directory
 from simulate.text import guess_language
 from tests.simulate import text_origin
 
