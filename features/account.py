@@ -8,7 +8,8 @@ Two steps, so that a day's requests are read once and rolling windows are cheap:
    HTTP requests, chain-of-thought and grader prompts), a 24-slot hourly
    histogram, inter-arrival regularity, the sets the linking step needs (IPs and
    /24-/48 prefixes, split by datacenter or not, ASNs, countries, system-prompt
-   hashes, task categories, template and synchrony LSH buckets, active minutes)
+   hashes, task categories, template LSH buckets, active minutes, API keys, client
+   strings, the first minute on each model, the text model's intent scores)
    and requests per model. ``with_template_reuse`` then adds
    ``template_reused_requests``: the account's templated prompts when its
    template bucket is used by another customer within the 7 days up to that day.
@@ -23,7 +24,8 @@ cot_requests, grader_requests, hour_requests (array<long>, 24), interarrival_cv,
 first_ts, last_ts, ips, datacenter_ips, ip_prefixes, datacenter_ip_prefixes,
 asns, countries, system_prompt_hashes, task_categories, active_minutes
 (array<int>, minute of the UTC day), model_requests (map<string,long>),
-template_share, template_buckets, sync_bands, template_reused_requests.
+template_share, template_buckets, template_reused_requests, intent_requests,
+intent_score_sum, content_requests, api_keys, user_agents, model_first_minute.
 """
 
 from __future__ import annotations
@@ -38,14 +40,17 @@ from features import reference
 from features.feature_set import ACCOUNT_FEATURES
 from features.text import (
     TASK_CATEGORIES,
-    MinHashParams,
     TemplateParams,
     account_day_templates,
-    minhash_bands,
     task_categories_column,
     with_prompt_signals,
 )
 
+# The text model's per-request score column, and when a request counts as extraction-shaped:
+# the model is a balanced logistic regression, so 0.5 is where it is as sure of one class
+# as of the other.
+INTENT_COLUMN = "intent_score"
+INTENT_THRESHOLD = 0.5
 ROLLING_DAYS = 28
 WEEK_DAYS = 7
 NEW_MODEL_DAYS = 3
@@ -53,24 +58,8 @@ HOURS = 24
 
 
 @dataclass(frozen=True)
-class SynchronyParams:
-    """Which accounts' minute sets are bucketed for SynchroTrap-style synchrony.
-
-    Fewer than ``min_minutes`` active minutes is too little evidence; more than
-    ``max_minutes`` is an always-on backend whose overlap with anything is
-    chance. Four rows per band keep chance collisions of sparse minute sets
-    rare (two 50-minute sets collide in a band with probability ~1e-7).
-    """
-
-    min_minutes: int = 5
-    max_minutes: int = 720
-    minhash: MinHashParams = MinHashParams(bands=4, rows_per_band=4, seed=11, num_features=1 << 11)
-
-
-@dataclass(frozen=True)
 class ActivityParams:
     template: TemplateParams = TemplateParams()
-    synchrony: SynchronyParams = SynchronyParams()
     # Who decides the prompt signals (features.text.with_prompt_signals): auto,
     # hyperscan or spark. Hyperscan must then be installed on the executors too.
     signal_engine: str = "auto"
@@ -102,6 +91,10 @@ def account_day_activity(
         return F.array_sort(F.collect_set(F.when(condition, F.col(column))))
 
     gaps = F.col("gap_seconds")
+    # The text model's score when the job was given one (features.text_intent).
+    intent = F.col(INTENT_COLUMN) if INTENT_COLUMN in requests.columns else F.lit(None)
+    intent_hit = F.coalesce(intent >= F.lit(INTENT_THRESHOLD), F.lit(False))
+    content_hit = intent_hit | (F.col("is_cot") > 0) | (F.col("is_grader") > 0)
     base = signals.groupBy("account_id", "dt").agg(
         F.max("org_id").alias("org_id"),
         F.count(F.lit(1)).alias("requests"),
@@ -113,6 +106,11 @@ def account_day_activity(
         count_where(F.col("ua_kind").isin(*reference.RAW_HTTP_UA_KINDS)).alias("raw_http_requests"),
         F.sum("is_cot").cast("long").alias("cot_requests"),
         F.sum("is_grader").cast("long").alias("grader_requests"),
+        count_where(intent_hit).alias("intent_requests"),
+        F.coalesce(F.sum(intent), F.lit(0.0)).cast("double").alias("intent_score_sum"),
+        count_where(content_hit).alias("content_requests"),
+        F.array_sort(F.collect_set("api_key_id")).alias("api_keys"),
+        F.array_sort(F.collect_set(F.coalesce("user_agent", F.lit("")))).alias("user_agents"),
         F.array(*[count_where(F.col("hour") == hour) for hour in range(HOURS)]).alias(
             "hour_requests"
         ),
@@ -136,35 +134,24 @@ def account_day_activity(
     base = base.withColumn("task_categories", task_categories_column()).drop(
         *[f"task_{name}" for name in TASK_CATEGORIES]
     )
+    minute = F.hour("ts") * 60 + F.minute("ts")
     models = (
         requests.groupBy("account_id", "dt", "model")
-        .agg(F.count(F.lit(1)).alias("n"))
+        .agg(F.count(F.lit(1)).alias("n"), F.min(minute).alias("first_minute"))
         .groupBy("account_id", "dt")
         .agg(
             F.map_from_entries(F.array_sort(F.collect_list(F.struct("model", "n")))).alias(
                 "model_requests"
-            )
+            ),
+            F.map_from_entries(
+                F.array_sort(F.collect_list(F.struct("model", "first_minute")))
+            ).alias("model_first_minute"),
         )
     )
     templates = account_day_templates(requests, params.template)
-    sync = params.synchrony
-    minute_sets = base.select(
-        "account_id",
-        "dt",
-        F.when(
-            F.size("active_minutes").between(sync.min_minutes, sync.max_minutes),
-            F.transform("active_minutes", lambda m: m.cast("string")),
-        )
-        .otherwise(F.array().cast("array<string>"))
-        .alias("minute_set"),
-    )
-    sync_bands = minhash_bands(minute_sets, "minute_set", "sync_bands", "sync", sync.minhash).drop(
-        "minute_set"
-    )
     return (
         base.join(models, on=["account_id", "dt"], how="left")
         .join(templates, on=["account_id", "dt"], how="left")
-        .join(sync_bands, on=["account_id", "dt"], how="left")
         .select(*ACTIVITY_COLUMNS_BEFORE_REUSE)
     )
 
@@ -182,6 +169,11 @@ ACTIVITY_COLUMNS_BEFORE_REUSE: tuple[str, ...] = (
     "raw_http_requests",
     "cot_requests",
     "grader_requests",
+    "intent_requests",
+    "intent_score_sum",
+    "content_requests",
+    "api_keys",
+    "user_agents",
     "hour_requests",
     "interarrival_cv",
     "first_ts",
@@ -196,9 +188,9 @@ ACTIVITY_COLUMNS_BEFORE_REUSE: tuple[str, ...] = (
     "task_categories",
     "active_minutes",
     "model_requests",
+    "model_first_minute",
     "template_share",
     "template_buckets",
-    "sync_bands",
 )
 ACTIVITY_COLUMNS: tuple[str, ...] = (*ACTIVITY_COLUMNS_BEFORE_REUSE, "template_reused_requests")
 
@@ -328,6 +320,11 @@ def rolling_account_features(
             F.sum("raw_http_requests").alias("raw_http_requests_7d"),
             F.sum("cot_requests").cast("long").alias("cot_requests_7d"),
             F.sum("grader_requests").alias("grader_requests_7d"),
+            F.sum("content_requests").cast("long").alias("content_requests_7d"),
+            F.sum("intent_score_sum").alias("intent_score_sum_7d"),
+            F.max(F.size("asns")).cast("long").alias("egress_asns_max_1d"),
+            F.max(F.size("countries")).cast("long").alias("egress_countries_max_1d"),
+            F.array_distinct(F.flatten(F.collect_list("api_keys"))).alias("api_keys_7d"),
             F.sum("template_reused_requests").alias("template_reused_requests_7d"),
             _union_size("ips").alias("distinct_plain_ips"),
             F.size(F.array_distinct(F.flatten(F.collect_list(F.concat("ips", "datacenter_ips")))))
@@ -429,6 +426,17 @@ def rolling_account_features(
     created_day = F.to_date("created_at")
     silent_since = F.greatest(F.coalesce(created_day, F.lit(window_start)), F.lit(window_start))
 
+    # Keys across the customer's accounts: a campaign can hide in one org's many keys.
+    customer_keys = (
+        weekly.join(customers, on="account_id", how="left")
+        .withColumn("customer_id", F.coalesce("customer_id", "account_id"))
+        .groupBy("customer_id")
+        .agg(
+            F.size(F.array_distinct(F.flatten(F.collect_list("api_keys_7d"))))
+            .cast("long")
+            .alias("customer_api_keys_7d")
+        )
+    )
     joined = (
         weekly.join(customers, on="account_id", how="left")
         .join(hours, on="account_id", how="left")
@@ -437,6 +445,8 @@ def rolling_account_features(
         .join(new_model, on="account_id", how="left")
         .join(system_prompt_sharing, on="account_id", how="left")
         .join(snapshot, on="account_id", how="left")
+        .withColumn("customer_id", F.coalesce("customer_id", "account_id"))
+        .join(customer_keys, on="customer_id", how="left")
     )
     derived = {
         "active_on_day": F.col("requests_count_1d") > 0,
@@ -462,6 +472,9 @@ def rolling_account_features(
         "cot_prompt_share_7d": _share("cot_requests_7d", "requests_7d"),
         "grader_prompt_share_7d": _share("grader_requests_7d", "requests_7d"),
         "template_reuse_share_7d": _share("template_reused_requests_7d", "requests_7d"),
+        "content_share_7d": _share("content_requests_7d", "requests_7d"),
+        "intent_score_mean_7d": _share("intent_score_sum_7d", "requests_7d"),
+        "api_keys_count_7d": F.size("api_keys_7d").cast("long"),
         "system_prompt_sharing_customers_7d": F.coalesce(
             "system_prompt_sharing_customers_7d", F.lit(0)
         ),
@@ -481,6 +494,7 @@ def rolling_account_features(
 ROLLING_HELPER_COLUMNS: tuple[str, ...] = (
     "requests_7d",
     "cot_requests_7d",
+    "content_requests_7d",
     "output_tokens_1d",
     "countries_7d",
     "asns_7d",

@@ -53,6 +53,11 @@ CLUSTER_GROUP_FEATURES: tuple[str, ...] = (
     "cluster_country_count",
     "cluster_asn_count",
     "cluster_growth_ratio_1d",
+    "cluster_block_density",
+    "cluster_entity_families",
+    "cluster_content_share",
+    "cluster_egress_asns_mean",
+    "cluster_new_model_share",
 )
 MEMBER_COLUMNS = ("hydra_cluster_id", "account_id", "customer_id", "first_seen")
 
@@ -204,9 +209,9 @@ def cohort_features(accounts: DataFrame, rolling: DataFrame, activity_day: DataF
     )
 
 
-def account_sharing_flags(memberships: DataFrame, specificity: DataFrame) -> DataFrame:
+def account_sharing_flags(memberships: DataFrame, shared_entities: DataFrame) -> DataFrame:
     """``(account_id, shares_payment, shares_ip)``: holds an entity another customer holds too."""
-    shared = specificity.select("entity_type", "entity_value")
+    shared = shared_entities.select("entity_type", "entity_value")
     return (
         memberships.join(shared, on=["entity_type", "entity_value"], how="left_semi")
         .groupBy("account_id")
@@ -225,16 +230,20 @@ def cluster_features(
     rolling: DataFrame,
     assignments: DataFrame,
     memberships: DataFrame,
-    specificity: DataFrame,
+    shared_entities: DataFrame,
     previous_members: DataFrame,
+    block_stats: DataFrame,
 ) -> DataFrame:
     """``rolling`` rows plus ``hydra_cluster_id``, ``group_key`` and the group cluster features.
 
     ``assignments``: ``(customer_id, hydra_cluster_id, first_seen)`` from
-    ``assign_cluster_ids``; ``memberships``/``specificity`` from
-    ``features.linking``; ``previous_members`` as for ``assign_cluster_ids``.
+    ``assign_cluster_ids``; ``memberships`` from ``features.coordination`` and
+    ``shared_entities`` its ``(entity_type, entity_value)`` held by two or more
+    customers; ``previous_members`` as for ``assign_cluster_ids``;
+    ``block_stats``: ``(hydra_cluster_id, cluster_block_density,
+    cluster_entity_families)`` of each cluster's dense block.
     """
-    flags = account_sharing_flags(memberships, specificity)
+    flags = account_sharing_flags(memberships, shared_entities)
     rows = (
         rolling.join(
             assignments.select("customer_id", "hydra_cluster_id"), on="customer_id", how="left"
@@ -242,7 +251,7 @@ def cluster_features(
         .withColumn("group_key", group_key(F.col("hydra_cluster_id"), F.col("customer_id")))
         .join(flags, on="account_id", how="left")
     )
-    synced = memberships.where(F.col("entity_type") == "synchrony").join(
+    synced = memberships.where(F.col("entity_type") == "burst").join(
         rows.select("account_id", "group_key"), on="account_id", how="inner"
     )
     synced_accounts = (
@@ -282,6 +291,11 @@ def cluster_features(
             "cluster_country_count"
         ),
         F.size(F.array_distinct(F.flatten(F.collect_list("asns_7d")))).alias("cluster_asn_count"),
+        F.when(F.sum("requests_7d") > 0, F.sum("content_requests_7d") / F.sum("requests_7d"))
+        .otherwise(F.lit(0.0))
+        .alias("cluster_content_share"),
+        F.avg("egress_asns_max_1d").alias("cluster_egress_asns_mean"),
+        F.avg("new_model_share_3d").alias("cluster_new_model_share"),
     )
     burst = (
         rows.groupBy("group_key", F.to_date("created_at").alias("created_day"))
@@ -297,6 +311,7 @@ def cluster_features(
         groups.join(burst, on="group_key", how="left")
         .join(group_ids, on="group_key", how="inner")
         .join(previous_sizes, on="hydra_cluster_id", how="left")
+        .join(block_stats, on="hydra_cluster_id", how="left")
         .withColumns(
             {
                 "cluster_creation_burst_share": F.coalesce(
@@ -305,6 +320,10 @@ def cluster_features(
                 "cluster_growth_ratio_1d": F.coalesce(
                     F.col("cluster_accounts_count") / F.col("previous_accounts"), F.lit(1.0)
                 ),
+                "cluster_block_density": F.coalesce("cluster_block_density", F.lit(0.0)),
+                "cluster_entity_families": F.coalesce(
+                    "cluster_entity_families", F.lit(0)
+                ).cast("long"),
             }
         )
         .select("group_key", *CLUSTER_GROUP_FEATURES)

@@ -132,6 +132,32 @@ ACCOUNT_FEATURES: tuple[FeatureSpec, ...] = (
         "Most other customers (an org counts once) sharing any one of the account's system prompts over 7 days.",
     ),
     _a(
+        "content_share_7d",
+        "double",
+        "Share of requests whose prompt is extraction-shaped by the text model (score >= 0.5) or asks for step-by-step reasoning or grading in any of the curated languages, over 7 days.",
+    ),
+    _a(
+        "intent_score_mean_7d",
+        "double",
+        "Mean extraction-intent score of the text model over the account's requests, 7 days (0 when no text model scored them).",
+    ),
+    _a(
+        "egress_asns_max_1d",
+        "long",
+        "Most distinct ASNs the account sent from on one day of the 7 (a rotating proxy pool changes networks all day).",
+    ),
+    _a(
+        "egress_countries_max_1d",
+        "long",
+        "Most distinct request countries on one day of the 7.",
+    ),
+    _a("api_keys_count_7d", "long", "Distinct API keys the account used over 7 days."),
+    _a(
+        "customer_api_keys_7d",
+        "long",
+        "Distinct API keys used by all accounts of the account's customer (its org, or itself) over 7 days.",
+    ),
+    _a(
         "new_model_share_3d",
         "double",
         "Share of the requests of D-2..D on a model first seen at most 3 days before D and after the lake's first day (0 when none is that new).",
@@ -178,7 +204,7 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
     _c(
         "cluster_synchrony_score",
         "double",
-        "Share of the cluster's accounts whose set of active minutes on some day of the 7 falls in the same MinHash LSH bucket as another customer's of the cluster (SynchroTrap-style).",
+        "Share of the cluster's accounts that acted in a burst slot of extraction traffic together with another customer of the cluster (features.coordination: SynchroTrap-style synchrony).",
     ),
     _c(
         "cluster_cot_share",
@@ -191,6 +217,31 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
         "cluster_growth_ratio_1d",
         "double",
         "Cluster accounts today / accounts in the same cluster yesterday (1 when new or stable).",
+    ),
+    _c(
+        "cluster_block_density",
+        "double",
+        "Density of the cluster's dense customer x entity block (Fraudar): summed weights of its shared entities, each down-weighted by log(customers + 5), per customer and entity; 0 when unlinked.",
+    ),
+    _c(
+        "cluster_entity_families",
+        "long",
+        "How many families of shared entity formed the block (infrastructure, behaviour such as synchronized slots or a model pivot, content such as system prompts and templates); 0 when unlinked.",
+    ),
+    _c(
+        "cluster_content_share",
+        "double",
+        "Share of the cluster's requests over 7 days that are extraction-shaped (content_share_7d's definition).",
+    ),
+    _c(
+        "cluster_egress_asns_mean",
+        "double",
+        "Mean over the cluster's accounts of the most ASNs one account sent from on one day (rotating proxy pools).",
+    ),
+    _c(
+        "cluster_new_model_share",
+        "double",
+        "Mean new_model_share_3d over the cluster's accounts (a network pivoting to a new model).",
     ),
     _c(
         "cohort_size",
@@ -206,6 +257,6 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
 
 FEATURE_SET = FeatureSet(
     name="hydrasweep_account_day",
-    version=1,
+    version=2,
     specs=ACCOUNT_FEATURES + CLUSTER_FEATURES,
 )

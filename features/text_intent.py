@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
 from pyspark.sql import DataFrame
 
 # Bytes as the model sees them: ASCII digits fold to "0", white space to " " (one
@@ -181,7 +182,6 @@ def with_extraction_intent(
     and its system prompt (an Orca-style "think step-by-step" system prompt makes
     any question a harvest).
     """
-    import pyarrow as pa
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
     from pyspark.sql.functions import arrow_udf
@@ -203,3 +203,40 @@ def with_extraction_intent(
 
     intent = arrow_udf(score, T.FloatType())
     return requests.withColumn(output_column, intent(F.col("system_prompt"), F.col("prompt")))
+
+
+def to_bytes(model: TextIntentModel) -> bytes:
+    """The model as a compressed ``.npz`` (weights, bias, vectoriser parameters, version)."""
+    import io
+    import json
+
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer,
+        weights=model.weights,
+        bias=np.asarray([model.bias]),
+        params=np.asarray(json.dumps(model.params.as_dict())),
+        version=np.asarray(model.version),
+    )
+    return buffer.getvalue()
+
+
+def from_bytes(data: bytes) -> TextIntentModel:
+    """``to_bytes``' inverse."""
+    import io
+    import json
+
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        described = json.loads(str(arrays["params"]))
+        params = IntentVectorizerParams(
+            n_features=int(described["n_features"]),
+            ngram_sizes=tuple(int(n) for n in described["ngram_sizes"]),
+            head_bytes=int(described["head_bytes"]),
+            tail_bytes=int(described["tail_bytes"]),
+        )
+        return TextIntentModel(
+            params=params,
+            weights=arrays["weights"].astype(np.float32),
+            bias=float(arrays["bias"][0]),
+            version=str(arrays["version"]),
+        )

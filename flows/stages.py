@@ -116,10 +116,20 @@ def ingest_stage(config: RunConfig, day: date) -> dict[str, Any]:
 @task(name="features", cache_policy=NO_CACHE)
 def features_stage(config: RunConfig, day: date) -> dict[str, Any]:
     from jobs.featurize import FeatureParams, run
+    from models.text_intent import ensure_text_model
 
     def featurize(spark: SparkSession, runtime: Runtime) -> StageSummary:
+        path, version = ensure_text_model(
+            runtime.tracking.uri,
+            runtime.tracking.artifact_root,
+            runtime.settings.scratch_dir / "text-intent",
+        )
         params = FeatureParams(
-            day=day, lake=runtime.lake, signal_engine=runtime.settings.signal_engine
+            day=day,
+            lake=runtime.lake,
+            signal_engine=runtime.settings.signal_engine,
+            text_model_path=str(path),
+            text_model_version=version,
         )
         return run(spark, params)
 

@@ -38,11 +38,13 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from features.account import (
+    NEW_MODEL_DAYS,
     ROLLING_DAYS,
     WEEK_DAYS,
     ActivityParams,
     account_day_activity,
     customer_ids,
+    model_first_seen,
     rolling_account_features,
     with_template_reuse,
 )
@@ -53,17 +55,19 @@ from features.clusters import (
     cluster_features,
     cohort_features,
 )
-from features.components import DRIVER_EDGES, connected_components
-from features.feature_set import FEATURE_SET, KEY_COLUMNS
-from features.linking import (
-    LINK_COLUMNS,
-    LinkingParams,
-    customer_links,
-    entity_memberships,
-    entity_specificity,
+from features.coordination import (
+    BLOCK_ENTITY_COLUMNS,
+    CoordinationParams,
+    coordination_memberships,
+    find_clusters,
+    recent_models,
+    shared_memberships,
 )
+from features.dense_blocks import DenseBlockParams
+from features.feature_set import FEATURE_SET, KEY_COLUMNS
 from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
 from features.text import SIGNAL_ENGINES, signal_engine
+from features.text_intent import TextIntentModel, with_extraction_intent
 from jobs.errors import JobError
 from jobs.ingest import ingest_validated
 from jobs.session import (
@@ -93,10 +97,12 @@ class FeatureParams:
     signal_engine: str = "auto"
     # The activity's own settings; its signal_engine is the one resolved above.
     activity: ActivityParams = ActivityParams()
-    linking: LinkingParams = field(default_factory=LinkingParams)
-    checkpoint_interval: int = 1
-    # Link graphs up to this many edges are solved on the driver (features.components).
-    component_driver_edges: int = DRIVER_EDGES
+    # The extraction-intent text model's weights (a local file written by
+    # models.text_intent), and its version; None: no intent scores (0), the regexes only.
+    text_model_path: str | None = None
+    text_model_version: str | None = None
+    coordination: CoordinationParams = field(default_factory=CoordinationParams)
+    blocks: DenseBlockParams = DenseBlockParams()
     # How far back to look for the last cluster members when D-1 was skipped.
     previous_clusters_lookback_days: int = 7
     largest_clusters_reported: int = 5
@@ -110,13 +116,14 @@ class FeatureSummary(StageSummary):
     linked_accounts: int
     linked_customers: int
     largest_clusters: list[dict[str, Any]]
-    edges_by_entity_type: dict[str, int]
-    ignored_entities_by_type: dict[str, int]
+    # Shared entities that formed the day's clusters, by type.
+    block_entities_by_type: dict[str, int]
     activity_days_computed: list[date]
     unusable_days: list[date]
     timings: dict[str, float]
     # What decided the prompt signals: hyperscan or spark (``auto`` resolved).
     signal_engine: str
+    text_model_version: str | None = None
 
 
 class _Timer:
@@ -214,12 +221,15 @@ def _write_activity(
     snapshot: DataFrame,
     history_days: Sequence[date],
     params: ActivityParams,
+    text_model: TextIntentModel | None,
 ) -> None:
     """Compute and write the activity rows of ``compute_day``."""
     requests = spread(
         tables.read(layout.CURATED_REQUESTS, [compute_day], CURATED_REQUESTS_SCHEMA),
         default_parallelism(tables.spark),
     )
+    if text_model is not None:
+        requests = with_extraction_intent(requests, text_model)
     activity = account_day_activity(requests, params).persist()
     bucket_columns = ("account_id", "dt", "template_buckets", "org_id")
     bucket_history = (
@@ -248,6 +258,7 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
     engine = resolve_signal_engine(spark, params.signal_engine)
     activity_params = replace(params.activity, signal_engine=engine)
     accounts = tables.read(layout.CURATED_ACCOUNTS, [day], CURATED_ACCOUNTS_SCHEMA)
+    text_model = _load_text_model(params.text_model_path)
 
     # 1. Activity rows: recompute D, fill in missing earlier days oldest first.
     to_compute = [d for d in usable if d == day or d not in have_activity]
@@ -264,7 +275,9 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
                 if compute_day - timedelta(days=WEEK_DAYS - 1) <= d < compute_day
                 and (d in have_activity or d in to_compute)
             ]
-            _write_activity(tables, compute_day, snapshot, history_days, activity_params)
+            _write_activity(
+                tables, compute_day, snapshot, history_days, activity_params, text_model
+            )
             have_activity.add(compute_day)
 
     # 2. Rolling account features over D-27..D.
@@ -275,32 +288,51 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
         rolling = rolling.localCheckpoint(eager=True)
         customers = rolling.select("account_id", "customer_id")
 
-    # 3. Link customers through shared entities.
+    # 3. What customers share: the customer x entity graph of D-6..D.
     with timer.stage("linking"):
         week = activity_window.where(F.col("dt") >= F.lit(day - timedelta(days=WEEK_DAYS - 1)))
-        memberships = entity_memberships(week, accounts, customers).localCheckpoint(eager=True)
-        specificity = entity_specificity(memberships, params.linking).localCheckpoint(eager=True)
-        links = customer_links(memberships, specificity, params.linking).localCheckpoint(eager=True)
+        content_accounts = rolling.where(
+            F.col("content_share_7d") >= params.coordination.slot_min_content_share
+        ).select("account_id")
+        new_models = recent_models(
+            model_first_seen(activity_window), day, NEW_MODEL_DAYS, days.history_start
+        )
+        memberships = coordination_memberships(
+            week, accounts, customers, content_accounts, new_models, day, params.coordination
+        )
+        shared = shared_memberships(memberships).localCheckpoint(eager=True)
 
-    # 4. Connected components and stable ids.
+    # 4. Dense blocks as hydra clusters, and stable ids.
     with timer.stage("components"):
-        components = connected_components(
-            links.select(
-                F.col("src_customer_id").alias("src"), F.col("dst_customer_id").alias("dst")
-            ),
-            checkpoint_interval=params.checkpoint_interval,
-            driver_edges=params.component_driver_edges,
+        components, block_stats, block_entities = find_clusters(
+            shared, params.coordination, params.blocks
         )
         previous_members = _previous_members(tables, day, params)
         assignments = assign_cluster_ids(components, customers, previous_members, day)
         assignments = assignments.localCheckpoint(eager=True)
+        cluster_of_component = (
+            components.join(
+                assignments.select(F.col("customer_id").alias("node"), "hydra_cluster_id"),
+                on="node",
+                how="inner",
+            )
+            .select("component", "hydra_cluster_id")
+            .distinct()
+        )
+        stats = block_stats.join(cluster_of_component, on="component", how="inner").drop(
+            "component"
+        )
+        links = block_entities.join(cluster_of_component, on="component", how="inner").select(
+            "hydra_cluster_id", *BLOCK_ENTITY_COLUMNS[1:]
+        )
+        shared_entities = shared.select("entity_type", "entity_value").distinct()
 
     # 5. Cluster and cohort features, evidence; write the day.
     with timer.stage("clusters_and_writes"):
         activity_day = activity_window.where(F.col("dt") == F.lit(day))
         cohorts = cohort_features(accounts, rolling, activity_day)
         clustered = (
-            cluster_features(rolling, assignments, memberships, specificity, previous_members)
+            cluster_features(rolling, assignments, shared, shared_entities, previous_members, stats)
             .join(cohorts, on="account_id", how="left")
             .localCheckpoint(eager=True)
         )
@@ -317,9 +349,9 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
             assignments.select("customer_id", "first_seen"), on="customer_id", how="inner"
         )
         tables.write_day(members.select(*MEMBER_COLUMNS), layout.CLUSTER_MEMBERS, day)
-        tables.write_day(links.select(*LINK_COLUMNS), layout.ACCOUNT_LINKS, day)
+        tables.write_day(links, layout.ACCOUNT_LINKS, day)
         requests_day = tables.read(layout.CURATED_REQUESTS, [day], CURATED_REQUESTS_SCHEMA)
-        evidence = cluster_evidence(clustered, assignments, memberships, activity_day, requests_day)
+        evidence = cluster_evidence(clustered, assignments, shared, activity_day, requests_day)
         tables.write_day(evidence, layout.CLUSTER_FEATURES, day)
 
     with timer.stage("summary"):
@@ -328,7 +360,6 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
             engine,
             clustered,
             links,
-            specificity,
             params,
             to_compute,
             days.unusable,
@@ -336,6 +367,17 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
         )
     activity_window.unpersist()
     return summary
+
+
+def _load_text_model(path: str | None) -> TextIntentModel | None:
+    """The text model's weights from the local file flows hand over (``models.text_intent``)."""
+    if path is None:
+        return None
+    from pathlib import Path
+
+    from features.text_intent import from_bytes
+
+    return from_bytes(Path(path).read_bytes())
 
 
 def _previous_members(tables: LakeTables, day: date, params: FeatureParams) -> DataFrame:
@@ -352,7 +394,6 @@ def _summarise(
     engine: str,
     clustered: DataFrame,
     links: DataFrame,
-    specificity: DataFrame,
     params: FeatureParams,
     computed: list[date],
     unusable: list[date],
@@ -378,8 +419,7 @@ def _summarise(
         .limit(params.largest_clusters_reported)
         .collect()
     )
-    edges = links.groupBy("entity_type").count().collect()
-    ignored = specificity.where(~F.col("linking")).groupBy("entity_type").count().collect()
+    entities = links.groupBy("entity_type").count().collect()
     return FeatureSummary(
         day=day,
         accounts=int(totals["accounts"] or 0),
@@ -387,12 +427,12 @@ def _summarise(
         linked_accounts=int(totals["linked_accounts"] or 0),
         linked_customers=int(totals["linked_customers"] or 0),
         largest_clusters=[row.asDict() for row in largest],
-        edges_by_entity_type={row["entity_type"]: int(row["count"]) for row in edges},
-        ignored_entities_by_type={row["entity_type"]: int(row["count"]) for row in ignored},
+        block_entities_by_type={row["entity_type"]: int(row["count"]) for row in entities},
         activity_days_computed=list(computed),
         unusable_days=list(unusable),
         timings=dict(timings),
         signal_engine=engine,
+        text_model_version=params.text_model_version,
     )
 
 

@@ -44,6 +44,7 @@ EVIDENCE_MIN = 0.5  # half-strength: needs the supervised model's support
 EVIDENCE_ALONE = 0.75  # two coordination families and clearly extraction-shaped content
 FAMILY_SHOWN = 0.5  # a family at least this strong is named in the case reasons
 COHORT_MIN = 3
+BLOCK_LOW, BLOCK_HIGH = 1.0, 3.0
 YOUNG_DAYS = 14.0
 WOKEN_DORMANT_DAYS = 14.0
 CONTENT = "extraction_content"
@@ -58,6 +59,11 @@ class EvidenceFamily:
 
 
 FAMILIES: tuple[EvidenceFamily, ...] = (
+    EvidenceFamily(
+        "dense_block",
+        "the cluster is a dense block of customers sharing many specific things (Fraudar)",
+        ("cluster_block_density", "cluster_entity_families", "cluster_customers_count"),
+    ),
     EvidenceFamily(
         "shared_infrastructure",
         "distinct customers share egress IPs/prefixes or payment instruments",
@@ -85,14 +91,20 @@ FAMILIES: tuple[EvidenceFamily, ...] = (
     ),
     EvidenceFamily(
         "rotating_egress",
-        "the account's traffic rotates through many networks (a proxy pool)",
-        ("distinct_ip_prefixes_7d", "distinct_asns_7d"),
+        "the accounts' traffic rotates through many networks a day (a proxy pool)",
+        ("egress_asns_max_1d", "cluster_egress_asns_mean", "distinct_ip_prefixes_7d"),
+    ),
+    EvidenceFamily(
+        "model_pivot",
+        "the cluster moved its traffic to a newly released model at once",
+        ("cluster_new_model_share", "new_model_share_3d"),
     ),
 )
 CONTENT_FAMILY = EvidenceFamily(
     CONTENT,
-    "the cluster's prompts elicit chain-of-thought, or the account uses the model as a grader",
-    ("cluster_cot_share", "grader_prompt_share_7d"),
+    "the prompts are extraction-shaped: dataset items, chain-of-thought elicitation, grading "
+    "(the text model and the curated multilingual phrases)",
+    ("cluster_content_share", "content_share_7d", "intent_score_mean_7d"),
 )
 SHOWN_FAMILIES: tuple[EvidenceFamily, ...] = (*FAMILIES, CONTENT_FAMILY)
 EVIDENCE_COLUMNS: tuple[str, ...] = tuple(
@@ -140,18 +152,22 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
         0.0,
     )
     rotating = np.maximum(
-        _ramp(f["distinct_ip_prefixes_7d"], 8, 24), _ramp(f["distinct_asns_7d"], 4, 10)
+        _ramp(f["egress_asns_max_1d"], 3, 8), _ramp(f["cluster_egress_asns_mean"], 3, 8)
     )
+    pivot = _ramp(f["cluster_new_model_share"], 0.3, 0.7)
+    block = _ramp(f["cluster_block_density"], BLOCK_LOW, BLOCK_HIGH)
     content = np.maximum(
-        _ramp(f["cluster_cot_share"], 0.3, 0.7), _ramp(f["grader_prompt_share_7d"], 0.3, 0.7)
+        _ramp(f["cluster_content_share"], 0.3, 0.7), _ramp(f["content_share_7d"], 0.3, 0.7)
     )
     strengths = pd.DataFrame(
         {
+            "dense_block": block,
             "shared_infrastructure": infrastructure,
             "lockstep_activity": lockstep,
             "fresh_or_woken_cohort": fresh,
             "load_balanced_volume": balanced,
             "rotating_egress": rotating,
+            "model_pivot": pivot,
             CONTENT: content,
         },
         index=features.index,

@@ -17,7 +17,6 @@ does), never on the evaluation split.
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 from dataclasses import dataclass, field
@@ -35,7 +34,9 @@ from features.text_intent import (
     IntentVectorizerParams,
     TextIntentModel,
     feature_matrix,
+    from_bytes,
     intent_scores,
+    to_bytes,
 )
 from models import tracking
 from models.errors import ModelError
@@ -231,31 +232,12 @@ class TextIntentPyfunc(mlflow.pyfunc.PythonModel):
 
 def write_weights(model: TextIntentModel, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(
-        path,
-        weights=model.weights,
-        bias=np.asarray([model.bias]),
-        params=np.asarray(json.dumps(model.params.as_dict())),
-        version=np.asarray(model.version),
-    )
+    path.write_bytes(to_bytes(model))
     return path
 
 
 def read_weights(path: Path) -> TextIntentModel:
-    with np.load(path, allow_pickle=False) as data:
-        described = json.loads(str(data["params"]))
-        params = IntentVectorizerParams(
-            n_features=int(described["n_features"]),
-            ngram_sizes=tuple(int(n) for n in described["ngram_sizes"]),
-            head_bytes=int(described["head_bytes"]),
-            tail_bytes=int(described["tail_bytes"]),
-        )
-        return TextIntentModel(
-            params=params,
-            weights=data["weights"].astype(np.float32),
-            bias=float(data["bias"][0]),
-            version=str(data["version"]),
-        )
+    return from_bytes(Path(path).read_bytes())
 
 
 def train_text_model(params: TextTrainParams) -> TextTrainResult:
@@ -343,3 +325,34 @@ def champion_text_model_path(
                 target,
             )
         return target, str(version.version)
+
+
+def ensure_text_model(
+    tracking_uri: str, artifact_root: str, cache_dir: Path, model_name: str = TEXT_MODEL_NAME
+) -> tuple[Path, str]:
+    """The champion text model's local weights file and version, training one if there is none.
+
+    A fresh installation has no text model yet: the first features run trains one
+    from the packaged corpora (deterministic: the same weights on every machine)
+    and registers it, so ``hydrasweep demo`` and a first backfill need no extra step.
+    ``hydrasweep train-text`` retrains on purpose.
+    """
+    found = champion_text_model_path(tracking_uri, cache_dir, model_name)
+    if found is not None:
+        return found
+    log.warning(
+        "no %s champion in %s: training one from the packaged corpora", model_name, tracking_uri
+    )
+    result = train_text_model(
+        TextTrainParams(
+            tracking_uri=tracking_uri, artifact_root=artifact_root, model_name=model_name
+        )
+    )
+    if not result.promoted:
+        raise ModelError(
+            f"the text model trained from the packaged corpora did not pass its gate "
+            f"({result.metrics}); features cannot run without one"
+        )
+    found = champion_text_model_path(tracking_uri, cache_dir, model_name)
+    assert found is not None  # just promoted
+    return found
