@@ -51,7 +51,9 @@ DEGREE_OFFSET = 5.0  # Fraudar's column weight 1 / log(d + c), c = 5
 
 @dataclass(frozen=True)
 class DenseBlockParams:
-    min_density: float = 1.0
+    # Stop searching once the densest remaining set is below this (the candidates it finds
+    # are judged by their shared weight per member, ``Block.shared_weight``).
+    min_density: float = 0.5
     min_rows: int = 3
     max_blocks: int = 200
     epsilon: float = 0.02
@@ -62,8 +64,18 @@ class DenseBlockParams:
 class Block:
     rows: np.ndarray  # row (customer) indices
     columns: np.ndarray  # column (entity) indices
-    density: float
+    density: float  # Fraudar's g: edge weight over rows + columns, what the peeling maximised
     weight: float  # sum of edge weights inside the block
+
+    @property
+    def shared_weight(self) -> float:
+        """Edge weight per member: how much each customer shares with the others, on average.
+
+        Fraudar's density counts the entities as nodes too, so a ring of three sharing
+        ten things scores lower than a thousand sharing the same ten; per member, both
+        share as much. This is the block's score a reviewer and the evidence read.
+        """
+        return self.weight / max(self.rows.size, 1)
 
 
 def column_weights(column_degree: np.ndarray, type_weight: np.ndarray) -> np.ndarray:
@@ -173,8 +185,8 @@ def dense_blocks(
     """Dense blocks of ``memberships`` (``customer_id, entity_type, entity_value``).
 
     Returns ``(members, entities)``: ``members`` has ``block, customer_id,
-    block_density, block_customers, block_entities`` (one row per customer in a
-    block), ``entities`` has ``block, entity_type, entity_value, customers,
+    block_density`` (the block's shared weight per member, ``Block.shared_weight``),
+    ``block_customers, block_entities`` (one row per customer in a block), ``entities`` has ``block, entity_type, entity_value, customers,
     weight`` (the shared entities inside each block, with their column weight).
     Blocks are numbered 0.. densest first. Entity types without a weight are
     ignored.
@@ -213,7 +225,9 @@ def dense_blocks(
         {
             "block": np.concatenate([np.full(b.rows.size, i) for i, b in enumerate(blocks)]),
             "customer_id": np.concatenate([np.asarray(row_names)[b.rows] for b in blocks]),
-            "block_density": np.concatenate([np.full(b.rows.size, b.density) for b in blocks]),
+            "block_density": np.concatenate(
+                [np.full(b.rows.size, b.shared_weight) for b in blocks]
+            ),
             "block_customers": np.concatenate([np.full(b.rows.size, b.rows.size) for b in blocks]),
             "block_entities": np.concatenate(
                 [np.full(b.rows.size, b.columns.size) for b in blocks]

@@ -221,7 +221,7 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
     _c(
         "cluster_block_density",
         "double",
-        "Density of the cluster's dense customer x entity block (Fraudar): summed weights of its shared entities, each down-weighted by log(customers + 5), per customer and entity; 0 when unlinked.",
+        "Shared weight per customer of the cluster's dense customer x entity block (Fraudar): the weights of the shared entities a member holds inside the block, each down-weighted by log(customers + 5), averaged over members; 0 when unlinked.",
     ),
     _c(
         "cluster_entity_families",

@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from flows.commands import evaluate, pipeline, queue, simulate
+from flows.commands import evaluate, pipeline, queue, simulate, text
 from flows.errors import UserError
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ simulate.register(app)
 pipeline.register(app)
 queue.register(app)
 evaluate.register(app)
+text.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

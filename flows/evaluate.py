@@ -126,6 +126,28 @@ def _train(config: RunConfig, as_of: date, model_name: str, holdout: frozenset[s
     )
 
 
+def _promote(config: RunConfig) -> dict[str, Any]:
+    """The gated promotion, also judging the whole flag rule on all traffic by the truth."""
+    from models import promotion
+
+    runtime = Runtime.of(config)
+    settings = runtime.settings
+    decision = promotion.promote(
+        runtime.spark(),
+        promotion.PromoteParams(
+            lake=runtime.lake,
+            tracking=runtime.tracking,
+            gates=promotion.PromotionGates(
+                min_pr_auc=settings.min_pr_auc,
+                min_recall_at_precision_95=settings.min_recall_at_precision_95,
+                min_cluster_recall=settings.min_cluster_recall,
+            ),
+            judge_on_truth=True,
+        ),
+    )
+    return decision.as_dict()
+
+
 def _tables(runtime: Runtime):
     from lakeio.tables import LakeTables
 
@@ -154,7 +176,6 @@ def _variant_flags(
 
 def evaluate_seed(plan: EvaluationPlan, seed: int, log=print) -> SeedResult:  # noqa: ANN001
     from flows.backfill import backfill
-    from flows.training import promote
     from simulate.scorecard import scorecard
     from simulate.truth import load_truth
 
@@ -176,7 +197,7 @@ def evaluate_seed(plan: EvaluationPlan, seed: int, log=print) -> SeedResult:  # 
 
     log(f"seed {seed}: training as of {plan.as_of} on every label, promoting, sweeping")
     _train(config, plan.as_of, settings.model_name, frozenset(), MAIN)
-    result.promotion = promote(config=config)
+    result.promotion = _promote(config)
     window = plan.window
     if result.promotion.get("promoted"):
         backfill(start=window[0], end=window[1], config=config)

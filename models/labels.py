@@ -117,3 +117,21 @@ def labels_known_at(labels: pd.DataFrame, as_of: date) -> pd.DataFrame:
         "account_id", keep="last"
     )
     return latest.reset_index(drop=True)[list(LABEL_COLUMNS)]
+
+
+def truth_labels(store: ObjectStore) -> pd.DataFrame | None:
+    """A simulated lake's truth as labels (1 for every campaign account), or None without one.
+
+    Only the evaluation asks for it (``PromoteParams.judge_on_truth``): it lets the
+    whole flag rule be judged on all traffic, where production knows only its labels.
+    """
+    key = layout.TRUTH_PREFIX + "accounts.jsonl"
+    if not store.exists(key):
+        return None
+    rows = [json.loads(line) for line in store.read_bytes(key).decode("utf-8").splitlines() if line]
+    return pd.DataFrame(
+        {
+            "account_id": [str(row["account_id"]) for row in rows],
+            "label": [int(row.get("campaign_id") is not None) for row in rows],
+        }
+    )

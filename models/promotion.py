@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import mlflow.xgboost
+import pandas as pd
 from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
 from pyspark.sql import SparkSession
@@ -36,12 +37,20 @@ from lakeio.tables import LakeTables
 from models import tracking
 from models.errors import PromotionError
 from models.evaluate import evaluate_scored
-from models.labels import labels_known_at, read_labels
+from models.labels import labels_known_at, read_labels, truth_labels
 from models.scoring import FlagRule, apply_model
 from models.training_set import LABEL, DataWindow, evaluation_rows, read_feature_window
 
-MAIN_METRIC = "pr_auc"
-KEY_METRICS: tuple[str, ...] = ("recall_at_precision_95", "precision_at_capacity", "cluster_recall")
+# Metric names say the population they are measured on: ``labeled.*`` on the window's
+# account-days whose label is known; ``all_traffic.*`` on every account-day of the window,
+# judged by a simulated lake's truth (only the evaluation has one).
+LABELED_ROWS, ALL_TRAFFIC = "labeled", "all_traffic"
+MAIN_METRIC = "labeled.pr_auc"
+KEY_METRICS: tuple[str, ...] = (
+    "labeled.recall_at_precision_95",
+    "labeled.precision_at_capacity",
+    "labeled.cluster_recall",
+)
 
 
 @dataclass(frozen=True)
@@ -52,13 +61,20 @@ class PromotionGates:
     min_pr_auc: float = 0.5
     min_recall_at_precision_95: float = 0.2
     min_cluster_recall: float = 0.5
+    # The whole flag rule (model and evidence), not only the model: a rule that flags more
+    # than one legitimate account-day in ten of those it flags would drown the reviewers.
+    min_flag_precision: float = 0.9
 
-    def absolute(self) -> dict[str, float]:
-        return {
-            "pr_auc": self.min_pr_auc,
-            "recall_at_precision_95": self.min_recall_at_precision_95,
-            "cluster_recall": self.min_cluster_recall,
+    def absolute(self, metrics: dict[str, float] | None = None) -> dict[str, float]:
+        floors = {
+            "labeled.pr_auc": self.min_pr_auc,
+            "labeled.recall_at_precision_95": self.min_recall_at_precision_95,
+            "labeled.cluster_recall": self.min_cluster_recall,
+            "labeled.flag_precision": self.min_flag_precision,
         }
+        if metrics is not None and f"{ALL_TRAFFIC}.flag_precision" in metrics:
+            floors[f"{ALL_TRAFFIC}.flag_precision"] = self.min_flag_precision
+        return floors
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,9 @@ class PromoteParams(tracking.Tracked):
     labels_as_of: date | None = None  # default: today (UTC): every outcome known by now
     reviewer_capacity: int = 50
     gates: PromotionGates = field(default_factory=PromotionGates)
+    # Also judge the whole flag rule on all traffic of the window by a simulated lake's
+    # truth (sim/truth/), when the lake has one: the evaluation's setting, never production's.
+    judge_on_truth: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,14 +125,23 @@ def _tag_date(version: ModelVersion, key: str) -> date:
 
 
 def _evaluate_version(
-    model_name: str, version: ModelVersion, frame, capacity: int
+    model_name: str,
+    version: ModelVersion,
+    frames: dict[str, pd.DataFrame],
+    capacity: int,
 ) -> dict[str, float]:
+    """Metrics of the version's whole flag rule on each population (``frames``' keys)."""
     model = mlflow.xgboost.load_model(tracking.model_uri(model_name, str(version.version)))
     model.set_params(n_jobs=1)  # small batches: OpenMP threads only contend
     rule = FlagRule.from_tags(version.tags, f"{model_name} v{version.version}")
-    scored = apply_model(model, frame, rule, with_reasons=False)
-    scored[LABEL] = frame[LABEL].to_numpy()
-    return evaluate_scored(scored, capacity)
+    metrics: dict[str, float] = {}
+    for population, frame in frames.items():
+        scored = apply_model(model, frame, rule, with_reasons=False)
+        scored[LABEL] = frame[LABEL].to_numpy()
+        metrics.update(
+            {f"{population}.{k}": v for k, v in evaluate_scored(scored, capacity).items()}
+        )
+    return metrics
 
 
 def _fmt(value: float) -> str:
@@ -128,16 +156,15 @@ def judge(
 ) -> tuple[bool, str]:
     """The gate logic alone: ``(promote?, reason)``. NaN never passes a gate."""
     failures = []
-    for metric, floor in gates.absolute().items():
+    floors = gates.absolute(challenger)
+    for metric, floor in floors.items():
         value = challenger.get(metric, float("nan"))
         if not value >= floor:
             failures.append(f"{metric} {_fmt(value)} below the floor {floor:g}")
     if champion is None:
         if failures:
             return False, "rejected (first model, absolute gates): " + "; ".join(failures)
-        passed = ", ".join(
-            f"{m} {_fmt(challenger[m])} >= {f:g}" for m, f in gates.absolute().items()
-        )
+        passed = ", ".join(f"{m} {_fmt(challenger[m])} >= {f:g}" for m, f in floors.items())
         return True, f"promoted (first model, absolute gates): {passed}"
     ours, theirs = (
         challenger.get(MAIN_METRIC, float("nan")),
@@ -204,9 +231,13 @@ def promote(spark: SparkSession, params: PromoteParams) -> PromotionDecision:
                 f"the evaluation window {window.start}..{window.end} needs both abusive and "
                 f"legitimate labeled accounts; it has labels {sorted(set(frame[LABEL]))}"
             )
+        frames = {LABELED_ROWS: frame}
+        truth = truth_labels(tables.store) if params.judge_on_truth else None
+        if truth is not None:
+            frames[ALL_TRAFFIC] = evaluation_rows(spark, features, truth, window)
 
         challenger_metrics = _evaluate_version(
-            params.model_name, challenger, frame, params.reviewer_capacity
+            params.model_name, challenger, frames, params.reviewer_capacity
         )
         current_feature_set = f"{FEATURE_SET.name}/v{FEATURE_SET.version}"
         champion_metrics: dict[str, float] | None = None
@@ -214,7 +245,7 @@ def promote(spark: SparkSession, params: PromoteParams) -> PromotionDecision:
         if champion is not None:
             if champion.tags.get(tracking.TAG_FEATURE_SET) == current_feature_set:
                 champion_metrics = _evaluate_version(
-                    params.model_name, champion, frame, params.reviewer_capacity
+                    params.model_name, champion, frames, params.reviewer_capacity
                 )
             else:
                 # The champion cannot read today's feature rows: only the floors can judge.

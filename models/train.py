@@ -51,21 +51,26 @@ from models.evaluate import evaluate_scored, threshold_for_precision
 from models.labels import labels_known_at, read_labels
 from models.scoring import FlagRule, apply_model, feature_contributions
 from models.training_set import (
+    CALIBRATION,
+    EARLY_STOPPING,
+    FIT,
     LABEL,
     LABELED,
+    PARTS,
     WEIGHT,
     DataWindow,
-    check_both_classes,
+    TrainingWindows,
     model_matrix,
     read_feature_window,
     to_pandas,
     training_rows,
-    validation_window,
+    training_windows,
 )
 
 log = logging.getLogger(__name__)
 
 IS_VALIDATION = "is_validation"
+PART = "window"
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,11 @@ class TrainParams(tracking.Tracked):
     tracking: tracking.TrackingRef  # its artifact_root is the experiment's artifact_location
     experiment: str = "hydrasweep"
     window_days: int = 28
-    validation_days: int = 5
+    # The labeled days, newest last, split into four windows (models.training_set.TrainingWindows).
+    early_stopping_days: int = 2
+    calibration_days: int = 3
+    promotion_days: int = 3
+    min_fit_days: int = 4
     target_precision: float = 0.95
     reviewer_capacity: int = 50  # K: accounts a reviewer team can open a day
     use_spark_xgboost: bool = False
@@ -190,6 +199,93 @@ def _finite(metrics: Mapping[str, float]) -> dict[str, float]:
     return {k: float(v) for k, v in metrics.items() if v is not None and math.isfinite(v)}
 
 
+def _counts(
+    parted: DataFrame,
+) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], float], dict[str, int]]:
+    """Accounts and weight per (window, label), and the label counts logged with the run."""
+    stats = (
+        parted.groupBy(PART, LABEL, LABELED)
+        .agg(
+            F.countDistinct("account_id").alias("accounts"),
+            F.count(F.lit(1)).alias("rows"),
+            F.sum(WEIGHT).alias("weight"),
+        )
+        .collect()
+    )
+    accounts: dict[tuple[str, int], int] = {}
+    weight: dict[tuple[str, int], float] = {}
+    logged: dict[str, int] = {}
+    for r in stats:
+        key = (r[PART], r[LABEL])
+        accounts[key] = accounts.get(key, 0) + int(r["accounts"])
+        weight[key] = weight.get(key, 0.0) + float(r["weight"])
+        if r[LABELED]:
+            kind = "positive" if r[LABEL] else "negative"
+        else:
+            kind = "cluster_labeled" if r[LABEL] else "unlabeled"
+        for what in ("accounts", "rows"):
+            logged[f"{r[PART]}_{kind}_{what}"] = int(r[what])
+    return accounts, weight, logged
+
+
+def _check_classes(accounts: dict[tuple[str, int], int], windows: TrainingWindows) -> None:
+    for part in (FIT, EARLY_STOPPING, CALIBRATION):
+        window = getattr(windows, part)
+        for label, what in ((1, "positive (label 1)"), (0, "negative (label 0)")):
+            if accounts.get((part, label), 0) == 0:
+                raise TrainingDataError(
+                    f"the {part.replace('_', ' ')} days ({window.start}..{window.end}) have no "
+                    f"{what} labeled accounts known at the cut-off"
+                )
+
+
+def choose_rule(
+    model: xgb.XGBClassifier, calibration: pd.DataFrame, params: TrainParams
+) -> tuple[FlagRule, bool]:
+    """The flag rule's threshold and corroboration floor, from the calibration window only."""
+    model_score = pd.Series(
+        model.predict_proba(model_matrix(calibration))[:, 1], index=calibration.index
+    )
+    threshold, reached = threshold_for_precision(
+        calibration[LABEL], model_score, params.target_precision
+    )
+    legit_scores = model_score[calibration[LABEL] == 0]
+    floor = min(threshold, float(np.quantile(legit_scores, params.corroboration_quantile)))
+    if not reached:
+        log.warning(
+            "no threshold reaches precision %.2f on the calibration days; using the most "
+            "precise one (%.4f)",
+            params.target_precision,
+            threshold,
+        )
+    return FlagRule(threshold=threshold, corroboration_floor=floor), reached
+
+
+def calibration_metrics(
+    model: xgb.XGBClassifier, rule: FlagRule, calibration: pd.DataFrame, capacity: int
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """Metrics of the whole flag rule on the calibration window, named by population.
+
+    ``calibration.labeled.*``: rows whose own label is known; ``calibration.training_rows.*``:
+    every training row of the window (labeled, cluster-labeled and presumed legitimate),
+    the nearest the training data comes to all traffic.
+    """
+    scored = apply_model(model, calibration, rule, with_reasons=False)
+    scored[LABEL] = calibration[LABEL].to_numpy()
+    labeled = calibration[LABELED].to_numpy(dtype=bool)
+    metrics = {
+        **{
+            f"calibration.labeled.{k}": v
+            for k, v in evaluate_scored(scored[labeled], capacity).items()
+        },
+        **{
+            f"calibration.training_rows.{k}": v
+            for k, v in evaluate_scored(scored, capacity).items()
+        },
+    }
+    return metrics, scored
+
+
 def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
     """Train on what was known at the end of ``as_of``; register the version as ``challenger``."""
     tables = LakeTables.open(spark, params.lake)
@@ -202,7 +298,6 @@ def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
     known = labels_known_at(label_set.frame, params.as_of)
     data_window = DataWindow.ending(params.as_of, params.window_days)
     features = read_feature_window(tables, data_window)
-
     rows = training_rows(
         spark,
         features,
@@ -212,85 +307,103 @@ def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
         unlabeled_weight=params.unlabeled_weight,
         cluster_label_weight=params.cluster_label_weight,
     )
-    days = [row["dt"] for row in rows.select("dt").distinct().collect()]
+    days = [row["dt"] for row in rows.where(F.col(LABELED)).select("dt").distinct().collect()]
     if not days:
         raise TrainingDataError(
             f"no feature row between {data_window.start} and {data_window.end} belongs to one of "
             f"the {len(known)} account(s) with a label known at {params.as_of}"
         )
-    val_window = validation_window(days, params.validation_days)
-    # Counted, then collected or fitted: computed once.
-    parted = rows.withColumn(IS_VALIDATION, F.col("dt") >= F.lit(val_window.start)).cache()
-
-    stats = (
-        parted.groupBy(IS_VALIDATION, LABEL, LABELED)
-        .agg(
-            F.countDistinct("account_id").alias("accounts"),
-            F.count(F.lit(1)).alias("rows"),
-            F.sum(WEIGHT).alias("weight"),
-        )
-        .collect()
+    windows = training_windows(
+        days,
+        params.early_stopping_days,
+        params.calibration_days,
+        params.promotion_days,
+        params.min_fit_days,
     )
-    part_name = {False: "training", True: "validation"}
-    accounts: dict[tuple[str, int], int] = {}
-    weight: dict[tuple[str, int], float] = {}
+    # The promotion days are not read at all: promote judges versions there.
+    parted = (
+        rows.where(F.col("dt") <= F.lit(windows.calibration.end))
+        .withColumn(PART, windows.part_column())
+        .cache()
+    )
+    accounts, weight, part_counts = _counts(parted)
     label_counts = {
         "labels_known_at_cutoff": len(known),
         "labels_positive_known": int((known[LABEL] == 1).sum()),
         "labels_negative_known": int((known[LABEL] == 0).sum()),
         "labels_bad_lines": label_set.bad_lines,
         "holdout_accounts": len(params.holdout_accounts),
+        **part_counts,
     }
-    for r in stats:
-        key = (part_name[r[IS_VALIDATION]], r[LABEL])
-        accounts[key] = accounts.get(key, 0) + int(r["accounts"])
-        weight[key] = weight.get(key, 0.0) + float(r["weight"])
-        if r[LABELED]:
-            kind = "positive" if r[LABEL] else "negative"
-        else:
-            kind = "cluster_labeled" if r[LABEL] else "unlabeled"
-        for what in ("accounts", "rows"):
-            label_counts[f"{key[0]}_{kind}_{what}"] = int(r[what])
-    check_both_classes(accounts, val_window)
-    scale_pos_weight = weight[("training", 0)] / weight[("training", 1)]
+    _check_classes(accounts, windows)
+    scale_pos_weight = weight[(FIT, 0)] / weight[(FIT, 1)]
     xgb_params = _xgb_params(params, scale_pos_weight)
 
     if params.use_spark_xgboost:
-        model = _fit_spark(spark, parted, xgb_params, params.spark_xgboost_workers)
-        validation = to_pandas(parted.filter(F.col(IS_VALIDATION)).drop(IS_VALIDATION))
-        train_example = to_pandas(parted.filter(~F.col(IS_VALIDATION)).limit(5))
+        fitted = parted.where(F.col(PART) != CALIBRATION).withColumn(
+            IS_VALIDATION, F.col(PART) == EARLY_STOPPING
+        )
+        model = _fit_spark(spark, fitted, xgb_params, params.spark_xgboost_workers)
+        calibration = to_pandas(parted.where(F.col(PART) == CALIBRATION).drop(PART))
+        example = to_pandas(parted.where(F.col(PART) == FIT).limit(5))
     else:
         collected = to_pandas(parted)
-        train = collected[~collected[IS_VALIDATION]].reset_index(drop=True)
-        validation = collected[collected[IS_VALIDATION]].reset_index(drop=True)
-        model = _fit_local(train, validation, xgb_params, params.xgb_threads)
-        train_example = train.head(5)
-
+        part = collected[PART]
+        model = _fit_local(
+            collected[part == FIT].reset_index(drop=True),
+            collected[part == EARLY_STOPPING].reset_index(drop=True),
+            xgb_params,
+            params.xgb_threads,
+        )
+        calibration = collected[part == CALIBRATION].reset_index(drop=True)
+        example = collected[part == FIT].head(5)
     parted.unpersist()
 
-    # --- thresholds and metrics on the validation days ----------------------------
-    val_matrix = model_matrix(validation)
-    model_score = pd.Series(model.predict_proba(val_matrix)[:, 1], index=validation.index)
-    threshold, reached = threshold_for_precision(
-        validation[LABEL], model_score, params.target_precision
-    )
-    legit_scores = model_score[validation[LABEL] == 0]
-    floor = min(threshold, float(np.quantile(legit_scores, params.corroboration_quantile)))
-    rule = FlagRule(threshold=threshold, corroboration_floor=floor)
-    scored = apply_model(model, validation, rule, with_reasons=False)
-    scored[LABEL] = validation[LABEL].to_numpy()
-    metrics = evaluate_scored(scored, params.reviewer_capacity)
-    metrics["threshold"] = threshold
-    metrics["corroboration_floor"] = floor
+    rule, reached = choose_rule(model, calibration, params)
+    metrics, scored = calibration_metrics(model, rule, calibration, params.reviewer_capacity)
+    metrics["threshold"] = rule.threshold
+    metrics["corroboration_floor"] = rule.corroboration_floor
     metrics["best_iteration"] = float(getattr(model, "best_iteration", params.n_estimators - 1))
-    if not reached:
-        log.warning(
-            "no threshold reaches precision %.2f on validation; using the most precise one (%.4f)",
-            params.target_precision,
-            threshold,
-        )
+    run_id, version = _register(
+        params,
+        model,
+        rule,
+        reached,
+        windows,
+        data_window,
+        metrics,
+        scored,
+        calibration,
+        example,
+        xgb_params,
+        label_counts,
+    )
+    return TrainResult(
+        run_id=run_id,
+        model_version=version,
+        metrics=metrics,
+        threshold=rule.threshold,
+        corroboration_floor=rule.corroboration_floor,
+        label_counts=label_counts,
+        validation_window=windows.promotion,
+    )
 
-    # --- MLflow -------------------------------------------------------------------
+
+def _register(
+    params: TrainParams,
+    model: xgb.XGBClassifier,
+    rule: FlagRule,
+    reached: bool,
+    windows: TrainingWindows,
+    data_window: DataWindow,
+    metrics: dict[str, float],
+    scored: pd.DataFrame,
+    calibration: pd.DataFrame,
+    example: pd.DataFrame,
+    xgb_params: dict[str, object],
+    label_counts: dict[str, int],
+) -> tuple[str, str]:
+    """Log the run and register the version with its rule; alias ``challenger``."""
     with tracking.tracking(params.tracking_uri) as client:
         experiment_id = tracking.ensure_experiment(client, params.experiment, params.artifact_root)
         with mlflow.start_run(
@@ -303,8 +416,11 @@ def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
                     "as_of": params.as_of.isoformat(),
                     "data_window_start": data_window.start.isoformat(),
                     "data_window_end": data_window.end.isoformat(),
-                    "validation_start": val_window.start.isoformat(),
-                    "validation_end": val_window.end.isoformat(),
+                    **{
+                        f"{name}_{edge}": getattr(getattr(windows, name), edge).isoformat()
+                        for name in PARTS
+                        for edge in ("start", "end")
+                    },
                     "target_precision": params.target_precision,
                     "reviewer_capacity": params.reviewer_capacity,
                     "use_spark_xgboost": params.use_spark_xgboost,
@@ -319,14 +435,14 @@ def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
             )
             mlflow.log_dict(FEATURE_SET.as_dict(), "feature_set.json")
             mlflow.log_metrics(_finite(metrics))
-            _log_figures(model, validation, scored, rule, params.target_precision)
-            example = model_matrix(validation.head(20))
+            _log_figures(model, calibration, scored, rule, params.target_precision)
+            sample = model_matrix(calibration.head(20))
             info = mlflow.xgboost.log_model(
                 model,
                 name="model",
                 registered_model_name=params.model_name,
-                signature=infer_signature(example, model.predict_proba(example)[:, 1]),
-                input_example=model_matrix(train_example).head(5),
+                signature=infer_signature(sample, model.predict_proba(sample)[:, 1]),
+                input_example=model_matrix(example).head(5),
                 model_format="ubj",
                 # Pinned so MLflow does not start a subprocess to infer them.
                 pip_requirements=[
@@ -345,32 +461,25 @@ def train_challenger(spark: SparkSession, params: TrainParams) -> TrainResult:
             tracking.TAG_FEATURE_SET: f"{FEATURE_SET.name}/v{FEATURE_SET.version}",
             tracking.TAG_AS_OF: params.as_of.isoformat(),
             tracking.TAG_TRAIN_START: data_window.start.isoformat(),
-            tracking.TAG_VALIDATION_START: val_window.start.isoformat(),
-            tracking.TAG_VALIDATION_END: val_window.end.isoformat(),
+            # The held-out promotion window, which training never read.
+            tracking.TAG_VALIDATION_START: windows.promotion.start.isoformat(),
+            tracking.TAG_VALIDATION_END: windows.promotion.end.isoformat(),
         }
         for tag, value in tags.items():
             client.set_model_version_tag(params.model_name, version, tag, value)
         client.set_registered_model_alias(params.model_name, tracking.CHALLENGER, version)
-    return TrainResult(
-        run_id=run_id,
-        model_version=version,
-        metrics=metrics,
-        threshold=threshold,
-        corroboration_floor=floor,
-        label_counts=label_counts,
-        validation_window=val_window,
-    )
+    return run_id, version
 
 
 def _log_figures(
     model: xgb.XGBClassifier,
-    validation: pd.DataFrame,
+    calibration: pd.DataFrame,
     scored: pd.DataFrame,
     rule: FlagRule,
     target_precision: float,
 ) -> None:
     labels = scored[LABEL]
-    matrix = model_matrix(validation)
+    matrix = model_matrix(calibration)
     contributions = feature_contributions(model, matrix)
     figures = {
         "plots/pr_curve.png": plots.pr_curve(

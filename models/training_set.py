@@ -280,3 +280,61 @@ def evaluation_rows(
         .select(*KEY_COLUMNS, *FEATURE_SET.names, LABEL)
     )
     return to_pandas(rows)
+
+
+FIT, EARLY_STOPPING, CALIBRATION, PROMOTION = "fit", "early_stopping", "calibration", "promotion"
+PARTS: tuple[str, ...] = (FIT, EARLY_STOPPING, CALIBRATION, PROMOTION)
+
+
+@dataclass(frozen=True)
+class TrainingWindows:
+    """Four time windows of the labeled days, each used for one thing only.
+
+    ``fit`` (the oldest days) fits the trees; ``early_stopping`` decides when to
+    stop adding them; ``calibration`` chooses the flag rule's threshold and floor
+    and reports the training metrics; ``promotion`` (the newest days) is never
+    touched by training and is where ``promote`` compares versions. Reusing one
+    window for all of them (as before) made every figure measured on it optimistic.
+    """
+
+    fit: DataWindow
+    early_stopping: DataWindow
+    calibration: DataWindow
+    promotion: DataWindow
+
+    def part_column(self):
+        """A Spark column naming the window of each row's ``dt``."""
+        dt = F.col("dt")
+        return (
+            F.when(dt < F.lit(self.early_stopping.start), F.lit(FIT))
+            .when(dt < F.lit(self.calibration.start), F.lit(EARLY_STOPPING))
+            .when(dt < F.lit(self.promotion.start), F.lit(CALIBRATION))
+            .otherwise(F.lit(PROMOTION))
+        )
+
+
+def training_windows(
+    days: list[date],
+    early_stopping_days: int,
+    calibration_days: int,
+    promotion_days: int,
+    min_fit_days: int,
+) -> TrainingWindows:
+    """Split the days that have labeled rows, newest last, into the four windows."""
+    days = sorted(days)
+    held = early_stopping_days + calibration_days + promotion_days
+    if len(days) < held + min_fit_days:
+        raise TrainingDataError(
+            f"the training window has {len(days)} day(s) with labeled accounts; need at least "
+            f"{held + min_fit_days}: {min_fit_days} to fit, {early_stopping_days} for early "
+            f"stopping, {calibration_days} to choose the flag rule, {promotion_days} for promotion"
+        )
+    cut = len(days) - held
+    return TrainingWindows(
+        fit=DataWindow(days[0], days[cut - 1]),
+        early_stopping=DataWindow(days[cut], days[cut + early_stopping_days - 1]),
+        calibration=DataWindow(
+            days[cut + early_stopping_days], days[cut + early_stopping_days + calibration_days - 1]
+        ),
+        promotion=DataWindow(days[len(days) - promotion_days], days[-1]),
+    )

@@ -60,8 +60,32 @@ def test_account_day_activity_aggregates_one_day(spark) -> None:
         ),
         request("b", at(D, 23, 59, 59), org_id="org-1"),
     ]
-    got = account_day_activity(requests_frame(spark, rows)).drop(
-        "template_buckets", "sync_bands", "system_prompt_hashes"
+    activity = account_day_activity(requests_frame(spark, rows))
+    # The text model's counts, the keys, clients and each model's first minute (new columns).
+    extra = {
+        row["account_id"]: row
+        for row in activity.select(
+            "account_id",
+            "intent_requests",
+            "content_requests",
+            "api_keys",
+            "user_agents",
+            "model_first_minute",
+        ).collect()
+    }
+    assert extra["a"]["intent_requests"] == 0  # no text model scored these rows
+    assert extra["a"]["api_keys"] == ["key-a"]
+    assert extra["a"]["model_first_minute"] == {"claude-sonnet": 600, "claude-new": 690}
+    assert extra["b"]["user_agents"] == ["anthropic-python/0.40.0"]
+    got = activity.drop(
+        "template_buckets",
+        "system_prompt_hashes",
+        "intent_requests",
+        "intent_score_sum",
+        "content_requests",
+        "api_keys",
+        "user_agents",
+        "model_first_minute",
     )
     hours_a = [0] * 24
     hours_a[10], hours_a[11] = 2, 1
@@ -169,7 +193,12 @@ def test_template_reuse_counts_only_buckets_shared_with_another_customer(spark) 
         "task_categories",
         "active_minutes",
         "model_requests",
-        "sync_bands",
+        "intent_requests",
+        "intent_score_sum",
+        "content_requests",
+        "api_keys",
+        "user_agents",
+        "model_first_minute",
     ):
         activity_day = activity_day.withColumn(name, F.lit(None))
     history = spark.createDataFrame(
@@ -241,7 +270,16 @@ def test_rolling_account_features(spark) -> None:
         return (end - created).total_seconds() / 86400
 
     steady_entropy = -(0.75 * math.log2(0.75) + 0.25 * math.log2(0.25))
-    names = ["account_id", "customer_id", "active_on_day"] + [s.name for s in ACCOUNT_FEATURES]
+    new = {
+        "content_share_7d",
+        "intent_score_mean_7d",
+        "egress_asns_max_1d",
+        "egress_countries_max_1d",
+        "api_keys_count_7d",
+        "customer_api_keys_7d",
+    }
+    old = [spec for spec in ACCOUNT_FEATURES if spec.name not in new]
+    names = ["account_id", "customer_id", "active_on_day"] + [s.name for s in old]
     expected_rows = [
         # requests 1d/7d/28d, in/out 7d, ratio, active hours, cv, entropy, ips, prefixes, asns,
         # dc share, raw share, errors, 429s, age, tier, verified, dormant, cot, grader,
@@ -342,7 +380,15 @@ def test_rolling_account_features(spark) -> None:
     ]
     schema = ", ".join(
         ["account_id string", "customer_id string", "active_on_day boolean"]
-        + [f"{s.name} {s.dtype}" for s in ACCOUNT_FEATURES]
+        + [f"{s.name} {s.dtype}" for s in old]
     )
     expected = spark.createDataFrame(expected_rows, schema)
     assert_rows_equal(got.select(*names), expected)
+    # The sleeper asked for step-by-step reasoning and judging in two of its three requests
+    # (the curated phrases; no text model here); it sent from two ASNs on D.
+    new_columns = got.select("account_id", *sorted(new)).toPandas().set_index("account_id")
+    assert new_columns.loc["sleeper", "content_share_7d"] == 2 / 3
+    assert new_columns.loc["sleeper", "egress_asns_max_1d"] == 2
+    assert new_columns.loc["steady", "content_share_7d"] == 0.0
+    assert new_columns.loc["fresh", "customer_api_keys_7d"] == 1
+    assert new_columns.loc["steady", "api_keys_count_7d"] == 1

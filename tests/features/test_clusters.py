@@ -97,7 +97,8 @@ def test_split_cluster_id_goes_to_the_bigger_part_and_new_ids_are_deterministic(
 ROLLING_SCHEMA = (
     "account_id string, customer_id string, active_on_day boolean, requests_count_1d long, "
     "output_tokens_1d long, template_reuse_share_7d double, requests_7d long, "
-    "cot_requests_7d long, countries_7d array<string>, asns_7d array<long>, created_at timestamp"
+    "cot_requests_7d long, countries_7d array<string>, asns_7d array<long>, created_at timestamp, "
+    "content_requests_7d long, egress_asns_max_1d long, new_model_share_3d double"
 )
 
 
@@ -106,12 +107,12 @@ def test_cluster_features_describe_the_cluster_or_the_customer(spark) -> None:
     rolling = spark.createDataFrame(
         [
             # a hydra cluster: three customers, one account idle today
-            ("h1", "h1", True, 10, 100, 1.0, 70, 35, ["US"], [9009], c1),
-            ("h2", "h2", True, 30, 300, 0.5, 70, 35, ["SG"], [9009, 16276], c1),
-            ("h3", "h3", False, 0, 0, 0.0, 60, 0, ["US"], [16276], c2),
+            ("h1", "h1", True, 10, 100, 1.0, 70, 35, ["US"], [9009], c1, 35, 1, 0.0),
+            ("h2", "h2", True, 30, 300, 0.5, 70, 35, ["SG"], [9009, 16276], c1, 35, 2, 0.5),
+            ("h3", "h3", False, 0, 0, 0.0, 60, 0, ["US"], [16276], c2, 0, 1, 0.0),
             # an unlinked enterprise org with two accounts
-            ("e1", "org-e", True, 5, 50, 0.0, 20, 0, ["DE"], [3320], c1),
-            ("e2", "org-e", True, 5, 60, 0.0, 20, 10, ["DE"], [3320], c2),
+            ("e1", "org-e", True, 5, 50, 0.0, 20, 0, ["DE"], [3320], c1, 0, 1, 0.0),
+            ("e2", "org-e", True, 5, 60, 0.0, 20, 10, ["DE"], [3320], c2, 10, 1, 0.0),
         ],
         ROLLING_SCHEMA,
     )
@@ -124,28 +125,52 @@ def test_cluster_features_describe_the_cluster_or_the_customer(spark) -> None:
             ("h2", "h2", "payment_fingerprint", "card"),
             ("h1", "h1", "ip", "1.2.3.4@2026-11-26"),
             ("h3", "h3", "ip", "1.2.3.4@2026-11-26"),
-            ("h1", "h1", "synchrony", "s0:1@2026-11-26"),
-            ("h2", "h2", "synchrony", "s0:1@2026-11-26"),
-            ("e1", "org-e", "synchrony", "s0:9@2026-11-26"),
-            ("e2", "org-e", "synchrony", "s0:9@2026-11-26"),
+            ("h1", "h1", "burst", "2026-11-26@61"),
+            ("h2", "h2", "burst", "2026-11-26@61"),
+            ("e1", "org-e", "burst", "2026-11-26@90"),
+            ("e2", "org-e", "burst", "2026-11-26@90"),
         ],
         "account_id string, customer_id string, entity_type string, entity_value string",
     )
-    specificity = spark.createDataFrame(
-        [
-            ("payment_fingerprint", "card", 2, 2, 1.5, True),
-            ("ip", "1.2.3.4@2026-11-26", 2, 2, 0.6, True),
-        ],
-        "entity_type string, entity_value string, accounts long, customers long, weight double, linking boolean",
+    shared_entities = spark.createDataFrame(
+        [("payment_fingerprint", "card"), ("ip", "1.2.3.4@2026-11-26")],
+        "entity_type string, entity_value string",
+    )
+    block_stats = spark.createDataFrame(
+        [("hc-1", 2.5, 2)],
+        "hydra_cluster_id string, cluster_block_density double, cluster_entity_families long",
     )
     previous = spark.createDataFrame(
         [("hc-1", "h1", "h1", days_ago(2)), ("hc-1", "h2", "h2", days_ago(2))], MEMBERS_SCHEMA
     )
-    got = cluster_features(rolling, assignments, memberships, specificity, previous).select(
-        "account_id", "hydra_cluster_id", *CLUSTER_GROUP_FEATURES
+    got = cluster_features(
+        rolling, assignments, memberships, shared_entities, previous, block_stats
+    ).select("account_id", "hydra_cluster_id", *CLUSTER_GROUP_FEATURES)
+    hc = (
+        *("hc-1", 3, 3, 400, 0.5, 2 / 3, 2 / 3, 2 / 3, 0.5, 2 / 3, 70 / 200, 2, 2, 1.5),
+        *(2.5, 2, 70 / 200, 4 / 3, 0.5 / 3),
     )
-    hc = ("hc-1", 3, 3, 400, 0.5, 2 / 3, 2 / 3, 2 / 3, 0.5, 2 / 3, 70 / 200, 2, 2, 1.5)
-    org = (None, 1, 2, 110, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 10 / 40, 1, 1, 1.0)
+    org = (
+        None,
+        1,
+        2,
+        110,
+        0.0,
+        0.5,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        10 / 40,
+        1,
+        1,
+        1.0,
+        0.0,
+        0,
+        0.25,
+        1.0,
+        0.0,
+    )
     expected = spark.createDataFrame(
         [("h1", *hc), ("h2", *hc), ("h3", *hc), ("e1", *org), ("e2", *org)],
         "account_id string, hydra_cluster_id string, cluster_customers_count long, "
@@ -153,7 +178,9 @@ def test_cluster_features_describe_the_cluster_or_the_customer(spark) -> None:
         "cluster_creation_burst_share double, cluster_shared_payment_share double, "
         "cluster_shared_ip_share double, cluster_template_overlap double, "
         "cluster_synchrony_score double, cluster_cot_share double, cluster_country_count int, "
-        "cluster_asn_count int, cluster_growth_ratio_1d double",
+        "cluster_asn_count int, cluster_growth_ratio_1d double, cluster_block_density double, "
+        "cluster_entity_families long, cluster_content_share double, "
+        "cluster_egress_asns_mean double, cluster_new_model_share double",
     )
     assert_rows_equal(got, expected)
 

@@ -315,6 +315,14 @@ def generate(seed: int = 11) -> SyntheticData:
                         cluster_template_overlap=ranges["template_reuse_share_7d"][1] * 0.8,
                         cluster_cot_share=ranges["cot_prompt_share_7d"][1] * 0.8,
                     )
+                # The block and content features the evidence reads, from the same draws.
+                linked = cluster is not None and spec["cluster"] != "org"
+                row.update(
+                    content_share_7d=row["cot_prompt_share_7d"],
+                    cluster_content_share=row["cluster_cot_share"],
+                    cluster_block_density=2.0 if linked else 0.0,
+                    cluster_entity_families=2.0 if linked else 0.0,
+                )
                 row["cluster_output_tokens_sum_1d"] = float(
                     round(row["output_tokens_sum_7d"] / 7 * row["cluster_accounts_count"])
                 )
