@@ -321,9 +321,9 @@ def cluster_features(
                     F.col("cluster_accounts_count") / F.col("previous_accounts"), F.lit(1.0)
                 ),
                 "cluster_block_density": F.coalesce("cluster_block_density", F.lit(0.0)),
-                "cluster_entity_families": F.coalesce(
-                    "cluster_entity_families", F.lit(0)
-                ).cast("long"),
+                "cluster_entity_families": F.coalesce("cluster_entity_families", F.lit(0)).cast(
+                    "long"
+                ),
             }
         )
         .select("group_key", *CLUSTER_GROUP_FEATURES)

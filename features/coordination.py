@@ -46,6 +46,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -345,9 +346,13 @@ def burst_slots(slots: DataFrame, params: CoordinationParams) -> DataFrame:
     hundred rows a week, decided on the driver.
     """
     import numpy as np
+    import pandas as pd
 
     spark = slots.sparkSession
-    counts = slots.groupBy("dt", "slot").agg(F.countDistinct("account_id").alias("n")).toPandas()
+    counts = cast(
+        pd.DataFrame,
+        slots.groupBy("dt", "slot").agg(F.countDistinct("account_id").alias("n")).toPandas(),
+    )
     per_day = 24 * 60 // params.slot_minutes
     bursts: list[tuple] = []
     for day, group in counts.groupby("dt"):

@@ -201,7 +201,8 @@ def with_extraction_intent(
             prompt_scores = np.maximum(prompt_scores, system_scores)
         return pa.array(prompt_scores, type=pa.float32())
 
-    intent = arrow_udf(score, T.FloatType())
+    # PySpark's stubs list only overloads with an explicit functionType; the default is the scalar one.
+    intent = arrow_udf(score, T.FloatType())  # type: ignore[call-overload]
     return requests.withColumn(output_column, intent(F.col("system_prompt"), F.col("prompt")))
 
 

@@ -30,6 +30,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import mlflow.xgboost
 import numpy as np
@@ -293,10 +294,11 @@ def read_scores(tables: LakeTables, start: date, end: date) -> pd.DataFrame:
     days = tables.days(layout.SCORES, start=start, end=end)
     if not days:
         raise ModelError(f"no scored day between {start} and {end} under {tables.store.uri}")
-    frame = (
+    frame = cast(
+        pd.DataFrame,
         tables.read(layout.SCORES, days, SCORES_SCHEMA)
         .select("account_id", "dt", "flagged", "score", "model_score")
-        .toPandas()
+        .toPandas(),
     )
     frame["dt"] = pd.to_datetime(frame["dt"]).dt.date
     return frame

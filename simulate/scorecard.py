@@ -162,9 +162,7 @@ def scorecard(
     left_out: str | None = None,
 ) -> Scorecard:
     """Judge the flags of ``window_start..window_end`` against ``truth`` (see the module doc)."""
-    in_window = flags[
-        (_as_day(flags["dt"]) >= window_start) & (_as_day(flags["dt"]) <= window_end)
-    ]
+    in_window = flags[(_as_day(flags["dt"]) >= window_start) & (_as_day(flags["dt"]) <= window_end)]
     outcomes = account_outcomes(in_window, truth)
     abusive = outcomes[outcomes["abusive"]] if len(outcomes) else outcomes
     legit = outcomes[~outcomes["abusive"]] if len(outcomes) else outcomes

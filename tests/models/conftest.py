@@ -429,7 +429,10 @@ class Registry:
             lake=self.lake_ref(),
             tracking=self.tracking_ref(),
             window_days=14,
-            validation_days=4,
+            early_stopping_days=2,
+            calibration_days=2,
+            promotion_days=3,
+            min_fit_days=3,
             reviewer_capacity=20,
             n_estimators=80,
         )

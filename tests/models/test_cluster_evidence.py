@@ -45,10 +45,16 @@ def _row(**overrides: float) -> pd.DataFrame:
         "dormant_days_before_activity": 0.0,
         "cluster_volume_cv_1d": 1.5,
         "distinct_ip_prefixes_7d": 2.0,
-        "distinct_asns_7d": 1.0,
+        "egress_asns_max_1d": 1.0,
+        "cluster_egress_asns_mean": 1.0,
+        "cluster_block_density": 0.0,
+        "cluster_entity_families": 0.0,
+        "cluster_new_model_share": 0.0,
+        "new_model_share_3d": 0.0,
         # extraction-shaped content present unless a case says otherwise
-        "cluster_cot_share": 0.9,
-        "grader_prompt_share_7d": 0.0,
+        "cluster_content_share": 0.9,
+        "content_share_7d": 0.0,
+        "intent_score_mean_7d": 0.5,
     }
     return pd.DataFrame([{**base, **overrides}])
 
@@ -66,20 +72,23 @@ def _row(**overrides: float) -> pd.DataFrame:
                 "cluster_shared_ip_share": 0.9,
                 "cluster_synchrony_score": 0.9,
                 "cluster_volume_cv_1d": 0.1,
-                "cluster_cot_share": 0.1,
+                "cluster_content_share": 0.1,
             },
             0.0,
         ),
-        # content from grader prompts; coordination from proxy rotation and balanced load
+        # the account's own content; coordination from proxy rotation and balanced load
         (
             {
-                "cluster_cot_share": 0.0,
-                "grader_prompt_share_7d": 0.9,
-                "distinct_ip_prefixes_7d": 40.0,
+                "cluster_content_share": 0.0,
+                "content_share_7d": 0.9,
+                "egress_asns_max_1d": 12.0,
                 "cluster_volume_cv_1d": 0.2,
             },
             1.0,
         ),
+        # a dense block and a pivot to the new model, without any shared IP or card
+        ({"cluster_block_density": 3.5, "cluster_new_model_share": 0.9}, 1.0),
+        ({"cluster_block_density": 2.0, "cluster_new_model_share": 0.9}, 0.5),  # half ramp
         (
             {
                 "cluster_shared_ip_share": 0.9,
@@ -105,7 +114,7 @@ def _row(**overrides: float) -> pd.DataFrame:
             {
                 "cluster_shared_ip_share": 0.9,
                 "cluster_synchrony_score": 0.9,
-                "cluster_cot_share": float("nan"),
+                "cluster_content_share": float("nan"),
             },
             0.0,
         ),

@@ -52,7 +52,14 @@ class Step:
 @pytest.fixture(scope="module")
 def v1(spark, registry: Registry) -> Step:
     result = train_challenger(
-        spark, registry.train_params(date(2026, 3, 7), window_days=7, validation_days=2)
+        spark,
+        registry.train_params(
+            date(2026, 3, 7),
+            window_days=7,
+            early_stopping_days=1,
+            calibration_days=1,
+            promotion_days=2,
+        ),
     )
     return Step(aliases=registry.aliases(), result=result)
 
@@ -127,20 +134,26 @@ def test_training_logs_params_metrics_plots_and_a_registered_version(
     assert params["feature_set_name"] == FEATURE_SET.name
     assert params["feature_set_version"] == str(FEATURE_SET.version)
     assert (params["data_window_start"], params["data_window_end"]) == ("2026-03-01", "2026-03-07")
-    assert (params["validation_start"], params["validation_end"]) == ("2026-03-06", "2026-03-07")
+    # Four windows, newest last: fit, early stopping, the rule's calibration, promotion.
+    assert (params["fit_start"], params["fit_end"]) == ("2026-03-01", "2026-03-03")
+    assert (params["early_stopping_start"], params["early_stopping_end"]) == ("2026-03-04",) * 2
+    assert (params["calibration_start"], params["calibration_end"]) == ("2026-03-05",) * 2
+    assert (params["promotion_start"], params["promotion_end"]) == ("2026-03-06", "2026-03-07")
     assert params["labels_positive_known"] == str(int((known["label"] == 1).sum())) == "30"
     assert params["labels_negative_known"] == str(int((known["label"] == 0).sum()))
     assert params["labels_bad_lines"] == "3"
+    # Metric names say which rows they were measured on.
     for metric in (
-        "pr_auc",
-        "recall_at_precision_95",
-        "recall_at_precision_99",
-        "precision_at_capacity",
-        "cluster_recall",
+        "calibration.labeled.pr_auc",
+        "calibration.labeled.recall_at_precision_95",
+        "calibration.labeled.flag_precision",
+        "calibration.training_rows.recall_at_precision_95",
+        "calibration.training_rows.cluster_recall",
         "threshold",
     ):
         assert run.data.metrics[metric] == pytest.approx(result.metrics[metric])
-    assert run.data.metrics["pr_auc"] > 0.9
+    assert "pr_auc" not in run.data.metrics
+    assert run.data.metrics["calibration.labeled.pr_auc"] > 0.9
 
     plots = {a.path for a in client.list_artifacts(result.run_id, "plots")}
     assert plots == {
@@ -219,7 +232,9 @@ def test_better_challenger_is_promoted_and_keeps_the_previous_champion(
     decision = v2_promoted.decision
     assert decision.promoted, decision.reason
     assert decision.reason.startswith("promoted: pr_auc ")
-    assert decision.challenger_metrics["pr_auc"] > decision.champion_metrics["pr_auc"]
+    assert (
+        decision.challenger_metrics["labeled.pr_auc"] > decision.champion_metrics["labeled.pr_auc"]
+    )
     assert v2_promoted.aliases == {"champion": "2", "previous-champion": "1"}
     tags = registry.client().get_model_version(MODEL, "2").tags
     assert tags[tracking.TAG_REPLACED] == "1"
@@ -234,8 +249,10 @@ def test_worse_challenger_is_refused_and_the_reason_recorded(
     decision = v3_refused.decision
     assert not decision.promoted
     assert decision.challenger_version == "3" and decision.champion_version == "2"
-    assert decision.challenger_metrics["pr_auc"] < decision.champion_metrics["pr_auc"]
-    assert "pr_auc" in decision.reason and "not better than champion v2" in decision.reason
+    assert (
+        decision.challenger_metrics["labeled.pr_auc"] < decision.champion_metrics["labeled.pr_auc"]
+    )
+    assert "labeled.pr_auc" in decision.reason and "not better than champion v2" in decision.reason
     assert v3_refused.aliases == {"champion": "2", "previous-champion": "1", "challenger": "3"}
     tags = registry.client().get_model_version(MODEL, "3").tags
     assert tags[tracking.TAG_DECISION] == "rejected"

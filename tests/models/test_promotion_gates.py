@@ -29,7 +29,11 @@ def test_first_model_passes_only_the_absolute_gates() -> None:
 
 
 def test_challenger_must_beat_the_main_metric_and_hold_the_key_ones() -> None:
-    better = {**GOOD, "labeled.pr_auc": 0.92, "labeled.cluster_recall": 0.885}  # within tolerance 0.02
+    better = {
+        **GOOD,
+        "labeled.pr_auc": 0.92,
+        "labeled.cluster_recall": 0.885,
+    }  # within tolerance 0.02
     assert judge(better, GOOD, GATES, "4")[0]
     equal = dict(GOOD)
     promoted, reason = judge(equal, GOOD, GATES, "4")

@@ -23,7 +23,7 @@ def test_held_out_accounts_lose_their_labels_and_stay_as_unlabeled_rows(
     assert params["holdout"] == "camp-b"
     assert params["holdout_accounts"] == "30"
     # camp-b's labels are gone: only camp-a's 30 accounts are positives ...
-    assert params["training_positive_accounts"] == "30"
+    assert params["fit_positive_accounts"] == "30"
     labels = synthetic.labels
     camp_a_known = labels[
         labels["account_id"].str.startswith("camp-a") & (labels["labeled_at"] <= CUTOFF.isoformat())
@@ -31,8 +31,8 @@ def test_held_out_accounts_lose_their_labels_and_stay_as_unlabeled_rows(
     assert params["labels_positive_known"] == str(camp_a_known["account_id"].nunique())
     # ... and camp-b's accounts are still there, as unlabeled rows presumed legitimate.
     legit = synthetic.truth[synthetic.truth["campaign_id"].isna()]["account_id"]
-    assert int(params["training_unlabeled_accounts"]) > len(held)
-    assert int(params["training_unlabeled_accounts"]) <= len(legit) + len(held)
+    assert int(params["fit_unlabeled_accounts"]) > len(held)
+    assert int(params["fit_unlabeled_accounts"]) <= len(legit) + len(held)
 
 
 def test_spark_xgboost_trains_an_equivalent_registered_model(
@@ -47,7 +47,7 @@ def test_spark_xgboost_trains_an_equivalent_registered_model(
     )
     run = distributed.client().get_run(result.run_id)
     assert run.data.params["use_spark_xgboost"] == "True"
-    assert run.data.metrics["pr_auc"] > 0.9
+    assert run.data.metrics["calibration.labeled.pr_auc"] > 0.9
     with tracking.tracking(registry.tracking_uri):
         model = mlflow.xgboost.load_model(f"models:/spark-xgboost/{result.model_version}")
     features = synthetic.features
