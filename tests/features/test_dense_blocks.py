@@ -85,3 +85,24 @@ def test_peeling_finds_disjoint_blocks_densest_first() -> None:
 
 def test_expected_density_matches_the_docstring_arithmetic() -> None:
     assert 3.5 < expected_density(21, 2000 * 21 / 280) < 4.5
+
+
+def test_one_shared_exit_never_attaches_a_customer_to_a_block_two_can() -> None:
+    # A proxy pool's customers each use 6 of its 12 exits every day of a week.
+    rows = _proxy_pool(300, 12, 7, 6, seed=5)
+    # Carrier-NAT users who went out through one of the pool's (residential) exits
+    # once; a proxy customer that drew only two exits on one day.
+    rows += [(f"nat-{c}", "ip", f"10.9.{c % 12}.1@{c % 7}") for c in range(60)]
+    rows += [("proxy-late", "ip", "10.9.0.1@3"), ("proxy-late", "ip", "10.9.1.1@3")]
+    memberships = pd.DataFrame(rows, columns=["customer_id", "entity_type", "entity_value"])
+    strong = DenseBlockParams(min_density=1.0, min_rows=3, attach_share=0.0)
+    members, _ = dense_blocks(memberships, WEIGHTS, strong)
+    in_blocks = set(members["customer_id"])
+    assert {f"proxy-{c}" for c in range(300)} <= in_blocks
+    assert "proxy-late" in in_blocks  # two of the block's columns
+    assert not any(c.startswith("nat-") for c in in_blocks)  # one column each
+    single = DenseBlockParams(min_density=1.0, min_rows=3, attach_share=0.0, attach_min_columns=1)
+    loose, _ = dense_blocks(memberships, WEIGHTS, single)
+    assert any(
+        c.startswith("nat-") for c in loose["customer_id"]
+    )  # the guard is what keeps them out

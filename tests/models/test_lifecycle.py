@@ -184,12 +184,21 @@ def test_training_logs_params_metrics_plots_and_a_registered_version(
     assert info.saved_input_example_info is not None
 
 
-def test_threshold_is_chosen_on_validation_for_the_target_precision_and_stored(
+def test_threshold_is_chosen_on_calibration_for_the_target_precision_and_stored(
     registry: Registry, v1: Step, synthetic: SyntheticData
 ) -> None:
-    """Recompute v1's threshold from its validation days (03-06..03-07) independently."""
+    """Recompute v1's threshold from its calibration day independently.
+
+    v1 trains as of 03-07 on 7 days: fit 03-01..03-03, early stopping 03-04,
+    calibration 03-05, promotion 03-06..03-07 (never read by training).
+    """
+    assert v1.result is not None
+    assert (v1.result.validation_window.start, v1.result.validation_window.end) == (
+        date(2026, 3, 6),
+        date(2026, 3, 7),
+    )
     features = synthetic.features
-    validation = features[features["dt"].between(date(2026, 3, 6), date(2026, 3, 7))]
+    validation = features[features["dt"] == date(2026, 3, 5)]
     labels = synthetic.labels.assign(
         known=pd.to_datetime(synthetic.labels["labeled_at"], utc=True, format="ISO8601").dt.date
     )
@@ -217,7 +226,7 @@ def test_first_model_is_promoted_through_the_absolute_gates(
 ) -> None:
     decision = v1_promoted.decision
     assert decision.promoted
-    assert decision.reason.startswith("promoted (first model, absolute gates): pr_auc ")
+    assert decision.reason.startswith("promoted (first model, absolute gates): labeled.pr_auc ")
     assert (decision.challenger_version, decision.champion_version) == ("1", None)
     assert v1_promoted.aliases == {"champion": "1"}
     tags = registry.client().get_model_version(MODEL, "1").tags
@@ -231,7 +240,7 @@ def test_better_challenger_is_promoted_and_keeps_the_previous_champion(
 ) -> None:
     decision = v2_promoted.decision
     assert decision.promoted, decision.reason
-    assert decision.reason.startswith("promoted: pr_auc ")
+    assert decision.reason.startswith("promoted: labeled.pr_auc ")
     assert (
         decision.challenger_metrics["labeled.pr_auc"] > decision.champion_metrics["labeled.pr_auc"]
     )
