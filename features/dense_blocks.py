@@ -204,7 +204,15 @@ def dense_blocks(
     Blocks are numbered 0.. densest first. Entity types without a weight are
     ignored.
     """
-    frame = memberships[["customer_id", "entity_type", "entity_value"]].drop_duplicates()
+    # Rows arrive from Spark in no particular order; sorted, the node numbering and the
+    # order of every floating-point sum are the same on every run of the same day.
+    frame = (
+        memberships[["customer_id", "entity_type", "entity_value"]]
+        .astype({"entity_value": str})
+        .drop_duplicates()
+        .sort_values(["customer_id", "entity_type", "entity_value"], kind="stable")
+        .reset_index(drop=True)
+    )
     frame = frame[frame["entity_type"].isin(list(type_weights))]
     keys = frame["entity_type"] + "\x1f" + frame["entity_value"].astype(str)
     degree = keys.map(keys.value_counts())

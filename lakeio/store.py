@@ -113,6 +113,23 @@ def _as_prefix(prefix: str) -> str:
     return prefix if not prefix or prefix.endswith("/") else prefix + "/"
 
 
+def staged_path(dest: Path, prefix: str, key: str) -> Path:
+    """Where ``key`` (under ``prefix``) lands in the local folder ``dest``.
+
+    Object keys are any string a producer chose: ``..``, ``.`` and empty
+    segments (``a//b``, a leading ``/``) would land outside ``dest`` or on top
+    of another key's file, so such a key is refused with its name.
+    """
+    relative = key[len(_as_prefix(prefix)) :]
+    parts = relative.split("/")
+    if not relative or any(part in ("", ".", "..") for part in parts):
+        raise LakeError(
+            f"refusing to copy the object {key!r}: its name has an empty, '.' or '..' segment "
+            f"and would land outside {dest} or over another object; remove or rename it"
+        )
+    return Path(dest).joinpath(*parts)
+
+
 class LocalStore(ObjectStore):
     """A lake in a local folder."""
 
@@ -184,7 +201,7 @@ class LocalStore(ObjectStore):
     def download_prefix(self, prefix: str, dest: Path) -> list[Path]:
         paths = []
         for key in self.list_keys(prefix):
-            target = Path(dest) / key[len(_as_prefix(prefix)) :]
+            target = staged_path(dest, prefix, key)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self.path(key), target)
             paths.append(target)
@@ -305,7 +322,11 @@ class S3Store(ObjectStore):
                 raise self._error(exc, key) from exc
 
     def delete_prefix(self, prefix: str) -> int:
-        keys = [self._key(key) for key in self.list_keys(prefix)]
+        return self._delete_keys(list(self.list_keys(prefix)), prefix)
+
+    def _delete_keys(self, found: list[str], what: str) -> int:
+        """Delete exactly these keys (never a prefix of them: ``part-1`` is not ``part-10``)."""
+        keys = [self._key(key) for key in found]
         for start in range(0, len(keys), 1000):
             batch = [{"Key": key} for key in keys[start : start + 1000]]
             try:
@@ -313,13 +334,13 @@ class S3Store(ObjectStore):
                     Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True}
                 )
             except Exception as exc:  # noqa: BLE001
-                raise self._error(exc, prefix) from exc
+                raise self._error(exc, what) from exc
         return len(keys)
 
     def download_prefix(self, prefix: str, dest: Path) -> list[Path]:
         paths = []
         for key in self.list_keys(prefix):
-            target = Path(dest) / key[len(_as_prefix(prefix)) :]
+            target = staged_path(dest, prefix, key)
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 self.client.download_file(self.bucket, self._key(key), str(target))  # type: ignore[attr-defined]
@@ -341,8 +362,7 @@ class S3Store(ObjectStore):
                 self.client.upload_file(str(file), self.bucket, self._key(prefix + rel))  # type: ignore[attr-defined]
             except Exception as exc:  # noqa: BLE001
                 raise self._error(exc, prefix + rel) from exc
-        for key in stale:
-            self.delete_prefix(key)
+        self._delete_keys(stale, prefix)
         return len(files)
 
 

@@ -236,7 +236,9 @@ def load_champion(tracking_uri: str, model_name: str) -> Champion:
                 f"{feature_set!r}, but this code produces {expected!r}: train and promote a new model"
             )
         rule = FlagRule.from_tags(version.tags, f"champion {model_name} v{version.version}")
-        model = mlflow.xgboost.load_model(f"models:/{model_name}@{tracking.CHAMPION}")
+        # The alias is resolved once: weights and rule come from the same version even
+        # when a promotion moves the alias between the two reads.
+        model = mlflow.xgboost.load_model(tracking.model_uri(model_name, str(version.version)))
     # Spark already runs one scoring task per core: more OpenMP threads per task thrash.
     model.set_params(n_jobs=1)
     return Champion(version=str(version.version), model=model, rule=rule)

@@ -163,3 +163,37 @@ def test_spark_reads_a_day_partition_by_its_uri(spark, tmp_path: Path) -> None:
     frame.write.partitionBy("dt").parquet(spark_lake.uri("scores"))
     day = spark.read.parquet(spark_lake.stage("scores/dt=2026-11-03/"))
     assert [tuple(row) for row in day.collect()] == [(1,)]
+
+
+@pytest.mark.parametrize(
+    "evil",
+    ["../../outside.txt", "dt=2026-11-03/../../outside.txt", "/etc-like/abs.txt", "a//b.txt"],
+)
+def test_keys_that_would_land_outside_the_staging_folder_are_refused(
+    s3_bucket: str, s3_endpoint: str, tmp_path: Path, evil: str
+) -> None:
+    import boto3
+
+    store = open_store(f"s3://{s3_bucket}/lake")
+    prefix = "raw/requests/"
+    boto3.client("s3", endpoint_url=s3_endpoint).put_object(
+        Bucket=s3_bucket, Key=f"lake/{prefix}{evil}", Body=b"x"
+    )
+    dest = tmp_path / "stage" / "inner"
+    with pytest.raises(LakeError, match="refusing to copy the object"):
+        store.download_prefix(prefix, dest)
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert written == []
+
+
+def test_s3_publishing_deletes_exactly_the_stale_keys(s3_bucket: str, tmp_path: Path) -> None:
+    store = open_store(f"s3://{s3_bucket}/lake")
+    prefix = "features/account_day/dt=2026-11-03/"
+    store.write_bytes(prefix + "part-1", b"stale")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "part-10").write_bytes(b"fresh")
+    (src / "part-2").write_bytes(b"fresh")
+    # part-1 is stale; a delete by prefix would also remove the fresh part-10.
+    assert store.upload_dir(src, prefix) == 2
+    assert sorted(store.list_keys(prefix)) == [prefix + "part-10", prefix + "part-2"]

@@ -248,8 +248,27 @@ def test_better_challenger_is_promoted_and_keeps_the_previous_champion(
     tags = registry.client().get_model_version(MODEL, "2").tags
     assert tags[tracking.TAG_REPLACED] == "1"
     assert tags[tracking.TAG_DECISION] == "promoted"
-    # both were judged on the same window: the challenger's validation days
-    assert tags["promotion.window"] == "2026-03-10..2026-03-13"
+    # both were judged on the same window: the challenger's promotion days (3 by default)
+    assert tags["promotion.window"] == "2026-03-11..2026-03-13"
+
+
+def test_the_champion_is_loaded_from_the_version_its_alias_named_once(
+    registry: Registry, v2_promoted: Step, synthetic: SyntheticData, monkeypatch
+) -> None:
+    from models import scoring
+
+    assert v2_promoted.aliases["champion"] == "2"
+    v1_version = registry.client().get_model_version(MODEL, "1")
+    # The alias read said v1, and a promotion moved it to v2 right after: weights and
+    # rule must both be v1's, never v2's weights under v1's threshold.
+    monkeypatch.setattr(scoring.tracking, "version_by_alias", lambda *_: v1_version)
+    champion = scoring.load_champion(registry.tracking_uri, MODEL)
+    with tracking.tracking(registry.tracking_uri):
+        v1_model = mlflow.xgboost.load_model(tracking.model_uri(MODEL, "1"))
+    rows = model_matrix(synthetic.features.head(200))
+    assert champion.version == "1"
+    assert champion.rule.threshold == float(v1_version.tags[tracking.TAG_THRESHOLD])
+    np.testing.assert_allclose(champion.model.predict_proba(rows), v1_model.predict_proba(rows))
 
 
 def test_worse_challenger_is_refused_and_the_reason_recorded(
