@@ -39,6 +39,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+# Where the constants come from. None was fitted to a seed, and none may be
+# fitted to an evaluation seed (``flows.evaluate``): they are priors, set by what
+# each signal means. Shares ramp from 0.3 (a minority of the cluster) to 0.7 (most
+# of it); BLOCK_LOW/HIGH are shared weight per member (``features.dense_blocks``):
+# an entity of weight 1 held by a few customers weighs about 1/ln(7) ~ 0.5, so 1.0
+# is two such things shared per member and 3.0 about six; YOUNG and WOKEN are two
+# weeks, the span of a training window; egress ramps 3..8 networks a day (a
+# person roams over home, work and a phone's carrier, a pool over many). Tuning
+# them on ``--seeds tuning`` matrices is open work.
 MIN_CLUSTER_CUSTOMERS = 3
 EVIDENCE_MIN = 0.5  # half-strength: needs the supervised model's support
 EVIDENCE_ALONE = 0.75  # two coordination families and clearly extraction-shaped content

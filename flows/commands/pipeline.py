@@ -167,8 +167,13 @@ def register(app: typer.Typer) -> None:
             typer.Option("--home", help="Folder for the demo's lake, databases and reports."),
         ] = None,
         days: Annotated[
-            int, typer.Option("--days", min=10, help="Days of traffic to simulate.")
-        ] = 28,
+            int,
+            typer.Option(
+                "--days",
+                min=20,
+                help="Days of traffic to simulate (training needs 12 days before the swept week).",
+            ),
+        ] = 21,
         scale: Annotated[
             float, typer.Option("--scale", help="Traffic scale (1.0 ~ 25k requests/day).")
         ] = 1.0,

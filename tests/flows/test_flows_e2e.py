@@ -132,6 +132,9 @@ def test_daily_sweep_runs_a_day_through_to_queue_rows(trained_home) -> None:
     assert sum(row["flagged"] for row in campaigns.values()) > 0
     assert figures["flagged"] == result["score"]["flagged"]
     assert figures["precision"] >= 0.5, figures
+    # what a version would flag (the demo's figures for a refused challenger) is what
+    # the sweep flagged with it as champion: one rule, one set of features
+    assert detection_figures(config, [day], version="1") == figures
 
     # a rerun of the day replaces, never duplicates
     again = daily_sweep(day=day, config=config)
