@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from models.evaluate import (
+    account_recall,
     cluster_recall,
     precision_at_capacity,
     recall_at_precision,
@@ -45,14 +46,20 @@ def test_precision_at_capacity_averages_days() -> None:
     assert precision_at_capacity(frame, "score", 2) == pytest.approx((0.5 + 1.0) / 2)
 
 
-def test_cluster_recall_counts_a_cluster_caught_once_and_lone_accounts_alone() -> None:
+def test_cluster_recall_counts_clusters_caught_once_and_leaves_lone_accounts_to_account_recall() -> (
+    None
+):
     frame = pd.DataFrame(
         {
-            "account_id": ["a", "b", "c", "d", "e"],
-            "hydra_cluster_id": ["k1", "k1", "k2", None, None],
-            "label": [1, 1, 1, 1, 0],
-            "flagged": [False, True, False, True, True],
+            "account_id": ["a", "b", "c", "d", "e", "f"],
+            "hydra_cluster_id": ["k1", "k1", "k2", None, None, None],
+            "label": [1, 1, 1, 1, 1, 0],
+            "flagged": [False, True, False, True, False, True],
         }
     )
-    # clusters k1 (caught via b), k2 (missed), account d (caught)
-    assert cluster_recall(frame) == pytest.approx(2 / 3)
+    # clusters k1 (caught via b) and k2 (missed); lone d and e are account recall's
+    assert cluster_recall(frame) == pytest.approx(1 / 2)
+    assert account_recall(frame) == pytest.approx(2 / 5)
+    # with no abusive account in a cluster, each is judged alone
+    lone = frame.assign(hydra_cluster_id=None)
+    assert cluster_recall(lone) == pytest.approx(2 / 5)
