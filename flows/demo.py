@@ -13,7 +13,7 @@ import shutil
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -46,41 +46,18 @@ def detection_figures(
     ``version``: what that model version would flag (``models.scoring.flag_window``)
     instead of the sweep's written scores.
     """
-    import pandas as pd
-
     from lakeio.tables import LakeTables
-    from models.scoring import flag_window
+    from models.scoring import flag_window, read_scores
+    from simulate.scorecard import group_figures
     from simulate.truth import load_truth
 
     runtime = Runtime.of(config)
-    truth = load_truth(runtime.store())[["account_id", "population", "campaign_id"]]
     tables = LakeTables.open(runtime.spark(), runtime.lake)
     if version is None:
-        scores = cast(
-            pd.DataFrame,
-            tables.read(layout.SCORES, days).select("account_id", "flagged").toPandas(),
-        )
+        flags = read_scores(tables, min(days), max(days))
     else:
-        scores = flag_window(tables, runtime.tracking, version, min(days), max(days))
-    per_account = scores.groupby("account_id", as_index=False)["flagged"].max()
-    joined = per_account.merge(truth, on="account_id", how="left")
-    joined["group"] = joined["campaign_id"].fillna(joined["population"]).fillna("unknown")
-    joined["abusive"] = joined["campaign_id"].notna()
-    by_group = (
-        joined.groupby(["group", "abusive"], as_index=False)
-        .agg(active=("account_id", "count"), flagged=("flagged", "sum"))
-        .sort_values(["abusive", "group"], ascending=[False, True])
-    )
-    flagged = joined[joined["flagged"]]
-    precision = float(flagged["abusive"].mean()) if len(flagged) else 0.0
-    abusive = joined[joined["abusive"]]
-    recall = float(abusive["flagged"].mean()) if len(abusive) else 0.0
-    return {
-        "groups": by_group.to_dict("records"),
-        "precision": precision,
-        "recall": recall,
-        "flagged": int(len(flagged)),
-    }
+        flags = flag_window(tables, runtime.tracking, version, min(days), max(days))
+    return group_figures(flags, load_truth(runtime.store()))
 
 
 def run_demo(

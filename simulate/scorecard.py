@@ -317,3 +317,31 @@ def markdown(card: Scorecard, title: str = "") -> str:
             table(POPULATION_HEADER, population_table(card)),
         ]
     )
+
+
+def group_figures(flags: pd.DataFrame, truth: pd.DataFrame) -> dict[str, Any]:
+    """Flag rates per campaign or legitimate population, with precision and recall.
+
+    ``flags``: ``account_id, flagged`` rows (one per account-day; an account counts
+    as flagged if any of its days is); ``truth``: ``account_id, population,
+    campaign_id`` (``simulate.truth.load_truth``). The demo's summary table.
+    """
+    per_account = flags.groupby("account_id", as_index=False)["flagged"].max()
+    joined = per_account.merge(
+        truth[["account_id", "population", "campaign_id"]], on="account_id", how="left"
+    )
+    joined["group"] = joined["campaign_id"].fillna(joined["population"]).fillna("unknown")
+    joined["abusive"] = joined["campaign_id"].notna()
+    by_group = (
+        joined.groupby(["group", "abusive"], as_index=False)
+        .agg(active=("account_id", "count"), flagged=("flagged", "sum"))
+        .sort_values(["abusive", "group"], ascending=[False, True])
+    )
+    flagged = joined[joined["flagged"]]
+    abusive = joined[joined["abusive"]]
+    return {
+        "groups": by_group.to_dict("records"),
+        "precision": float(flagged["abusive"].mean()) if len(flagged) else 0.0,
+        "recall": float(abusive["flagged"].mean()) if len(abusive) else 0.0,
+        "flagged": int(len(flagged)),
+    }

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from simulate.scorecard import markdown, scorecard
+from simulate.scorecard import group_figures, markdown, scorecard
 
 D = [date(2026, 3, d) for d in range(1, 11)]
 WINDOW = (D[5], D[9])  # days 6..10 are judged
@@ -118,3 +118,25 @@ def test_as_dict_is_json_ready() -> None:
     card = scorecard(_flags(), _truth(), *WINDOW)
     text = json.dumps(card.as_dict())
     assert "NaN" not in text and "Infinity" not in text
+
+
+def test_group_figures_count_an_account_flagged_on_any_day_once() -> None:
+    flags = pd.DataFrame(
+        {
+            "account_id": ["c1", "c1", "c2", "u1", "u2", "u2"],
+            "flagged": [False, True, False, True, False, False],
+        }
+    )
+    truth = pd.DataFrame(
+        {
+            "account_id": ["c1", "c2", "u1", "u2"],
+            "population": ["campaign", "campaign", "individual", "individual"],
+            "campaign_id": ["proxy_network", "proxy_network", None, None],
+        }
+    )
+    figures = group_figures(flags, truth)
+    assert figures["groups"] == [
+        {"group": "proxy_network", "abusive": True, "active": 2, "flagged": 1},
+        {"group": "individual", "abusive": False, "active": 2, "flagged": 1},
+    ]
+    assert (figures["precision"], figures["recall"], figures["flagged"]) == (0.5, 0.5, 2)
