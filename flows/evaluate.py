@@ -128,23 +128,11 @@ def _train(config: RunConfig, as_of: date, model_name: str, holdout: frozenset[s
 
 def _promote(config: RunConfig) -> dict[str, Any]:
     """The gated promotion, also judging the whole flag rule on all traffic by the truth."""
+    from flows.training import promote_params
     from models import promotion
 
     runtime = Runtime.of(config)
-    settings = runtime.settings
-    decision = promotion.promote(
-        runtime.spark(),
-        promotion.PromoteParams(
-            lake=runtime.lake,
-            tracking=runtime.tracking,
-            gates=promotion.PromotionGates(
-                min_pr_auc=settings.min_pr_auc,
-                min_recall_at_precision_95=settings.min_recall_at_precision_95,
-                min_cluster_recall=settings.min_cluster_recall,
-            ),
-            judge_on_truth=True,
-        ),
-    )
+    decision = promotion.promote(runtime.spark(), promote_params(runtime, judge_on_truth=True))
     return decision.as_dict()
 
 

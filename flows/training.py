@@ -6,13 +6,16 @@ model."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.runtime import RunConfig, Runtime
 from flows.stages import summary_dict
+
+if TYPE_CHECKING:
+    from models.promotion import PromoteParams
 
 
 @task(name="export-review-labels", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -54,14 +57,12 @@ def retrain(
     return {"labels_export": exported, "train": result}
 
 
-@flow(name="promote")
-def promote(config: RunConfig | None = None, rollback: bool = False) -> dict[str, Any]:
-    """Compare challenger and champion on the same held-out window; move aliases through the gates."""
+def promote_params(runtime: Runtime, judge_on_truth: bool = False) -> PromoteParams:
+    """The promotion's parameters with the gates' floors from the settings."""
     from models import promotion
 
-    runtime = Runtime.of(config or RunConfig())
     settings = runtime.settings
-    params = promotion.PromoteParams(
+    return promotion.PromoteParams(
         lake=runtime.lake,
         tracking=runtime.tracking,
         gates=promotion.PromotionGates(
@@ -69,7 +70,17 @@ def promote(config: RunConfig | None = None, rollback: bool = False) -> dict[str
             min_recall_at_precision_95=settings.min_recall_at_precision_95,
             min_cluster_recall=settings.min_cluster_recall,
         ),
+        judge_on_truth=judge_on_truth,
     )
+
+
+@flow(name="promote")
+def promote(config: RunConfig | None = None, rollback: bool = False) -> dict[str, Any]:
+    """Compare challenger and champion on the same held-out window; move aliases through the gates."""
+    from models import promotion
+
+    runtime = Runtime.of(config or RunConfig())
+    params = promote_params(runtime)
     if rollback:
         decision = promotion.rollback(params)
     else:
