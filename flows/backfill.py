@@ -13,15 +13,17 @@ landing follow in order when a champion model exists (or not at all with
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.alerts import alert_on_failure
 from flows.errors import UserError
 from flows.runtime import RunConfig, Runtime
 from flows.stages import (
+    day_leases,
     features_stage,
     ingest_stage,
     land_stage,
@@ -31,6 +33,9 @@ from flows.stages import (
 )
 from models.tracking import champion_version
 
+if TYPE_CHECKING:
+    from review.leases import DayLeases
+
 
 def day_range(start: date, end: date) -> list[date]:
     if end < start:
@@ -39,7 +44,13 @@ def day_range(start: date, end: date) -> list[date]:
 
 
 # Prefect's flow() annotation rejects its own ThreadPoolTaskRunner (PrefectHQ/prefect#16938).
-@flow(name="backfill", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
+@flow(
+    name="backfill",
+    flow_run_name="backfill-{start}..{end}",
+    on_failure=[alert_on_failure],
+    on_crashed=[alert_on_failure],
+    task_runner=ThreadPoolTaskRunner(max_workers=2),  # type: ignore[arg-type]
+)
 def backfill(
     start: date,
     end: date,
@@ -54,6 +65,23 @@ def backfill(
     scoring = not features_only and champion_version(Runtime.of(config).tracking) is not None
     if not features_only and not scoring:
         logger.warning("no champion model yet: backfilling up to features only")
+    run_id = str(flow_run.get_id() or "local-backfill")
+    # Every day of the range is this backfill's until it returns (taken in date
+    # order, so two overlapping backfills cannot deadlock): no other sweep of
+    # them interleaves with it, and its status is read only once it holds them.
+    with day_leases(config, days, run_id) as leases:
+        return _backfill_days(config, days, scoring, force, run_id, leases)
+
+
+def _backfill_days(
+    config: RunConfig,
+    days: list[date],
+    scoring: bool,
+    force: bool,
+    run_id: str,
+    leases: DayLeases,
+) -> dict[str, Any]:
+    logger = get_run_logger()
     done: dict[date, set[str]] = {
         day: set() if force else set(read_day_status(config, day)["stages"]) for day in days
     }
@@ -69,10 +97,13 @@ def backfill(
         for day in pending
     }
     failed: dict[date, str] = {}
-    run_id = str(flow_run.get_id() or "local-backfill")
     for position, day in enumerate(days, start=1):
         try:
+            leases.check()
             if day in ingests:
+                # The wait's own error names the missing marker; an ingest that never
+                # ran would only say it is not finished.
+                waits[day].result()
                 ingests[day].result()
                 done[day] = {"ingest"}  # a re-ingested day invalidates its later stages
         except Exception as exc:  # noqa: BLE001 - reported per day below
@@ -96,13 +127,14 @@ def backfill(
         if day in failed:
             continue
         try:
+            waits[day].result()
             future.result()
         except Exception as exc:  # noqa: BLE001
             failed[day] = f"ingest: {exc}"
 
     result = {
-        "start": start.isoformat(),
-        "end": end.isoformat(),
+        "start": days[0].isoformat(),
+        "end": days[-1].isoformat(),
         "days": len(days),
         "scored": scoring,
         "failed": {day.isoformat(): reason for day, reason in failed.items()},

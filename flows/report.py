@@ -36,6 +36,10 @@ def render_markdown(day: date, result: dict[str, Any], history: list[dict[str, A
         f"duplicates dropped: {ingest.get('duplicates_dropped')}",
         f"- bad lines by reason: {json.dumps(ingest.get('bad_lines_by_reason', {}), sort_keys=True)}",
         f"- validation: {'passed' if validation.get('success') else 'FAILED'}",
+        *[
+            f"- raw file set aside, not read: {json.dumps(key)}: {reason}"
+            for key, reason in sorted((ingest.get("files_set_aside") or {}).items())
+        ],
         "",
         "## Features and clusters",
         f"- accounts: {features.get('accounts')}; clusters: {features.get('clusters')}",

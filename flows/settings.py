@@ -26,6 +26,8 @@ _OFFLINE_DEFAULTS = {
     "MLFLOW_DISABLE_TELEMETRY": "true",
     "GX_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "60",
+    # A model load is a download: its progress bars would fill a sweep's log.
+    "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
 }
 
 
@@ -81,6 +83,26 @@ class Settings(BaseSettings):
     )
     success_wait_seconds: float = Field(
         default=0.0, ge=0.0, description="How long a sweep waits for a day's _SUCCESS markers."
+    )
+    day_lease_seconds: float = Field(
+        default=600.0,
+        ge=5.0,
+        description=(
+            "A sweep's lease on its days lapses this long after its last renewal (renewed "
+            "every third of it): how soon a crashed sweep's days can be swept again."
+        ),
+    )
+    day_lease_wait_seconds: float = Field(
+        default=3600.0,
+        ge=0.0,
+        description="How long a sweep waits for a day another sweep holds before failing.",
+    )
+    alert_webhook_url: str | None = Field(
+        default=None,
+        description=(
+            "A failed or crashed daily sweep or backfill POSTs a JSON alert here (a chat or "
+            "paging webhook); unset: failures are only in Prefect and the logs."
+        ),
     )
     daily_intake_cap: int = Field(default=50, ge=1, description="New cases a sweep may open a day.")
     # Absolute promotion floors (a first model must reach them; see models.promotion).

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from prefect import get_run_logger, task
@@ -25,6 +26,8 @@ from lakeio.reports import StageSummary, jsonable
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+    from review.leases import DayLeases
 
 STAGES = ("ingest", "features", "score", "land")
 # The run report's table of new cases shows this many, by priority; the count is of all.
@@ -60,6 +63,39 @@ def record_stage(config: RunConfig, day: date, stage: str, summary: dict[str, An
     Runtime.of(config).store().write_json(layout.report_key(layout.SWEEP_STATUS, day), status)
 
 
+@contextmanager
+def day_leases(config: RunConfig, days: list[date], run_id: str) -> Iterator[DayLeases]:
+    """Hold ``days`` of the lake for this run: no other sweep of them runs meanwhile.
+
+    Waits (``day_lease_wait_seconds``) for a day another sweep holds, then fails
+    naming that sweep. The leases live in the queue database, where every sweep
+    of the lake lands (``review.leases``).
+    """
+    from review.db import open_queue
+    from review.errors import ReviewError
+    from review.leases import DayLeases, new_holder
+
+    runtime = Runtime.of(config)
+    settings = runtime.settings
+    engine = open_queue(settings.queue_database_url)
+    leases = DayLeases(
+        engine,
+        runtime.lake.uri,
+        new_holder(run_id),
+        ttl=timedelta(seconds=settings.day_lease_seconds),
+        wait=timedelta(seconds=settings.day_lease_wait_seconds),
+    )
+    try:
+        try:
+            leases.acquire(days)
+        except ReviewError as exc:
+            raise UserError(str(exc)) from exc
+        yield leases
+    finally:
+        leases.close()
+        engine.dispose()
+
+
 def run_day_job(
     config: RunConfig,
     day: date,
@@ -76,7 +112,25 @@ def run_day_job(
     return summary
 
 
-@task(name="wait-for-day", retries=3, retry_delay_seconds=[2, 10, 30], cache_policy=NO_CACHE)
+def _transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry on I/O trouble, never on a ``UserError``: retrying cannot change its answer."""
+    try:
+        state.result()
+    except UserError:
+        return False
+    except Exception:  # noqa: BLE001 - anything else may be a blip of the store
+        return True
+    return True
+
+
+@task(
+    name="wait-for-day",
+    task_run_name="wait-for-{day}",
+    retries=3,
+    retry_delay_seconds=[2, 10, 30],
+    retry_condition_fn=_transient,
+    cache_policy=NO_CACHE,
+)
 def wait_for_day(config: RunConfig, day: date) -> None:
     """Wait (up to the configured time) for both _SUCCESS markers of the day."""
     runtime = Runtime.of(config)
@@ -94,7 +148,7 @@ def wait_for_day(config: RunConfig, day: date) -> None:
         time.sleep(min(30.0, max(1.0, deadline - time.monotonic())))
 
 
-@task(name="ingest", cache_policy=NO_CACHE)
+@task(name="ingest", task_run_name="ingest-{day}", cache_policy=NO_CACHE)
 def ingest_stage(config: RunConfig, day: date) -> dict[str, Any]:
     from jobs.ingest import IngestParams, run
 
@@ -113,7 +167,7 @@ def ingest_stage(config: RunConfig, day: date) -> dict[str, Any]:
     return summary
 
 
-@task(name="features", cache_policy=NO_CACHE)
+@task(name="features", task_run_name="features-{day}", cache_policy=NO_CACHE)
 def features_stage(config: RunConfig, day: date) -> dict[str, Any]:
     from jobs.featurize import FeatureParams, run
     from models.text_intent import ensure_text_model
@@ -140,7 +194,7 @@ def features_stage(config: RunConfig, day: date) -> dict[str, Any]:
     return summary
 
 
-@task(name="score", cache_policy=NO_CACHE)
+@task(name="score", task_run_name="score-{day}", cache_policy=NO_CACHE)
 def score_stage(config: RunConfig, day: date) -> dict[str, Any]:
     from models.scoring import ScoreParams, score_day
 
@@ -150,7 +204,14 @@ def score_stage(config: RunConfig, day: date) -> dict[str, Any]:
     return run_day_job(config, day, "score", SWEEP_POOL, score)
 
 
-@task(name="land-cases", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(
+    name="land-cases",
+    task_run_name="land-{day}",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=_transient,
+    cache_policy=NO_CACHE,
+)
 def land_stage(config: RunConfig, day: date, run_id: str) -> dict[str, Any]:
     """The day's review feed (a Spark job), then its landing in the queue."""
     from jobs.review_feed import ReviewFeedParams

@@ -46,10 +46,10 @@ def retrain(
     as_of: date | None = None, config: RunConfig | None = None, export_labels: bool = True
 ) -> dict[str, Any]:
     """Train a challenger as of ``as_of`` (features and labels known then; default
-    yesterday UTC, for the scheduled weekly run)."""
-    from flows.daily import yesterday_utc
+    the day before the run's scheduled start, for the scheduled weekly run)."""
+    from flows.daily import scheduled_day
 
-    as_of = as_of or yesterday_utc()
+    as_of = as_of or scheduled_day()
     config = config or RunConfig()
     exported = export_review_labels(config) if export_labels else None
     result = train_task(config, as_of)

@@ -159,7 +159,9 @@ class IngestSummary(StageSummary):
     accounts_rows: int
     validation: ValidationOutcome
     reports: ReportPaths
-    ignored_files: tuple[str, ...] = field(default=())  # raw files not named *.jsonl.gz
+    # Raw objects not read, with why: not named *.jsonl.gz, or a name that would
+    # escape the day's folder. Set aside and counted; the rest of the day goes on.
+    files_set_aside: dict[str, str] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -198,7 +200,7 @@ class IngestSummary(StageSummary):
             "accounts_rows": self.accounts_rows,
             "validation": self.validation.as_dict(),
             "reports": dict(self.reports.__dict__),
-            "ignored_files": list(self.ignored_files),
+            "files_set_aside": dict(sorted(self.files_set_aside.items())),
         }
 
     @classmethod
@@ -218,7 +220,10 @@ class IngestSummary(StageSummary):
             accounts_rows=int(data["accounts_rows"]),
             validation=ValidationOutcome.from_dict(data["validation"]),
             reports=ReportPaths(**data["reports"]),
-            ignored_files=tuple(data.get("ignored_files", [])),
+            files_set_aside={
+                **{key: "not a data file (*.jsonl.gz)" for key in data.get("ignored_files", [])},
+                **data.get("files_set_aside", {}),
+            },
         )
 
 
@@ -278,7 +283,7 @@ class _Staged:
     duplicates_dropped: int
     curated_rows: int
     curated: StagedDay
-    ignored_files: tuple[str, ...]
+    files_set_aside: dict[str, str]
 
     @property
     def bad_line_share(self) -> float:
@@ -313,31 +318,26 @@ def _datasets(day: date) -> tuple[_Dataset, _Dataset]:
 
 def _read_raw_lines(
     tables: LakeTables, dataset: str, day: date
-) -> tuple[DataFrame, tuple[str, ...]]:
-    """The day's raw lines as (``line``, ``source_file``), plus files that were not read."""
+) -> tuple[DataFrame, dict[str, str]]:
+    """The day's raw lines as (``line``, ``source_file``), plus the files set aside, with why."""
     store, lake = tables.store, tables.lake
     prefix = layout.raw_day_prefix(dataset, day)
-    files = store.raw_day_files(dataset, day)
-    ignored = tuple(
-        key
-        for key in store.list_keys(prefix)
-        if key not in files and not key.rsplit("/", 1)[-1].startswith(("_", "."))
-    )
+    files, set_aside = store.raw_day_listing(dataset, day)
     if not files:
-        return tables.spark.createDataFrame([], RAW_LINES_SCHEMA), ignored
-    lake.stage(prefix)
+        return tables.spark.createDataFrame([], RAW_LINES_SCHEMA), set_aside
+    lake.stage(prefix, files)
     lines = tables.spark.read.text([lake.uri(key) for key in files]).select(
         F.col("value").alias(LINE_COLUMN),
         # The lake key, not the (possibly staged) local path, is what a person looks up.
         F.concat(F.lit(prefix), F.col("_metadata.file_name")).alias(SOURCE_FILE_COLUMN),
     )
-    return lines, ignored
+    return lines, set_aside
 
 
 def _stage_dataset(tables: LakeTables, dataset: _Dataset, params: IngestParams) -> _Staged:
     """Parse, quarantine (published at once) and stage the curated rows of one dataset."""
     day = params.day
-    lines, ignored = _read_raw_lines(tables, dataset.name, day)
+    lines, set_aside = _read_raw_lines(tables, dataset.name, day)
     # Counting, quarantining and curating all read the parse; parse once.
     classified = dataset.parse(lines).persist(StorageLevel.MEMORY_AND_DISK)
     try:
@@ -379,7 +379,7 @@ def _stage_dataset(tables: LakeTables, dataset: _Dataset, params: IngestParams) 
         duplicates_dropped=good - curated_rows,
         curated_rows=curated_rows,
         curated=staged,
-        ignored_files=ignored,
+        files_set_aside=set_aside,
     )
 
 
@@ -524,7 +524,7 @@ def run(spark: SparkSession, params: IngestParams) -> IngestSummary:
         accounts_rows=accounts.curated_rows if published else 0,
         validation=outcome,
         reports=ReportPaths.for_day(day),
-        ignored_files=requests.ignored_files + accounts.ignored_files,
+        files_set_aside={**requests.files_set_aside, **accounts.files_set_aside},
     )
     tables.store.write_json(summary.reports.summary, summary.as_dict())
     if not published:

@@ -68,14 +68,14 @@ class SparkLake:
             return self.scratch_dir / prefix
         return None
 
-    def stage(self, prefix: str) -> str:
-        """Make ``prefix`` readable by Spark and return its URI."""
+    def stage(self, prefix: str, keys: list[str] | None = None) -> str:
+        """Make ``prefix`` (or only ``keys`` under it) readable by Spark; return its URI."""
         if self.staged:
             target = self.scratch_dir / _as_prefix(prefix).rstrip("/")
             if target.exists():
                 shutil.rmtree(target)
             target.mkdir(parents=True, exist_ok=True)
-            self.store.download_prefix(prefix, target)
+            self.store.download_prefix(prefix, target, keys)
         return self.uri(prefix)
 
     def unstage(self, prefix: str) -> None:

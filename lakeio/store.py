@@ -51,8 +51,12 @@ class ObjectStore(ABC):
         """Delete every key under ``prefix``; return how many were deleted."""
 
     @abstractmethod
-    def download_prefix(self, prefix: str, dest: Path) -> list[Path]:
-        """Mirror the keys under ``prefix`` into folder ``dest`` (same relative paths)."""
+    def download_prefix(self, prefix: str, dest: Path, keys: list[str] | None = None) -> list[Path]:
+        """Mirror the keys under ``prefix`` (or only ``keys``, listed under it) into ``dest``.
+
+        Relative paths are kept; a key whose name would land outside ``dest`` is
+        refused (``staged_path``) before anything is written.
+        """
 
     @abstractmethod
     def upload_dir(self, src: Path, prefix: str) -> int:
@@ -100,12 +104,30 @@ class ObjectStore(ABC):
         ]
 
     def raw_day_files(self, dataset: str, day: date) -> list[str]:
-        """The day's data files (``*.jsonl.gz``), markers and hidden files excluded."""
-        return [
-            key
-            for key in self.list_keys(layout.raw_day_prefix(dataset, day))
-            if key.endswith(".jsonl.gz") and not key.rsplit("/", 1)[-1].startswith(("_", "."))
-        ]
+        """The day's data files (``*.jsonl.gz``) that can be read; see ``raw_day_listing``."""
+        return self.raw_day_listing(dataset, day)[0]
+
+    def raw_day_listing(self, dataset: str, day: date) -> tuple[list[str], dict[str, str]]:
+        """The day's readable data files, and every other object set aside with its reason.
+
+        Markers and hidden files (``_SUCCESS``, ``.tmp``) are neither. A file whose
+        name would escape a local copy of the day (``..``, ``.`` or empty segments)
+        is set aside, not read, so a producer's bad key costs one file, not the day.
+        """
+        prefix = layout.raw_day_prefix(dataset, day)
+        files: list[str] = []
+        set_aside: dict[str, str] = {}
+        for key in self.list_keys(prefix):
+            if key.rsplit("/", 1)[-1].startswith(("_", ".")) and unsafe_name(prefix, key) is None:
+                continue
+            reason = unsafe_name(prefix, key) or (
+                None if key.endswith(".jsonl.gz") else "not a data file (*.jsonl.gz)"
+            )
+            if reason is None:
+                files.append(key)
+            else:
+                set_aside[key] = reason
+        return files, set_aside
 
 
 def _as_prefix(prefix: str) -> str:
@@ -113,21 +135,44 @@ def _as_prefix(prefix: str) -> str:
     return prefix if not prefix or prefix.endswith("/") else prefix + "/"
 
 
-def staged_path(dest: Path, prefix: str, key: str) -> Path:
-    """Where ``key`` (under ``prefix``) lands in the local folder ``dest``.
+def unsafe_name(prefix: str, key: str) -> str | None:
+    """Why ``key`` (listed under ``prefix``) cannot be copied into a local folder, or None.
 
-    Object keys are any string a producer chose: ``..``, ``.`` and empty
-    segments (``a//b``, a leading ``/``) would land outside ``dest`` or on top
-    of another key's file, so such a key is refused with its name.
+    Object keys are any string a producer chose: ``..``, ``.`` and empty segments
+    (``a//b``, a leading ``/``) would land outside the folder or on top of
+    another key's file, and a NUL cannot be in a file name.
     """
     relative = key[len(_as_prefix(prefix)) :]
-    parts = relative.split("/")
-    if not relative or any(part in ("", ".", "..") for part in parts):
+    if not key.startswith(_as_prefix(prefix)) or not relative:
+        return f"not a name under {prefix!r}"
+    if "\x00" in relative:
+        return "the name holds a NUL character"
+    if any(part in ("", ".", "..") for part in relative.split("/")):
+        return "the name has an empty, '.' or '..' segment (it would land outside the day's folder)"
+    return None
+
+
+def staged_path(dest: Path, prefix: str, key: str) -> Path:
+    """Where ``key`` (under ``prefix``) lands in the local folder ``dest``; unsafe names refused."""
+    reason = unsafe_name(prefix, key)
+    target = Path(dest).joinpath(*key[len(_as_prefix(prefix)) :].split("/"))
+    if reason is None and not target.resolve().is_relative_to(Path(dest).resolve()):
+        reason = "it resolves outside the folder (a symbolic link on the way)"
+    if reason is not None:
         raise LakeError(
-            f"refusing to copy the object {key!r}: its name has an empty, '.' or '..' segment "
-            f"and would land outside {dest} or over another object; remove or rename it"
+            f"refusing to copy the object {key!r} into {dest}: {reason}; remove or rename it"
         )
-    return Path(dest).joinpath(*parts)
+    return target
+
+
+def _staged_targets(
+    store: ObjectStore, prefix: str, dest: Path, keys: list[str] | None
+) -> dict[str, Path]:
+    """Every key's local path, all checked before the first byte is copied."""
+    return {
+        key: staged_path(dest, prefix, key)
+        for key in (store.list_keys(prefix) if keys is None else keys)
+    }
 
 
 class LocalStore(ObjectStore):
@@ -198,14 +243,12 @@ class LocalStore(ObjectStore):
         shutil.rmtree(base)
         return count
 
-    def download_prefix(self, prefix: str, dest: Path) -> list[Path]:
-        paths = []
-        for key in self.list_keys(prefix):
-            target = staged_path(dest, prefix, key)
+    def download_prefix(self, prefix: str, dest: Path, keys: list[str] | None = None) -> list[Path]:
+        targets = _staged_targets(self, prefix, dest, keys)
+        for key, target in targets.items():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self.path(key), target)
-            paths.append(target)
-        return paths
+        return list(targets.values())
 
     def upload_dir(self, src: Path, prefix: str) -> int:
         self.delete_prefix(prefix)
@@ -337,17 +380,15 @@ class S3Store(ObjectStore):
                 raise self._error(exc, what) from exc
         return len(keys)
 
-    def download_prefix(self, prefix: str, dest: Path) -> list[Path]:
-        paths = []
-        for key in self.list_keys(prefix):
-            target = staged_path(dest, prefix, key)
+    def download_prefix(self, prefix: str, dest: Path, keys: list[str] | None = None) -> list[Path]:
+        targets = _staged_targets(self, prefix, dest, keys)
+        for key, target in targets.items():
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 self.client.download_file(self.bucket, self._key(key), str(target))  # type: ignore[attr-defined]
             except Exception as exc:  # noqa: BLE001
                 raise self._error(exc, key) from exc
-            paths.append(target)
-        return paths
+        return list(targets.values())
 
     def upload_dir(self, src: Path, prefix: str) -> int:
         prefix = _as_prefix(prefix)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import mlflow.xgboost
 import pandas as pd
 from pyspark.sql import SparkSession
 
@@ -21,7 +20,7 @@ from lakeio.reports import StageSummary
 from lakeio.tables import LakeTables
 from models import tracking
 from models.errors import ModelError, NoChampionError
-from models.scoring import FlagRule, apply_model
+from models.scoring import apply_model, load_model_version
 from models.training_set import conform_features, to_pandas
 
 
@@ -93,10 +92,8 @@ def backtest(spark: SparkSession, params: BacktestParams) -> BacktestResult:
                 raise ModelError(
                     f"no version {params.model_version} of model {params.model_name!r}: {exc}"
                 ) from exc
-        rule = FlagRule.from_tags(version.tags, f"{params.model_name} v{version.version}")
-        model = mlflow.xgboost.load_model(
-            tracking.model_uri(params.model_name, str(version.version))
-        )
+    pinned = load_model_version(params.tracking_uri, params.model_name, str(version.version))
+    model, rule = pinned.model, pinned.rule
 
     tables = LakeTables.open(spark, params.lake)
     feature_days = tables.days(layout.ACCOUNT_DAY_FEATURES, start=params.start, end=params.end)

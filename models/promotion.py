@@ -24,21 +24,19 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-import mlflow.xgboost
 import pandas as pd
 from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
 from pyspark.sql import SparkSession
 
-from features.feature_set import FEATURE_SET
 from lakeio import LakeRef
 from lakeio.reports import StageSummary
 from lakeio.tables import LakeTables
 from models import tracking
-from models.errors import PromotionError
+from models.errors import ModelError, PromotionError
 from models.evaluate import evaluate_scored
 from models.labels import labels_known_at, read_labels, truth_labels
-from models.scoring import FlagRule, apply_model
+from models.scoring import apply_model, load_model_version
 from models.training_set import LABEL, DataWindow, evaluation_rows, read_feature_window
 
 # Metric names say the population they are measured on: ``labeled.*`` on the window's
@@ -125,15 +123,15 @@ def _tag_date(version: ModelVersion, key: str) -> date:
 
 
 def _evaluate_version(
+    tracking_uri: str,
     model_name: str,
     version: ModelVersion,
     frames: dict[str, pd.DataFrame],
     capacity: int,
 ) -> dict[str, float]:
     """Metrics of the version's whole flag rule on each population (``frames``' keys)."""
-    model = mlflow.xgboost.load_model(tracking.model_uri(model_name, str(version.version)))
-    model.set_params(n_jobs=1)  # small batches: OpenMP threads only contend
-    rule = FlagRule.from_tags(version.tags, f"{model_name} v{version.version}")
+    pinned = load_model_version(tracking_uri, model_name, str(version.version))
+    model, rule = pinned.model, pinned.rule
     metrics: dict[str, float] = {}
     for population, frame in frames.items():
         scored = apply_model(model, frame, rule, with_reasons=False)
@@ -237,21 +235,24 @@ def promote(spark: SparkSession, params: PromoteParams) -> PromotionDecision:
             frames[ALL_TRAFFIC] = evaluation_rows(spark, features, truth, window)
 
         challenger_metrics = _evaluate_version(
-            params.model_name, challenger, frames, params.reviewer_capacity
+            params.tracking_uri, params.model_name, challenger, frames, params.reviewer_capacity
         )
-        current_feature_set = f"{FEATURE_SET.name}/v{FEATURE_SET.version}"
         champion_metrics: dict[str, float] | None = None
         note = ""
         if champion is not None:
-            if champion.tags.get(tracking.TAG_FEATURE_SET) == current_feature_set:
+            try:
                 champion_metrics = _evaluate_version(
-                    params.model_name, champion, frames, params.reviewer_capacity
+                    params.tracking_uri,
+                    params.model_name,
+                    champion,
+                    frames,
+                    params.reviewer_capacity,
                 )
-            else:
-                # The champion cannot read today's feature rows: only the floors can judge.
+            except ModelError as exc:
+                # The champion cannot read today's feature rows (another feature set, or
+                # a model logged without its rule): only the floors can judge.
                 note = (
-                    f" (champion v{champion_v} uses feature set "
-                    f"{champion.tags.get(tracking.TAG_FEATURE_SET)!r}; judged on absolute gates)"
+                    f" (champion v{champion_v} is not comparable: {exc}; judged on absolute gates)"
                 )
         promoted, reason = judge(
             challenger_metrics,

@@ -9,11 +9,11 @@ Per row:
 - ``model_score``: the supervised probability of abuse;
 - ``cluster_evidence_score``: the label-free evidence (``models.cluster_evidence``);
 - ``flagged``: ``model_score >= threshold`` (the threshold chosen on validation
-  data for the target precision, stored with the model version), **or**
+  data for the target precision, logged inside the model version), **or**
   corroborated cluster evidence: two coordination families and extraction
   content (``evidence >= EVIDENCE_ALONE``), or half of that (``evidence >=
   EVIDENCE_MIN``) and the account's own model score is above ``corroboration_floor`` (a quantile
-  of legitimate validation scores, also stored with the version);
+  of legitimate validation scores, logged with it);
 - ``score``: the ranking reviewers see: ``model_score``, raised by noisy-OR with
   the evidence when the evidence is corroborated;
 - ``reasons``: JSON list: the top XGBoost feature contributions (SHAP values in
@@ -27,15 +27,18 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
+import mlflow.artifacts
 import mlflow.xgboost
 import numpy as np
 import pandas as pd
 import xgboost as xgb
+from mlflow.models import Model
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -85,7 +88,14 @@ SCORES_SCHEMA = T.StructType(
 
 @dataclass(frozen=True)
 class FlagRule:
-    """When a row is flagged; both numbers are chosen on validation data at training."""
+    """When a row is flagged; both numbers are chosen on validation data at training.
+
+    The rule is logged inside the model artifact (its ``MLmodel`` metadata, under
+    ``MODEL_METADATA_KEY``), so a version's weights and rule are one immutable
+    thing. The same numbers are also set as version tags, for people browsing the
+    registry; tags can be edited by anyone with write access, so nothing that
+    flags reads them.
+    """
 
     threshold: float
     corroboration_floor: float
@@ -96,18 +106,38 @@ class FlagRule:
             tracking.TAG_CORROBORATION_FLOOR: repr(self.corroboration_floor),
         }
 
+    def as_metadata(self) -> dict[str, float]:
+        return {"threshold": self.threshold, "corroboration_floor": self.corroboration_floor}
+
     @classmethod
-    def from_tags(cls, tags: Mapping[str, str], where: str) -> FlagRule:
+    def from_metadata(cls, metadata: Mapping[str, object], where: str) -> FlagRule:
         try:
+            rule = metadata["flag_rule"]
+            assert isinstance(rule, Mapping)
             return cls(
-                threshold=float(tags[tracking.TAG_THRESHOLD]),
-                corroboration_floor=float(tags[tracking.TAG_CORROBORATION_FLOOR]),
+                threshold=float(rule["threshold"]),
+                corroboration_floor=float(rule["corroboration_floor"]),
             )
-        except (KeyError, ValueError) as exc:
+        except (AssertionError, KeyError, TypeError, ValueError) as exc:
             raise ModelError(
-                f"{where} has no usable flagging threshold tags ({tracking.TAG_THRESHOLD}, "
-                f"{tracking.TAG_CORROBORATION_FLOOR}): it was not trained by `hydrasweep train`"
+                f"{where} has no flag rule in its logged model ({MODEL_METADATA_KEY!r} "
+                "metadata): it was not trained by this version of `hydrasweep train`; "
+                "train and promote a new model"
             ) from exc
+
+
+# The key of hydrasweep's entry in a logged model's MLmodel metadata.
+MODEL_METADATA_KEY = "hydrasweep"
+
+
+def model_metadata(rule: FlagRule) -> dict[str, object]:
+    """What training logs inside the model: the flag rule and the feature set."""
+    return {
+        MODEL_METADATA_KEY: {
+            "flag_rule": rule.as_metadata(),
+            "feature_set": f"{FEATURE_SET.name}/v{FEATURE_SET.version}",
+        }
+    }
 
 
 def _json_number(value: float) -> float | None:
@@ -217,31 +247,53 @@ class ScoreSummary(StageSummary):
 
 @dataclass(frozen=True)
 class Champion:
+    """One model version, pinned: its weights and its rule, read from one artifact."""
+
     version: str
     model: xgb.XGBClassifier
     rule: FlagRule
 
 
-def load_champion(tracking_uri: str, model_name: str) -> Champion:
-    """The model under the ``champion`` alias with its flag rule; ``NoChampionError`` if none."""
-    with tracking.tracking(tracking_uri) as client:
-        version = tracking.version_by_alias(client, model_name, tracking.CHAMPION)
-        if version is None:
-            raise NoChampionError(model_name, tracking_uri)
-        feature_set = version.tags.get(tracking.TAG_FEATURE_SET)
+def load_model_version(tracking_uri: str, model_name: str, version: str) -> Champion:
+    """Version ``version`` of ``model_name``: weights and flag rule from its logged model.
+
+    The model directory is downloaded once and both are read from that copy, so
+    they cannot come from two versions, and edits to the version's tags change
+    nothing. A version trained on another feature set is refused.
+    """
+    where = f"{model_name} v{version}"
+    with tracking.tracking(tracking_uri), tempfile.TemporaryDirectory(prefix="model-") as tmp:
+        try:
+            local = mlflow.artifacts.download_artifacts(
+                artifact_uri=tracking.model_uri(model_name, version), dst_path=tmp
+            )
+        except Exception as exc:  # noqa: BLE001 - MLflow raises its own exception kinds
+            raise ModelError(f"cannot read the logged model of {where}: {exc}") from exc
+        metadata = (Model.load(local).metadata or {}).get(MODEL_METADATA_KEY) or {}
+        feature_set = metadata.get("feature_set")
         expected = f"{FEATURE_SET.name}/v{FEATURE_SET.version}"
         if feature_set != expected:
             raise ModelError(
-                f"champion {model_name} v{version.version} was trained on feature set "
-                f"{feature_set!r}, but this code produces {expected!r}: train and promote a new model"
+                f"{where} was trained on feature set {feature_set!r}, but this code "
+                f"produces {expected!r}: train and promote a new model"
             )
-        rule = FlagRule.from_tags(version.tags, f"champion {model_name} v{version.version}")
-        # The alias is resolved once: weights and rule come from the same version even
-        # when a promotion moves the alias between the two reads.
-        model = mlflow.xgboost.load_model(tracking.model_uri(model_name, str(version.version)))
+        rule = FlagRule.from_metadata(metadata, where)
+        model = mlflow.xgboost.load_model(local)
     # Spark already runs one scoring task per core: more OpenMP threads per task thrash.
     model.set_params(n_jobs=1)
-    return Champion(version=str(version.version), model=model, rule=rule)
+    return Champion(version=str(version), model=model, rule=rule)
+
+
+def load_champion(tracking_uri: str, model_name: str) -> Champion:
+    """The model under the ``champion`` alias with its flag rule; ``NoChampionError`` if none.
+
+    The alias is resolved once; everything else comes from that version's artifact.
+    """
+    with tracking.tracking(tracking_uri) as client:
+        version = tracking.version_by_alias(client, model_name, tracking.CHAMPION)
+    if version is None:
+        raise NoChampionError(model_name, tracking_uri)
+    return load_model_version(tracking_uri, model_name, str(version.version))
 
 
 def score_day(spark: SparkSession, params: ScoreParams) -> ScoreSummary:
@@ -317,11 +369,8 @@ def flag_window(
     """
     from models.training_set import DataWindow, read_feature_window, to_pandas
 
-    with tracking.tracking(ref.uri) as client:
-        registered = client.get_model_version(ref.model_name, version)
-        rule = FlagRule.from_tags(registered.tags, f"{ref.model_name} v{version}")
-        model = mlflow.xgboost.load_model(tracking.model_uri(ref.model_name, version))
-    model.set_params(n_jobs=1)
+    pinned = load_model_version(ref.uri, ref.model_name, version)
+    model, rule = pinned.model, pinned.rule
     features = to_pandas(read_feature_window(tables, DataWindow(start, end)))
     scored = apply_model(model, features, rule, with_reasons=False)
     return scored[["account_id", "dt", "flagged", "score", "model_score"]]

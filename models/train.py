@@ -49,7 +49,7 @@ from models import plots, tracking
 from models.errors import TrainingDataError
 from models.evaluate import evaluate_scored, threshold_for_precision
 from models.labels import labels_known_at, read_labels
-from models.scoring import FlagRule, apply_model, feature_contributions
+from models.scoring import FlagRule, apply_model, feature_contributions, model_metadata
 from models.training_set import (
     CALIBRATION,
     EARLY_STOPPING,
@@ -444,6 +444,8 @@ def _register(
                 signature=infer_signature(sample, model.predict_proba(sample)[:, 1]),
                 input_example=model_matrix(example).head(5),
                 model_format="ubj",
+                # The flag rule travels inside the model: scoring reads it from here.
+                metadata=model_metadata(rule),
                 # Pinned so MLflow does not start a subprocess to infer them.
                 pip_requirements=[
                     f"xgboost=={xgb.__version__}",

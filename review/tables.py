@@ -129,6 +129,23 @@ class Sweep(Base):
     landed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class DayLease(Base):
+    """Which sweep holds a lake day: two sweeps of one day must not interleave.
+
+    They would share the day's staging folders, its ``status.json`` and its
+    landing. A lease lapses at ``expires_at`` unless its holder renews it, so a
+    sweep that died frees its days (``review.leases``).
+    """
+
+    __tablename__ = "day_leases"
+
+    lake: Mapped[str] = mapped_column(sa.String(500), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    holder: Mapped[str] = mapped_column(sa.String(200))
+    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class Case(Base):
     __tablename__ = "cases"
 

@@ -16,6 +16,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -218,6 +220,137 @@ def queue_snapshot(url: str) -> dict[str, list[tuple]]:
             )
     engine.dispose()
     return out
+
+
+def test_a_scheduled_run_started_late_sweeps_its_scheduled_day(prefect_harness) -> None:
+    """A run scheduled for 00:30 that starts a day late (behind a backfill, after a
+    worker outage) sweeps the day it was scheduled for, not the wall clock's yesterday."""
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.flow_engine import run_flow
+    from prefect.states import Scheduled
+
+    from flows.daily import _run_name, scheduled_day
+
+    @flow(name="scheduled-day-probe")
+    def probe() -> tuple[str, str]:
+        return scheduled_day().isoformat(), _run_name()
+
+    today = datetime.now(UTC).replace(hour=0, minute=30, second=0, microsecond=0)
+    scheduled_for = today - timedelta(days=1)
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run(probe, state=Scheduled(scheduled_time=scheduled_for))
+    swept = (scheduled_for - timedelta(days=1)).date().isoformat()
+    assert run_flow(probe, flow_run=run) == (swept, f"daily-sweep-{swept}")
+
+
+@pytest.fixture
+def alert_receiver() -> Iterator[tuple[str, list[dict]]]:
+    """A webhook receiver on loopback: the URL and the JSON bodies it was sent."""
+    import http.server
+    import threading
+
+    received: list[dict] = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server name
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/hook", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_failing_daily_sweep_alerts_the_webhook(
+    prefect_harness, tmp_path: Path, alert_receiver, monkeypatch
+) -> None:
+    from flows.daily import daily_sweep
+    from flows.errors import UserError
+
+    url, received = alert_receiver
+    monkeypatch.setenv("HYDRASWEEP_ALERT_WEBHOOK_URL", url)
+    (tmp_path / "lake").mkdir()
+    config = RunConfig(home=str(tmp_path), lake=str(tmp_path / "lake"))
+    with pytest.raises(UserError, match="missing raw/requests/dt=2026-11-02/_SUCCESS"):
+        daily_sweep(day=date(2026, 11, 2), config=config)
+    assert len(received) == 1
+    alert = received[0]
+    assert (alert["flow"], alert["run"], alert["state"]) == (
+        "daily-sweep",
+        "daily-sweep-2026-11-02",
+        "Failed",
+    )
+    assert "missing raw/requests/dt=2026-11-02/_SUCCESS" in alert["message"]
+
+
+def test_a_backfill_over_an_unfinished_day_names_its_missing_marker(
+    prefect_harness, tmp_path: Path
+) -> None:
+    """No retries when nothing can change (they took 42 s), and the marker named."""
+    from flows.backfill import backfill
+    from flows.cli import main
+    from flows.errors import UserError
+
+    day = "2026-11-02"
+    lake = tmp_path / "lake"
+    argv = ["simulate", "--start", day, "--days", "1", "--scale", "0.01", "--lake", str(lake)]
+    assert main([*argv, "--format", "json"]) == 0
+    (lake / "raw" / "requests" / f"dt={day}" / "_SUCCESS").unlink()
+    config = RunConfig(home=str(tmp_path), lake=str(lake))
+    started = time.monotonic()
+    with pytest.raises(UserError, match=f"missing raw/requests/dt={day}/_SUCCESS"):
+        backfill(
+            start=date.fromisoformat(day),
+            end=date.fromisoformat(day),
+            config=config,
+            features_only=True,
+        )
+    assert time.monotonic() - started < 30  # the three retries alone waited 42 s
+
+
+def test_a_day_another_sweep_holds_is_not_touched(trained_home, monkeypatch) -> None:
+    """Two sweeps of one day would share its staging folders, status and landing: the
+    second waits for the day's lease, then fails naming the first, having written nothing."""
+    from flows.backfill import backfill
+    from flows.daily import daily_sweep
+    from flows.errors import UserError
+    from review.db import open_queue
+    from review.leases import DayLeases
+
+    home, config, sim = trained_home
+    day = sim.day_list[-2]
+    settings = config.settings()
+    status = Path(settings.lake_uri) / "reports" / "sweep" / f"dt={day.isoformat()}" / "status.json"
+    before = status.read_bytes() if status.exists() else None
+    monkeypatch.setenv("HYDRASWEEP_DAY_LEASE_WAIT_SECONDS", "1")
+    engine = open_queue(settings.queue_database_url)
+    try:
+        with DayLeases(
+            engine,
+            settings.lake_uri,
+            "elsewhere:7:other-sweep",
+            ttl=timedelta(minutes=10),
+            wait=timedelta(0),
+        ) as other:
+            other.acquire([day])
+            with pytest.raises(UserError, match="being swept by elsewhere:7:other-sweep"):
+                daily_sweep(day=day, config=config)
+            with pytest.raises(UserError, match="being swept by elsewhere:7:other-sweep"):
+                backfill(start=day - timedelta(days=1), end=day, config=config, features_only=True)
+    finally:
+        engine.dispose()
+    assert (status.read_bytes() if status.exists() else None) == before
 
 
 def test_backfill_killed_mid_way_resumes_to_identical_state(trained_home, tmp_path: Path) -> None:

@@ -26,6 +26,19 @@ def test_s3_lake_end_to_end(spark, s3_bucket, tmp_path, raw_day, raw_request, ra
     store = open_store(lake_uri)
     lines = [raw_request(DAY, request_id=f"s3-{i}") for i in range(5)] + ['{"nope"']
     raw_day(store, DAY, lines, [raw_account("acct-1")])
+    # Keys a producer (or an attacker) named so that a local copy would escape the
+    # day's staging folder: set aside with their reason, never written, the day goes on.
+    import boto3
+
+    day_prefix = layout.raw_day_prefix("requests", DAY)
+    evil = {
+        f"{day_prefix}../../../escaped.jsonl.gz": "'..' segment",
+        f"{day_prefix}a//b.jsonl.gz": "empty, '.' or '..' segment",
+        f"{day_prefix}notes.txt": "not a data file",
+    }
+    client = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+    for key in evil:
+        client.put_object(Bucket=s3_bucket, Key=f"lake/{key}", Body=b"{}\n")
 
     summary = jobs.ingest.run(
         spark,
@@ -53,6 +66,10 @@ def test_s3_lake_end_to_end(spark, s3_bucket, tmp_path, raw_day, raw_request, ra
     )
     assert quarantine.column("line").to_pylist() == ['{"nope"']
     assert load_summary(store, DAY) == summary
+    assert sorted(summary.files_set_aside) == sorted(evil)
+    for key, words in evil.items():
+        assert words in summary.files_set_aside[key]
+    assert not [p for p in tmp_path.rglob("escaped*")] and not list(tmp_path.rglob("b.jsonl.gz"))
     assert store.exists(summary.reports.data_docs_index)
     # Nothing of the staged copies is left to grow the scratch folder.
     assert not list((tmp_path / "lake-stage").rglob("*.parquet"))

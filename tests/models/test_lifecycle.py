@@ -377,6 +377,37 @@ def test_flags_use_the_threshold_stored_with_the_version(
     assert (scores["model_score"] >= threshold).any() and (scores["model_score"] < threshold).any()
 
 
+def test_a_threshold_tag_edited_after_training_changes_no_flag(
+    spark, registry: Registry, scored_by_v2: Scored
+) -> None:
+    """Tags are for people browsing the registry: the rule that flags is the one logged
+    inside the model, so an edited tag (by mistake or by an attacker) changes nothing."""
+    from lakeio.tables import LakeTables
+    from models.scoring import flag_window, load_champion, load_model_version
+
+    client = registry.client()
+    champion = load_champion(registry.tracking_uri, MODEL)
+    version = champion.version
+    tables = LakeTables.open(spark, registry.lake_ref())
+    day = LATER_DAYS[0]
+    before = flag_window(tables, registry.tracking_ref(), version, day, day)
+    tags = client.get_model_version(MODEL, version).tags
+    logged = champion.rule.threshold
+    assert float(tags[tracking.TAG_THRESHOLD]) == logged
+    # A threshold of 0 would flag rows the logged rule does not.
+    assert (~before["flagged"] & (before["model_score"] < logged)).any()
+    try:
+        client.set_model_version_tag(MODEL, version, tracking.TAG_THRESHOLD, "0.0")
+        client.set_model_version_tag(MODEL, version, tracking.TAG_CORROBORATION_FLOOR, "-1.0")
+        after = flag_window(tables, registry.tracking_ref(), version, day, day)
+        assert load_champion(registry.tracking_uri, MODEL).rule == champion.rule
+        assert load_model_version(registry.tracking_uri, MODEL, version).rule == champion.rule
+    finally:
+        for tag in (tracking.TAG_THRESHOLD, tracking.TAG_CORROBORATION_FLOOR):
+            client.set_model_version_tag(MODEL, version, tag, tags[tag])
+    pd.testing.assert_frame_equal(before, after)
+
+
 def test_rescoring_a_day_replaces_its_scores(
     scored_by_v2: Scored, synthetic: SyntheticData
 ) -> None:
