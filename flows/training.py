@@ -9,6 +9,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.runtime import RunConfig, Runtime
@@ -75,15 +76,42 @@ def promote_params(runtime: Runtime, judge_on_truth: bool = False) -> PromotePar
 
 
 @flow(name="promote")
-def promote(config: RunConfig | None = None, rollback: bool = False) -> dict[str, Any]:
-    """Compare challenger and champion on the same held-out window; move aliases through the gates."""
+def promote(
+    config: RunConfig | None = None,
+    rollback: bool = False,
+    dry_run: bool = False,
+    version: str | None = None,
+) -> dict[str, Any]:
+    """Compare challenger and champion on the same held-out window; move aliases through the
+    gates (with ``dry_run``, only judge and report; ``version`` judges that version)."""
+    from dataclasses import replace
+
     from models import promotion
 
     runtime = Runtime.of(config or RunConfig())
-    params = promote_params(runtime)
+    params = replace(promote_params(runtime), dry_run=dry_run, version=version)
     if rollback:
         decision = promotion.rollback(params)
     else:
         decision = promotion.promote(runtime.spark(), params)
+        create_table_artifact(
+            key="promotion",
+            table=comparison_rows(decision.as_dict()),
+            description=("dry run: " if dry_run else "") + decision.reason,
+        )
     get_run_logger().info("promotion: %s", decision.reason)
     return decision.as_dict()
+
+
+def comparison_rows(decision: dict[str, Any]) -> list[dict[str, Any]]:
+    """Challenger against champion, metric by metric (names say the population)."""
+    challenger = decision.get("challenger_metrics") or {}
+    champion = decision.get("champion_metrics") or {}
+    return [
+        {
+            "metric": name,
+            f"challenger v{decision.get('challenger_version')}": challenger.get(name),
+            f"champion v{decision.get('champion_version')}": champion.get(name),
+        }
+        for name in sorted(set(challenger) | set(champion))
+    ]

@@ -87,6 +87,10 @@ class PromoteParams(tracking.Tracked):
     # Also judge the whole flag rule on all traffic of the window by a simulated lake's
     # truth (sim/truth/), when the lake has one: the evaluation's setting, never production's.
     judge_on_truth: bool = False
+    # Judge and report, moving no alias and writing no tag: what an ML engineer reads first.
+    dry_run: bool = False
+    # The version to judge (default: the one holding the challenger alias).
+    version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ class PromotionDecision(StageSummary):
     challenger_metrics: dict[str, float] = field(default_factory=dict)
     champion_metrics: dict[str, float] = field(default_factory=dict)
     window: DataWindow | None = None
+    dry_run: bool = False  # judged only: no alias moved, no tag written
 
 
 def _now() -> str:
@@ -199,7 +204,17 @@ def _record(client: MlflowClient, name: str, version: str, tags: dict[str, str])
 def promote(spark: SparkSession, params: PromoteParams) -> PromotionDecision:
     """Compare challenger and champion on the same window; move the aliases only through the gates."""
     with tracking.tracking(params.tracking_uri) as client:
-        challenger = tracking.version_by_alias(client, params.model_name, tracking.CHALLENGER)
+        challenger: ModelVersion | None
+        if params.version is not None:
+            try:
+                challenger = client.get_model_version(params.model_name, params.version)
+            except Exception as exc:  # noqa: BLE001 - MLflow raises its own RestException kinds
+                raise PromotionError(
+                    f"no version {params.version} of model '{params.model_name}' at "
+                    f"{params.tracking_uri}"
+                ) from exc
+        else:
+            challenger = tracking.version_by_alias(client, params.model_name, tracking.CHALLENGER)
         if challenger is None:
             raise PromotionError(
                 f"no model has the challenger alias in '{params.model_name}' at "
@@ -272,6 +287,18 @@ def promote(spark: SparkSession, params: PromoteParams) -> PromotionDecision:
             **{f"promotion.challenger.{k}": _fmt(v) for k, v in challenger_metrics.items()},
             **{f"promotion.champion.{k}": _fmt(v) for k, v in (champion_metrics or {}).items()},
         }
+        if params.dry_run:
+            return PromotionDecision(
+                promoted=promoted,
+                reason=reason,
+                challenger_version=challenger_v,
+                champion_version=champion_v,
+                champion_after=champion_v,
+                challenger_metrics=challenger_metrics,
+                champion_metrics=champion_metrics or {},
+                window=window,
+                dry_run=True,
+            )
         if promoted:
             if champion is not None:
                 replaced = str(champion.version)
@@ -280,7 +307,8 @@ def promote(spark: SparkSession, params: PromoteParams) -> PromotionDecision:
                 )
                 tags[tracking.TAG_REPLACED] = replaced
             client.set_registered_model_alias(params.model_name, tracking.CHAMPION, challenger_v)
-            client.delete_registered_model_alias(params.model_name, tracking.CHALLENGER)
+            if params.version is None or tracking.CHALLENGER in (challenger.aliases or []):
+                client.delete_registered_model_alias(params.model_name, tracking.CHALLENGER)
         _record(client, params.model_name, challenger_v, tags)
         return PromotionDecision(
             promoted=promoted,

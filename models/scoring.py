@@ -31,6 +31,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import cast
 
 import mlflow.artifacts
@@ -57,6 +58,7 @@ from models.cluster_evidence import (
     family_strengths,
 )
 from models.errors import ModelError, NoChampionError
+from models.served import BOOSTER_ARTIFACT
 from models.training_set import conform_features, model_matrix
 
 TOP_REASONS = 5
@@ -269,7 +271,8 @@ def load_model_version(tracking_uri: str, model_name: str, version: str) -> Cham
             )
         except Exception as exc:  # noqa: BLE001 - MLflow raises its own exception kinds
             raise ModelError(f"cannot read the logged model of {where}: {exc}") from exc
-        metadata = (Model.load(local).metadata or {}).get(MODEL_METADATA_KEY) or {}
+        logged = Model.load(local)
+        metadata = (logged.metadata or {}).get(MODEL_METADATA_KEY) or {}
         feature_set = metadata.get("feature_set")
         expected = f"{FEATURE_SET.name}/v{FEATURE_SET.version}"
         if feature_set != expected:
@@ -278,7 +281,14 @@ def load_model_version(tracking_uri: str, model_name: str, version: str) -> Cham
                 f"produces {expected!r}: train and promote a new model"
             )
         rule = FlagRule.from_metadata(metadata, where)
-        model = mlflow.xgboost.load_model(local)
+        try:
+            booster = logged.flavors["python_function"]["artifacts"][BOOSTER_ARTIFACT]["path"]
+        except (KeyError, TypeError) as exc:
+            raise ModelError(
+                f"{where} is not a hydrasweep served model (no {BOOSTER_ARTIFACT!r} artifact): "
+                "train and promote a new model"
+            ) from exc
+        model = mlflow.xgboost.load_model(str(Path(local) / booster))
     # Spark already runs one scoring task per core: more OpenMP threads per task thrash.
     model.set_params(n_jobs=1)
     return Champion(version=str(version), model=model, rule=rule)

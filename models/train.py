@@ -25,11 +25,15 @@ from __future__ import annotations
 
 import logging
 import math
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import mlflow
+import mlflow.pyfunc
 import mlflow.xgboost
 import numpy as np
 import pandas as pd
@@ -50,6 +54,7 @@ from models.errors import TrainingDataError
 from models.evaluate import evaluate_scored, threshold_for_precision
 from models.labels import labels_known_at, read_labels
 from models.scoring import FlagRule, apply_model, feature_contributions, model_metadata
+from models.served import BOOSTER_ARTIFACT, SweepFlagModel
 from models.training_set import (
     CALIBRATION,
     EARLY_STOPPING,
@@ -436,24 +441,7 @@ def _register(
             mlflow.log_dict(FEATURE_SET.as_dict(), "feature_set.json")
             mlflow.log_metrics(_finite(metrics))
             _log_figures(model, calibration, scored, rule, params.target_precision)
-            sample = model_matrix(calibration.head(20))
-            info = mlflow.xgboost.log_model(
-                model,
-                name="model",
-                registered_model_name=params.model_name,
-                signature=infer_signature(sample, model.predict_proba(sample)[:, 1]),
-                input_example=model_matrix(example).head(5),
-                model_format="ubj",
-                # The flag rule travels inside the model: scoring reads it from here.
-                metadata=model_metadata(rule),
-                # Pinned so MLflow does not start a subprocess to infer them.
-                pip_requirements=[
-                    f"xgboost=={xgb.__version__}",
-                    f"scikit-learn=={sklearn.__version__}",
-                    f"pandas=={pd.__version__}",
-                    f"numpy=={np.__version__}",
-                ],
-            )
+            info = _log_served_model(params.model_name, model, rule, calibration, example)
             run_id = run.info.run_id
         version = str(info.registered_model_version)
         tags: dict[str, str] = {
@@ -471,6 +459,46 @@ def _register(
             client.set_model_version_tag(params.model_name, version, tag, value)
         client.set_registered_model_alias(params.model_name, tracking.CHALLENGER, version)
     return run_id, version
+
+
+def _log_served_model(
+    model_name: str,
+    model: xgb.XGBClassifier,
+    rule: FlagRule,
+    calibration: pd.DataFrame,
+    example: pd.DataFrame,
+) -> Any:
+    """Register the booster and its flag rule as one pyfunc model (``models.served``)."""
+    requirements = [
+        f"xgboost=={xgb.__version__}",
+        f"scikit-learn=={sklearn.__version__}",
+        f"pandas=={pd.__version__}",
+        f"numpy=={np.__version__}",
+    ]
+    with tempfile.TemporaryDirectory(prefix="booster-") as tmp:
+        booster_dir = Path(tmp) / BOOSTER_ARTIFACT
+        # Pinned requirements: MLflow would otherwise start a subprocess to infer them.
+        mlflow.xgboost.save_model(
+            model, str(booster_dir), model_format="ubj", pip_requirements=requirements
+        )
+        sample = calibration.head(20)
+        # The probe answers for the signature; what is logged is a bare instance that
+        # loads its booster and rule from the model's own files (nothing pickled twice).
+        probe = SweepFlagModel()
+        probe.booster, probe.rule = model, rule
+        return mlflow.pyfunc.log_model(
+            name="model",
+            python_model=SweepFlagModel(),
+            artifacts={BOOSTER_ARTIFACT: str(booster_dir)},
+            registered_model_name=model_name,
+            signature=infer_signature(model_matrix(sample), probe.predict(None, sample)),
+            input_example=model_matrix(example).head(5),
+            # The flag rule travels inside the model: scoring reads the metadata,
+            # the served pyfunc its config; both are written from ``rule`` here.
+            metadata=model_metadata(rule),
+            model_config={"flag_rule": rule.as_metadata()},
+            pip_requirements=requirements,
+        )
 
 
 def _log_figures(

@@ -23,6 +23,7 @@ from flows.commands.options import (
     TrackingUriOption,
     day_option,
 )
+from flows.errors import UserError
 
 if TYPE_CHECKING:
     from flows.runtime import RunConfig
@@ -53,6 +54,28 @@ def _print(result: dict[str, Any], output: OutputFormat) -> None:
         typer.echo(json.dumps(result, indent=2, default=str))
     else:
         console.print_json(json.dumps(result, default=str))
+
+
+def _print_decision(result: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """The promotion as a person reads it: the table first, then the verdict."""
+    from rich.table import Table
+
+    if rows:
+        window = result.get("window") or {}
+        table = Table(title=f"window {window.get('start')}..{window.get('end')}")
+        for column in rows[0]:
+            table.add_column(column, justify="left" if column == "metric" else "right")
+        for row in rows:
+            table.add_row(
+                *(
+                    value if isinstance(value, str) else "-" if value is None else f"{value:.4f}"
+                    for value in row.values()
+                )
+            )
+        console.print(table)
+    verdict = "dry run, nothing moved: " if result.get("dry_run") else ""
+    console.print(f"{verdict}{result.get('reason')}", markup=False, highlight=False)
+    console.print(f"champion after: v{result.get('champion_after')}", markup=False)
 
 
 StartOption = Annotated[date, day_option("--start", "First day")]
@@ -124,6 +147,14 @@ def register(app: typer.Typer) -> None:
         rollback: Annotated[
             bool, typer.Option("--rollback", help="Restore the previous champion.")
         ] = False,
+        dry_run: Annotated[
+            bool,
+            typer.Option("--dry-run", help="Judge and print the comparison; move no alias."),
+        ] = False,
+        version: Annotated[
+            str | None,
+            typer.Option("--version", help="The version to judge (default: the challenger)."),
+        ] = None,
         home: HomeOption = None,
         lake: LakeOption = None,
         tracking_uri: TrackingUriOption = None,
@@ -131,12 +162,17 @@ def register(app: typer.Typer) -> None:
         output: FormatOption = OutputFormat.text,
     ) -> None:
         """Compare challenger and champion on the same held-out data; promote only through the gates."""
-        from flows.training import promote
+        from flows.training import comparison_rows, promote
 
+        if rollback and (dry_run or version):
+            raise UserError("--rollback takes neither --dry-run nor --version")
         config = _config(home, lake, None, tracking_uri, spark_master)
-        result = promote(config=config, rollback=rollback)
-        _print(result, output)
-        if not result.get("promoted") and not rollback:
+        result = promote(config=config, rollback=rollback, dry_run=dry_run, version=version)
+        if output is OutputFormat.json:
+            _print(result, output)
+        else:
+            _print_decision(result, comparison_rows(result))
+        if not result.get("promoted") and not rollback and not dry_run:
             raise typer.Exit(code=3)
 
     @app.command("backtest")

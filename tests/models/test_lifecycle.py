@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import mlflow
-import mlflow.xgboost
+import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 import pytest
@@ -33,7 +33,7 @@ from models.cluster_evidence import EVIDENCE_ALONE, EVIDENCE_MIN
 from models.errors import NoChampionError, PromotionError
 from models.evaluate import threshold_for_precision
 from models.promotion import PromotionDecision, promote, rollback
-from models.scoring import ScoreSummary, score_day
+from models.scoring import ScoreSummary, load_model_version, score_day
 from models.train import TrainResult, train_challenger
 from models.training_set import model_matrix
 from tests.models.conftest import CUTOFF, Registry, SyntheticData, write_labels
@@ -174,13 +174,19 @@ def test_training_logs_params_metrics_plots_and_a_registered_version(
     assert version.tags[tracking.TAG_THRESHOLD] == repr(result.threshold)
     assert version.tags[tracking.TAG_FEATURE_SET] == f"{FEATURE_SET.name}/v{FEATURE_SET.version}"
     assert v1.aliases == {"challenger": result.model_version}
-    info = (
-        mlflow.models.get_model_info(f"models:/{MODEL}/{result.model_version}") if False else None
-    )
     with tracking.tracking(registry.tracking_uri):
         info = mlflow.models.get_model_info(f"models:/{MODEL}/{result.model_version}")
-    assert info.flavors.keys() >= {"xgboost", "python_function"}
+    # One pyfunc holding the booster and its rule (``models.served``), the rule also in
+    # the metadata scoring reads.
+    assert info.flavors["python_function"]["artifacts"].keys() == {"booster"}
+    assert info.metadata["hydrasweep"]["flag_rule"]["threshold"] == result.threshold
     assert [c.name for c in info.signature.inputs.inputs] == FEATURE_SET.names
+    assert [c.name for c in info.signature.outputs.inputs] == [
+        "model_score",
+        "cluster_evidence_score",
+        "score",
+        "flagged",
+    ]
     assert info.saved_input_example_info is not None
 
 
@@ -205,8 +211,7 @@ def test_threshold_is_chosen_on_calibration_for_the_target_precision_and_stored(
     known = labels[labels["known"] <= date(2026, 3, 7)].set_index("account_id")["label"]
     # unlabeled accounts train and validate as presumed legitimate
     truth = validation["account_id"].map(known).fillna(0).astype(int)
-    with tracking.tracking(registry.tracking_uri):
-        model = mlflow.xgboost.load_model(f"models:/{MODEL}/{v1.result.model_version}")
+    model = load_model_version(registry.tracking_uri, MODEL, v1.result.model_version).model
     scores = pd.Series(model.predict_proba(model_matrix(validation))[:, 1])
     threshold, reached = threshold_for_precision(truth.reset_index(drop=True), scores, 0.95)
     assert reached
@@ -263,8 +268,7 @@ def test_the_champion_is_loaded_from_the_version_its_alias_named_once(
     # rule must both be v1's, never v2's weights under v1's threshold.
     monkeypatch.setattr(scoring.tracking, "version_by_alias", lambda *_: v1_version)
     champion = scoring.load_champion(registry.tracking_uri, MODEL)
-    with tracking.tracking(registry.tracking_uri):
-        v1_model = mlflow.xgboost.load_model(tracking.model_uri(MODEL, "1"))
+    v1_model = load_model_version(registry.tracking_uri, MODEL, "1").model
     rows = model_matrix(synthetic.features.head(200))
     assert champion.version == "1"
     assert champion.rule.threshold == float(v1_version.tags[tracking.TAG_THRESHOLD])
@@ -286,6 +290,20 @@ def test_worse_challenger_is_refused_and_the_reason_recorded(
     assert tags[tracking.TAG_DECISION] == "rejected"
     assert tags[tracking.TAG_REASON] == decision.reason
     assert tags[tracking.TAG_COMPARED_WITH] == "2"
+
+
+def test_a_dry_run_judges_a_named_version_and_moves_nothing(
+    spark, registry: Registry, v3_refused: Step
+) -> None:
+    aliases = registry.aliases()
+    tags = registry.client().get_model_version(MODEL, "1").tags
+    decision = promote(spark, registry.promote_params(dry_run=True, version="1"))
+    assert decision.dry_run and decision.challenger_version == "1"
+    assert decision.champion_version == aliases["champion"]
+    assert "labeled.pr_auc" in decision.challenger_metrics
+    assert "labeled.pr_auc" in decision.champion_metrics
+    assert registry.aliases() == aliases
+    assert registry.client().get_model_version(MODEL, "1").tags == tags
 
 
 def test_rollback_restores_the_previous_champion(
@@ -332,8 +350,7 @@ def test_scores_carry_reasons_whose_values_match_the_input_rows(
 ) -> None:
     scores = scored_by_v2.scores
     assert set(scores["model_version"]) == {"2"}
-    with tracking.tracking(registry.tracking_uri):
-        champion = mlflow.xgboost.load_model(f"models:/{MODEL}/2")
+    champion = load_model_version(registry.tracking_uri, MODEL, "2").model
     inputs = synthetic.features.merge(scores[["account_id", "dt"]], on=["account_id", "dt"])
     sample = scores.merge(inputs, on=["account_id", "dt"], suffixes=("", "_in")).sample(
         25, random_state=1
@@ -406,6 +423,26 @@ def test_a_threshold_tag_edited_after_training_changes_no_flag(
         for tag in (tracking.TAG_THRESHOLD, tracking.TAG_CORROBORATION_FLOOR):
             client.set_model_version_tag(MODEL, version, tag, tags[tag])
     pd.testing.assert_frame_equal(before, after)
+
+
+def test_the_registered_model_gives_the_sweep_s_answer(
+    registry: Registry, scored_by_v2: Scored, synthetic: SyntheticData
+) -> None:
+    """``mlflow.pyfunc`` on a registered version returns what ``score_day`` wrote with it:
+    the booster under the version's own flag rule, cluster evidence included."""
+    scores = scored_by_v2.scores
+    rows = synthetic.features.merge(scores[["account_id", "dt"]], on=["account_id", "dt"])
+    with tracking.tracking(registry.tracking_uri):
+        served = mlflow.pyfunc.load_model(tracking.model_uri(MODEL, "2"))
+    predicted = served.predict(model_matrix(rows))
+    assert list(predicted.columns) == ["model_score", "cluster_evidence_score", "score", "flagged"]
+    expected = rows[["account_id", "dt"]].merge(scores, on=["account_id", "dt"], how="left")
+    assert predicted["flagged"].tolist() == expected["flagged"].tolist()
+    assert predicted["flagged"].any() and not predicted["flagged"].all()
+    np.testing.assert_allclose(predicted["score"], expected["score"], rtol=1e-6)
+    np.testing.assert_allclose(
+        predicted["cluster_evidence_score"], expected["cluster_evidence_score"], rtol=1e-6
+    )
 
 
 def test_rescoring_a_day_replaces_its_scores(

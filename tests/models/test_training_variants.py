@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import mlflow.xgboost
 import numpy as np
 
-from models import tracking
+from models.scoring import load_model_version
 from models.train import train_challenger
 from models.training_set import model_matrix
 from tests.models.conftest import CUTOFF, Registry, SyntheticData
@@ -48,8 +47,7 @@ def test_spark_xgboost_trains_an_equivalent_registered_model(
     run = distributed.client().get_run(result.run_id)
     assert run.data.params["use_spark_xgboost"] == "True"
     assert run.data.metrics["calibration.labeled.pr_auc"] > 0.9
-    with tracking.tracking(registry.tracking_uri):
-        model = mlflow.xgboost.load_model(f"models:/spark-xgboost/{result.model_version}")
+    model = load_model_version(registry.tracking_uri, "spark-xgboost", result.model_version).model
     features = synthetic.features
     rows = features.groupby(features["account_id"].str[:6]).head(10)
     scores = model.predict_proba(model_matrix(rows))[:, 1]
