@@ -21,6 +21,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.alerts import alert_on_failure
 from flows.errors import UserError
+from flows.report import publish_sweep_report
 from flows.runtime import RunConfig, Runtime
 from flows.stages import (
     day_leases,
@@ -73,6 +74,14 @@ def backfill(
         return _backfill_days(config, days, scoring, force, run_id, leases)
 
 
+def _publish_day_report(config: RunConfig, day: date) -> None:
+    """The same run report a daily sweep writes, from the day's recorded stages."""
+    stages = read_day_status(config, day)["stages"]
+    result: dict[str, Any] = {"day": day.isoformat(), "features_only": False}
+    result.update({stage: done["summary"] for stage, done in stages.items()})
+    publish_sweep_report(config, day, result)
+
+
 def _backfill_days(
     config: RunConfig,
     days: list[date],
@@ -115,8 +124,10 @@ def _backfill_days(
             if scoring and "score" not in done[day]:
                 score_stage(config, day)
                 land_stage(config, day, run_id)
+                _publish_day_report(config, day)
             elif scoring and "land" not in done[day]:
                 land_stage(config, day, run_id)
+                _publish_day_report(config, day)
         except Exception as exc:  # noqa: BLE001
             failed[day] = str(exc)
             break

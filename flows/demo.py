@@ -209,14 +209,14 @@ def _print_summary(
         f"{(trained.get('train') or {}).get('model_version')}; demo took {seconds / 60:.1f} min"
     )
     console.print("\n[bold]Where to look next[/bold]")
-    console.print(
-        f"  review queue:   HYDRASWEEP_QUEUE_URL={settings.queue_database_url} hydrasweep queue list"
-    )
-    console.print(
-        f"  web console:    HYDRASWEEP_QUEUE_URL={settings.queue_database_url} hydrasweep queue serve"
-    )
-    console.print(f"  MLflow UI:      mlflow ui --backend-store-uri {settings.tracking_uri}")
-    console.print("  Prefect UI:     prefect server start  (then open http://127.0.0.1:4200)")
-    console.print(
-        f"  run reports:    {settings.lake_uri}/{layout.report_key(layout.SWEEP_REPORT, last_day)}"
-    )
+    # Commands are printed whole (no wrapping inside them), to be copied as they are.
+    lines = [
+        f"  the demo's home: export HYDRASWEEP_HOME={settings.home}",
+        "  review queue:    hydrasweep queue list",
+        "  web console:     hydrasweep queue serve",
+        f"  MLflow UI:       mlflow ui --backend-store-uri {settings.tracking_uri}",
+        "  Prefect UI:      prefect server start  (then open http://127.0.0.1:4200)",
+        f"  run report:      {settings.lake_uri}/{layout.report_key(layout.SWEEP_REPORT, last_day)}",
+    ]
+    for line in lines:
+        console.print(line, soft_wrap=True, markup=False, highlight=False)

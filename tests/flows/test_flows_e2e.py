@@ -435,3 +435,9 @@ def test_backfill_killed_mid_way_resumes_to_identical_state(trained_home, tmp_pa
         assert len(expected[table]) > 0, table
         pd.testing.assert_frame_equal(actual[table], expected[table], obj=table)
     assert queue_snapshot(interrupted.queue_url) == queue_snapshot(reference.queue_url)
+    # Backfilled days get the daily sweep's run report, resumed ones included.
+    for day in days:
+        report = Path(interrupted.lake) / "reports" / "sweep" / f"dt={day.isoformat()}"
+        assert f"# hydrasweep daily sweep {day.isoformat()}" in (report / "report.md").read_text()
+        summary = json.loads((report / "summary.json").read_text())
+        assert summary["score"]["model_version"] == "1" and "land" in summary
