@@ -7,12 +7,14 @@ temporary server on first use; no server needs to be running).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
+from flows.commands import summaries
 from flows.commands.options import (
     FormatOption,
     HomeOption,
@@ -49,9 +51,17 @@ def _config(
     )
 
 
-def _print(result: dict[str, Any], output: OutputFormat) -> None:
+def _print(
+    result: dict[str, Any],
+    output: OutputFormat,
+    lines: Callable[[dict[str, Any]], list[str]] | None = None,
+) -> None:
+    """JSON for scripts; in text mode the command's few ``lines`` (else the JSON, coloured)."""
     if output is OutputFormat.json:
         typer.echo(json.dumps(result, indent=2, default=str))
+    elif lines is not None:
+        for line in lines(result):
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
     else:
         console.print_json(json.dumps(result, default=str))
 
@@ -100,7 +110,11 @@ def register(app: typer.Typer) -> None:
         from flows.daily import daily_sweep
 
         config = _config(home, lake, queue_url, tracking_uri, spark_master)
-        _print(daily_sweep(day=day, config=config, features_only=features_only), output)
+        _print(
+            daily_sweep(day=day, config=config, features_only=features_only),
+            output,
+            summaries.sweep_lines,
+        )
 
     @app.command("backfill")
     def backfill_command(
@@ -124,7 +138,7 @@ def register(app: typer.Typer) -> None:
         result = backfill(
             start=start, end=end, config=config, features_only=features_only, force=force
         )
-        _print(result, output)
+        _print(result, output, summaries.backfill_lines)
 
     @app.command("train")
     def train_command(
@@ -140,7 +154,7 @@ def register(app: typer.Typer) -> None:
         from flows.training import retrain
 
         config = _config(home, lake, queue_url, tracking_uri, spark_master)
-        _print(retrain(as_of=as_of, config=config), output)
+        _print(retrain(as_of=as_of, config=config), output, summaries.train_lines)
 
     @app.command("promote")
     def promote_command(

@@ -99,6 +99,13 @@ def test_daily_sweep_runs_a_day_through_to_queue_rows(trained_home) -> None:
     engine.dispose()
     assert cases, "the sweep landed no case"
     assert result["land"]["flagged_accounts"] == result["score"]["flagged"]
+    # What `hydrasweep sweep` prints in text mode: a few lines, not the result's JSON.
+    from flows.commands.summaries import sweep_lines
+
+    text = sweep_lines(result)
+    assert text[0].startswith(f"day {day}: ") and "validation passed" in text[0]
+    assert f"scored with model v1: {result['score']['flagged']:,} of " in "\n".join(text)
+    assert len(text) <= 8
     first_seen_today = [case.id for case in cases if case.first_seen == day]  # by priority
     assert result["land"]["new_cases_total"] == len(first_seen_today)
     assert [row["case"] for row in result["land"]["new_cases"]] == first_seen_today[:200]
