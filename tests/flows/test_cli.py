@@ -94,3 +94,10 @@ def test_json_output_is_the_result_alone(tmp_path, capsys) -> None:
     assert main([*argv, "--lake", str(tmp_path / "lake"), "--format", "json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert [day["day"] for day in printed["days"]] == ["2026-11-02"]
+
+
+def test_version_is_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"hydrasweep {version('hydrasweep')}"
