@@ -12,7 +12,8 @@ Per row:
   data for the target precision, logged inside the model version), **or**
   corroborated cluster evidence: two coordination families and extraction
   content (``evidence >= EVIDENCE_ALONE``), or half of that (``evidence >=
-  EVIDENCE_MIN``) and the account's own model score is above ``corroboration_floor`` (a quantile
+  EVIDENCE_MIN``, or one coordination witness and the content: ``support_score``)
+  and the account's own model score is above ``corroboration_floor`` (a quantile
   of legitimate validation scores, logged with it);
 - ``score``: the ranking reviewers see: ``model_score``, raised by noisy-OR with
   the evidence when the evidence is corroborated;
@@ -56,6 +57,7 @@ from models.cluster_evidence import (
     evidence_items,
     evidence_score,
     family_strengths,
+    support_score,
 )
 from models.errors import ModelError, NoChampionError
 from models.served import BOOSTER_ARTIFACT
@@ -202,9 +204,10 @@ def apply_model(
     model_score = model.predict_proba(matrix)[:, 1].astype("float64")
     strengths = family_strengths(features)
     evidence = evidence_score(strengths).to_numpy()
+    support = support_score(strengths).to_numpy()
     # Strictly above the floor: legitimate scores tie at the floor when trees saturate.
     corroborated = (evidence >= EVIDENCE_ALONE) | (
-        (evidence >= EVIDENCE_MIN) & (model_score > rule.corroboration_floor)
+        (np.maximum(evidence, support) >= EVIDENCE_MIN) & (model_score > rule.corroboration_floor)
     )
     scored = pd.DataFrame(
         {

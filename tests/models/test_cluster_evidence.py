@@ -10,6 +10,7 @@ from models.cluster_evidence import (
     cluster_evidence,
     evidence_items,
     family_strengths,
+    support_score,
 )
 from tests.models.conftest import SyntheticData
 
@@ -51,9 +52,9 @@ def _row(**overrides: float) -> pd.DataFrame:
         "cluster_entity_families": 0.0,
         "cluster_new_model_share": 0.0,
         "new_model_share_3d": 0.0,
-        # extraction-shaped content present unless a case says otherwise
-        "cluster_content_share": 0.9,
-        "content_share_7d": 0.0,
+        # the account's own extraction-shaped content, present unless a case says otherwise
+        "cluster_content_share": 0.0,
+        "content_share_7d": 0.9,
         "intent_score_mean_7d": 0.5,
     }
     return pd.DataFrame([{**base, **overrides}])
@@ -72,15 +73,26 @@ def _row(**overrides: float) -> pd.DataFrame:
                 "cluster_shared_ip_share": 0.9,
                 "cluster_synchrony_score": 0.9,
                 "cluster_volume_cv_1d": 0.1,
-                "cluster_content_share": 0.1,
+                "content_share_7d": 0.1,
             },
             0.0,
         ),
-        # the account's own content; coordination from proxy rotation and balanced load
+        # ... even inside a component whose other members' prompts are extraction-shaped:
+        # the content witness is the account's own traffic, never its cluster's
         (
             {
-                "cluster_content_share": 0.0,
-                "content_share_7d": 0.9,
+                "cluster_shared_ip_share": 0.9,
+                "cluster_synchrony_score": 0.9,
+                "cluster_content_share": 0.95,
+                "content_share_7d": 0.1,
+            },
+            0.0,
+        ),
+        # a dense block of shared IPs and cards is one witness with those shares, not two
+        ({"cluster_shared_ip_share": 0.9, "cluster_block_density": 3.5}, 0.0),
+        # coordination from proxy rotation and balanced load
+        (
+            {
                 "egress_asns_max_1d": 12.0,
                 "cluster_volume_cv_1d": 0.2,
             },
@@ -114,7 +126,7 @@ def _row(**overrides: float) -> pd.DataFrame:
             {
                 "cluster_shared_ip_share": 0.9,
                 "cluster_synchrony_score": 0.9,
-                "cluster_content_share": float("nan"),
+                "content_share_7d": float("nan"),
             },
             0.0,
         ),
@@ -138,3 +150,19 @@ def test_evidence_items_name_families_with_their_signal_values() -> None:
         "cluster_shared_payment_share": 0.0,
     }
     assert items[1]["strength"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({}, 0.0),  # content alone
+        ({"cluster_shared_ip_share": 0.9}, 1.0),  # one witness and the content
+        ({"cluster_shared_ip_share": 0.9, "content_share_7d": 0.1}, 0.0),  # no content
+        ({"cluster_shared_ip_share": 0.9, "cluster_customers_count": 1.0}, 0.0),  # one org
+    ],
+)
+def test_support_is_one_witness_and_the_content(overrides: dict, expected: float) -> None:
+    """What the model's floor may corroborate: never enough to flag without the model."""
+    row = _row(**overrides)
+    assert support_score(family_strengths(row)).iloc[0] == pytest.approx(expected)
+    assert cluster_evidence(row).iloc[0] < 0.5

@@ -29,7 +29,7 @@ import xgboost as xgb
 
 from features.feature_set import FEATURE_SET
 from models import tracking
-from models.cluster_evidence import EVIDENCE_ALONE, EVIDENCE_MIN
+from models.cluster_evidence import EVIDENCE_ALONE, EVIDENCE_MIN, family_strengths, support_score
 from models.errors import NoChampionError, PromotionError
 from models.evaluate import threshold_for_precision
 from models.promotion import PromotionDecision, promote, rollback
@@ -378,17 +378,29 @@ def test_scores_carry_reasons_whose_values_match_the_input_rows(
 
 
 def test_flags_use_the_threshold_stored_with_the_version(
-    registry: Registry, scored_by_v2: Scored
+    registry: Registry, scored_by_v2: Scored, synthetic: SyntheticData
 ) -> None:
     tags = registry.client().get_model_version(MODEL, "2").tags
     threshold = float(tags[tracking.TAG_THRESHOLD])
     floor = float(tags[tracking.TAG_CORROBORATION_FLOOR])
     scores = scored_by_v2.scores
     evidence = scores["cluster_evidence_score"]
+    rows = synthetic.features.merge(scores[["account_id", "dt"]], on=["account_id", "dt"])
+    support = (
+        scores[["account_id", "dt"]]
+        .merge(
+            rows.assign(support=support_score(family_strengths(rows)).to_numpy())[
+                ["account_id", "dt", "support"]
+            ],
+            on=["account_id", "dt"],
+            how="left",
+        )["support"]
+        .to_numpy()
+    )
     expected = (
         (scores["model_score"] >= threshold)
         | (evidence >= EVIDENCE_ALONE)
-        | ((evidence >= EVIDENCE_MIN) & (scores["model_score"] > floor))
+        | ((np.maximum(evidence, support) >= EVIDENCE_MIN) & (scores["model_score"] > floor))
     )
     assert scores["flagged"].tolist() == expected.tolist()
     assert (scores["model_score"] >= threshold).any() and (scores["model_score"] < threshold).any()
