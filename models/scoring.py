@@ -60,7 +60,6 @@ from models.cluster_evidence import (
     support_score,
 )
 from models.errors import ModelError, NoChampionError
-from models.served import BOOSTER_ARTIFACT
 from models.training_set import conform_features, model_matrix
 
 TOP_REASONS = 5
@@ -285,10 +284,12 @@ def load_model_version(tracking_uri: str, model_name: str, version: str) -> Cham
             )
         rule = FlagRule.from_metadata(metadata, where)
         try:
-            booster = logged.flavors["python_function"]["artifacts"][BOOSTER_ARTIFACT]["path"]
+            booster = logged.flavors["python_function"]["artifacts"][tracking.BOOSTER_ARTIFACT][
+                "path"
+            ]
         except (KeyError, TypeError) as exc:
             raise ModelError(
-                f"{where} is not a hydrasweep served model (no {BOOSTER_ARTIFACT!r} artifact): "
+                f"{where} is not a hydrasweep served model (no {tracking.BOOSTER_ARTIFACT!r} artifact): "
                 "train and promote a new model"
             ) from exc
         model = mlflow.xgboost.load_model(str(Path(local) / booster))

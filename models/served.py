@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 from mlflow.pyfunc.model import PythonModel, PythonModelContext
 
-BOOSTER_ARTIFACT = "booster"
+from models.tracking import BOOSTER_ARTIFACT
+
 OUTPUT_COLUMNS = ("model_score", "cluster_evidence_score", "score", "flagged")
 _KEYS = ("account_id", "dt", "customer_id", "hydra_cluster_id")
 

@@ -31,6 +31,8 @@ CHAMPION = "champion"
 CHALLENGER = "challenger"
 PREVIOUS_CHAMPION = "previous-champion"
 
+# The booster inside the registered pyfunc model (``models.served``): its artifact name.
+BOOSTER_ARTIFACT = "booster"
 TAG_THRESHOLD = "hydrasweep.threshold"
 TAG_CORROBORATION_FLOOR = "hydrasweep.corroboration_floor"
 TAG_TARGET_PRECISION = "hydrasweep.target_precision"

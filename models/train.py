@@ -54,7 +54,7 @@ from models.errors import TrainingDataError
 from models.evaluate import evaluate_scored, threshold_for_precision
 from models.labels import labels_known_at, read_labels
 from models.scoring import FlagRule, apply_model, feature_contributions, model_metadata
-from models.served import BOOSTER_ARTIFACT, SweepFlagModel
+from models.served import SweepFlagModel
 from models.training_set import (
     CALIBRATION,
     EARLY_STOPPING,
@@ -476,7 +476,7 @@ def _log_served_model(
         f"numpy=={np.__version__}",
     ]
     with tempfile.TemporaryDirectory(prefix="booster-") as tmp:
-        booster_dir = Path(tmp) / BOOSTER_ARTIFACT
+        booster_dir = Path(tmp) / tracking.BOOSTER_ARTIFACT
         # Pinned requirements: MLflow would otherwise start a subprocess to infer them.
         mlflow.xgboost.save_model(
             model, str(booster_dir), model_format="ubj", pip_requirements=requirements
@@ -489,7 +489,7 @@ def _log_served_model(
         return mlflow.pyfunc.log_model(
             name="model",
             python_model=SweepFlagModel(),
-            artifacts={BOOSTER_ARTIFACT: str(booster_dir)},
+            artifacts={tracking.BOOSTER_ARTIFACT: str(booster_dir)},
             registered_model_name=model_name,
             signature=infer_signature(model_matrix(sample), probe.predict(None, sample)),
             input_example=model_matrix(example).head(5),
