@@ -8,6 +8,7 @@ line on stderr and a non-zero exit; ``HYDRASWEEP_DEBUG=1`` shows the traceback.
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import typer
@@ -57,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     from flows.settings import apply_offline_defaults
 
     apply_offline_defaults()
+    if not _debug():
+        _quiet_run_tracebacks()
     try:
         # Without standalone mode, click returns typer.Exit's code instead of raising it.
         code = app(args=argv, prog_name="hydrasweep", standalone_mode=False)
@@ -92,6 +95,31 @@ def _speaks_for_itself(exc: Exception) -> bool:
         isinstance(exc, UserError | ValueError)
         or type(exc).__module__.split(".")[0] in _OWN_PACKAGES
     )
+
+
+class _NoTraceback(logging.Filter):
+    """Keep a run logger's error line, drop the traceback Prefect attaches to it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        return True
+
+
+def _quiet_run_tracebacks() -> None:
+    """Prefect logs every failed flow and task run with its traceback; the command's
+    own last line already says what failed, so the tracebacks show only with
+    ``HYDRASWEEP_DEBUG=1``."""
+    for name in (
+        "prefect.flow_runs",
+        "prefect.task_runs",
+        "prefect.flow_engine",
+        "prefect.task_engine",
+    ):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoTraceback) for f in logger.filters):
+            logger.addFilter(_NoTraceback())
 
 
 def _debug() -> bool:

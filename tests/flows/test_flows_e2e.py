@@ -326,6 +326,22 @@ def test_a_backfill_over_an_unfinished_day_names_its_missing_marker(
     assert time.monotonic() - started < 30  # the three retries alone waited 42 s
 
 
+def test_a_failed_command_prints_its_reason_without_tracebacks(tmp_path: Path) -> None:
+    """The README promises one readable line; Prefect's run tracebacks only with DEBUG."""
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    env = {**os.environ, "HYDRASWEEP_HOME": str(tmp_path), "HYDRASWEEP_LAKE": str(lake)}
+    command = [sys.executable, "-m", "flows.cli", "sweep", "--date", "2026-11-02"]
+    quiet = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert quiet.returncode == 1
+    assert "missing raw/requests/dt=2026-11-02/_SUCCESS" in quiet.stderr.splitlines()[-1]
+    assert "Traceback" not in quiet.stdout + quiet.stderr
+    loud = subprocess.run(
+        command, env={**env, "HYDRASWEEP_DEBUG": "1"}, capture_output=True, text=True, timeout=300
+    )
+    assert loud.returncode == 1 and "Traceback" in loud.stdout + loud.stderr
+
+
 def test_a_day_another_sweep_holds_is_not_touched(trained_home, monkeypatch) -> None:
     """Two sweeps of one day would share its staging folders, status and landing: the
     second waits for the day's lease, then fails naming the first, having written nothing."""
