@@ -12,10 +12,17 @@ landing follow in order when a champion model exists (or not at all with
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
 
 from prefect import flow, get_run_logger
+from prefect.artifacts import (
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -82,6 +89,27 @@ def _publish_day_report(config: RunConfig, day: date) -> None:
     publish_sweep_report(config, day, result)
 
 
+def _day_row(
+    config: RunConfig, day: date, seconds: float | None, failure: str | None
+) -> dict[str, Any]:
+    """One day of the backfill as its table artifact shows it, from the recorded stages."""
+    stages = read_day_status(config, day)["stages"]
+
+    def summary(stage: str) -> dict[str, Any]:
+        return (stages.get(stage) or {}).get("summary") or {}
+
+    return {
+        "day": day.isoformat(),
+        "stages": ", ".join(stages) or "-",
+        "curated rows": summary("ingest").get("curated_rows"),
+        "accounts": summary("features").get("accounts"),
+        "clusters": summary("features").get("clusters"),
+        "flagged": summary("score").get("flagged"),
+        "seconds this run": seconds,
+        "failure": failure or "",
+    }
+
+
 def _backfill_days(
     config: RunConfig,
     days: list[date],
@@ -106,7 +134,13 @@ def _backfill_days(
         for day in pending
     }
     failed: dict[date, str] = {}
+    seconds: dict[date, float] = {}
+    # Sync inside a sync flow (Prefect's sync/async dispatch types it as either).
+    progress = create_progress_artifact(
+        0.0, key="backfill-progress", description=f"backfill {days[0]}..{days[-1]}"
+    )
     for position, day in enumerate(days, start=1):
+        started = time.monotonic()
         try:
             leases.check()
             if day in ingests:
@@ -132,6 +166,12 @@ def _backfill_days(
             failed[day] = str(exc)
             break
         logger.info("day %d/%d: %s done", position, len(days), day)
+        seconds[day] = round(time.monotonic() - started, 1)
+        update_progress_artifact(
+            cast(UUID, progress),
+            100.0 * position / len(days),
+            description=f"{day} done ({position}/{len(days)})",
+        )
     # Ingests already started for later days still finish (and are recorded), so
     # a rerun resumes after them; their failures are reported too.
     for day, future in ingests.items():
@@ -143,6 +183,11 @@ def _backfill_days(
         except Exception as exc:  # noqa: BLE001
             failed[day] = f"ingest: {exc}"
 
+    create_table_artifact(
+        key="backfill-days",
+        table=[_day_row(config, day, seconds.get(day), failed.get(day)) for day in days],
+        description=f"backfill {days[0]}..{days[-1]}: one row a day",
+    )
     result = {
         "start": days[0].isoformat(),
         "end": days[-1].isoformat(),

@@ -324,6 +324,22 @@ def test_a_backfill_over_an_unfinished_day_names_its_missing_marker(
             features_only=True,
         )
     assert time.monotonic() - started < 30  # the three retries alone waited 42 s
+    # The run's table artifact has the day's row with its failure.
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["backfill-days"])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=1,
+        )
+    rows = (
+        artifacts[0].data if isinstance(artifacts[0].data, list) else json.loads(artifacts[0].data)
+    )
+    assert [row["day"] for row in rows] == [day]
+    assert f"missing raw/requests/dt={day}/_SUCCESS" in rows[0]["failure"]
 
 
 def test_a_failed_command_prints_its_reason_without_tracebacks(tmp_path: Path) -> None:
