@@ -106,6 +106,54 @@ class PromotionDecision(StageSummary):
     dry_run: bool = False  # judged only: no alias moved, no tag written
 
 
+TAG_COMPARISON_RUN = "promotion.comparison_run"
+
+
+def _log_comparison(
+    client: MlflowClient,
+    challenger: ModelVersion,
+    champion_v: str | None,
+    challenger_metrics: dict[str, float],
+    champion_metrics: dict[str, float],
+    window: DataWindow,
+    verdict: str,
+    dry_run: bool,
+) -> str:
+    """The comparison as an MLflow run beside the challenger's training run: both
+    versions' metrics on the same window, under names that say the population."""
+    from mlflow.entities import Metric, Param, RunTag
+
+    if challenger.run_id is None:  # registered from outside a run: no experiment to join
+        return "none"
+    experiment_id = client.get_run(challenger.run_id).info.experiment_id
+    challenger_v = str(challenger.version)
+    run = client.create_run(
+        experiment_id,
+        run_name=f"promotion: v{challenger_v} vs v{champion_v or 'none'}"
+        + (" (dry run)" if dry_run else ""),
+    )
+    stamp = int(datetime.now(UTC).timestamp() * 1000)
+    metrics = [
+        Metric(f"{side}.{name}", float(value), stamp, 0)
+        for side, values in (("challenger", challenger_metrics), ("champion", champion_metrics))
+        for name, value in values.items()
+        if value is not None and math.isfinite(value)
+    ]
+    params = [
+        Param("challenger_version", challenger_v),
+        Param("champion_version", champion_v or "none"),
+        Param("window", f"{window.start}..{window.end}"),
+    ]
+    tags = [
+        RunTag("hydrasweep.kind", "promotion"),
+        RunTag("hydrasweep.verdict", verdict),
+        RunTag("hydrasweep.dry_run", str(dry_run).lower()),
+    ]
+    client.log_batch(run.info.run_id, metrics=metrics, params=params, tags=tags)
+    client.set_terminated(run.info.run_id)
+    return str(run.info.run_id)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -287,6 +335,16 @@ def promote(spark: SparkSession, params: PromoteParams) -> PromotionDecision:
             **{f"promotion.challenger.{k}": _fmt(v) for k, v in challenger_metrics.items()},
             **{f"promotion.champion.{k}": _fmt(v) for k, v in (champion_metrics or {}).items()},
         }
+        tags[TAG_COMPARISON_RUN] = _log_comparison(
+            client,
+            challenger,
+            champion_v,
+            challenger_metrics,
+            champion_metrics or {},
+            window,
+            "would promote" if promoted else "would reject",
+            params.dry_run,
+        )
         if params.dry_run:
             return PromotionDecision(
                 promoted=promoted,

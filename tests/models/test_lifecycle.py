@@ -251,6 +251,17 @@ def test_better_challenger_is_promoted_and_keeps_the_previous_champion(
     )
     assert v2_promoted.aliases == {"champion": "2", "previous-champion": "1"}
     tags = registry.client().get_model_version(MODEL, "2").tags
+    # The comparison is an MLflow run of its own: both versions, the same window.
+    comparison = registry.client().get_run(tags["promotion.comparison_run"])
+    assert comparison.data.tags["hydrasweep.kind"] == "promotion"
+    assert comparison.data.params["challenger_version"] == "2"
+    assert comparison.data.params["champion_version"] == "1"
+    assert comparison.data.metrics["challenger.labeled.pr_auc"] == pytest.approx(
+        decision.challenger_metrics["labeled.pr_auc"]
+    )
+    assert comparison.data.metrics["champion.labeled.pr_auc"] == pytest.approx(
+        decision.champion_metrics["labeled.pr_auc"]
+    )
     assert tags[tracking.TAG_REPLACED] == "1"
     assert tags[tracking.TAG_DECISION] == "promoted"
     # both were judged on the same window: the challenger's promotion days (3 by default)
