@@ -104,6 +104,14 @@ class Settings(BaseSettings):
             "paging webhook); unset: failures are only in Prefect and the logs."
         ),
     )
+    sharing_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "The key agreed with partners for indicator sharing: the features job matches "
+            "their keyed indicators (payment, system prompt, template) with it; unset: only "
+            "their plain ones (addresses, prefixes, domains)."
+        ),
+    )
     daily_intake_cap: int = Field(default=50, ge=1, description="New cases a sweep may open a day.")
     # Absolute promotion floors (a first model must reach them; see models.promotion).
     min_pr_auc: float = Field(default=0.5, ge=0.0, le=1.0)

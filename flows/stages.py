@@ -20,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.errors import UserError
 from flows.runtime import RunConfig, Runtime
-from jobs.session import INGEST_POOL, SWEEP_POOL, scheduler_pool
+from jobs.session import INGEST_POOL, SWEEP_POOL, counted_jobs, scheduler_pool
 from lakeio import layout
 from lakeio.reports import StageSummary, jsonable
 
@@ -106,8 +106,9 @@ def run_day_job(
     """Run one stage's Spark job in its scheduler pool and record the day's stage as done."""
     runtime = Runtime.of(config)
     spark = runtime.spark()
-    with scheduler_pool(spark, pool):
+    with scheduler_pool(spark, pool), counted_jobs(spark, f"{stage}-{day}") as count:
         summary = job(spark, runtime).as_dict()
+    summary["spark_jobs"] = count.jobs
     record_stage(config, day, stage, summary)
     return summary
 
@@ -184,6 +185,11 @@ def features_stage(config: RunConfig, day: date) -> dict[str, Any]:
             signal_engine=runtime.settings.signal_engine,
             text_model_path=str(path),
             text_model_version=version,
+            sharing_key_file=(
+                str(runtime.settings.sharing_key_file)
+                if runtime.settings.sharing_key_file
+                else None
+            ),
         )
         return run(spark, params)
 
@@ -223,7 +229,7 @@ def land_stage(config: RunConfig, day: date, run_id: str) -> dict[str, Any]:
 
     runtime = Runtime.of(config)
     spark = runtime.spark()
-    with scheduler_pool(spark, SWEEP_POOL):
+    with scheduler_pool(spark, SWEEP_POOL), counted_jobs(spark, f"land-{day}") as count:
         write_review_feed(spark, ReviewFeedParams(day=day, lake=runtime.lake))
     landing = read_review_feed(runtime.store(), day, run_id)
     engine = open_queue(runtime.settings.queue_database_url)
@@ -248,5 +254,6 @@ def land_stage(config: RunConfig, day: date, run_id: str) -> dict[str, Any]:
     summary["flagged_accounts"] = len(landing.accounts)
     summary["new_cases"] = new_cases
     summary["new_cases_total"] = new_cases_total
+    summary["spark_jobs"] = count.jobs
     record_stage(config, day, "land", summary)
     return summary

@@ -65,6 +65,7 @@ from features.coordination import (
 )
 from features.dense_blocks import DenseBlockParams
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
+from features.indicators import IndicatorRow, with_shared_indicators
 from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
 from features.text import SIGNAL_ENGINES, signal_engine
 from features.text_intent import TextIntentModel, with_extraction_intent
@@ -72,12 +73,14 @@ from jobs.errors import JobError
 from jobs.ingest import ingest_validated
 from jobs.session import (
     application_id,
+    counted_jobs,
     default_parallelism,
     executors_import,
     num_partitions,
     runs_on_this_interpreter,
 )
 from lakeio import LakeRef, layout
+from lakeio import indicators as shared_indicators
 from lakeio.reports import StageSummary
 from lakeio.tables import LakeTables
 
@@ -106,6 +109,11 @@ class FeatureParams:
     # How far back to look for the last cluster members when D-1 was skipped.
     previous_clusters_lookback_days: int = 7
     largest_clusters_reported: int = 5
+    # The key partners agreed on for indicator sharing (a local file): keyed indicators
+    # (payment, system prompt, template) are matched only with it (lakeio.indicators).
+    sharing_key_file: str | None = None
+    # A member's links in the cluster members table: its most specific block entities.
+    member_links: int = 50
 
 
 @dataclass(frozen=True)
@@ -124,17 +132,29 @@ class FeatureSummary(StageSummary):
     # What decided the prompt signals: hyperscan or spark (``auto`` resolved).
     signal_engine: str
     text_model_version: str | None = None
+    # Spark jobs per part of the job (empty over Spark Connect, where they are not visible).
+    spark_jobs_by_part: dict[str, int] = field(default_factory=dict)
+    # Partners' indicators: "valid" on the day, "unreadable" lines, "keyed_unmatched"
+    # (keyed ones that cannot be matched without a sharing key).
+    shared_indicators: dict[str, int] = field(default_factory=dict)
 
 
 class _Timer:
-    def __init__(self) -> None:
+    """Seconds and Spark jobs per part of the job (the summary's ``timings`` and ``spark_jobs``)."""
+
+    def __init__(self, spark: SparkSession) -> None:
+        self.spark = spark
         self.seconds: dict[str, float] = {}
+        self.jobs: dict[str, int] = {}
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
-        yield
+        with counted_jobs(self.spark, f"features-{name}") as counted:
+            yield
         self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - start, 3)
+        if counted.jobs is not None:
+            self.jobs[name] = self.jobs.get(name, 0) + counted.jobs
 
 
 # Per Spark application: whether its executors' Python workers import hyperscan.
@@ -251,7 +271,7 @@ def _write_activity(
 def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
     day = params.day
     tables = LakeTables.open(spark, params.lake)
-    timer = _Timer()
+    timer = _Timer(spark)
     days = _days(tables, day)
     usable, have_activity = days.usable, days.have_activity
     # The signal engine, decided once per run (on a cluster ``auto`` asks the executors).
@@ -300,6 +320,15 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
         memberships = coordination_memberships(
             week, accounts, customers, content_accounts, new_models, day, params.coordination
         )
+        indicators, indicator_counts = _shared_indicators(tables, day, params)
+        if indicators:
+            memberships = with_shared_indicators(
+                memberships,
+                indicators,
+                {t: (s.indicator_type, s.keyed) for t, s in shared_indicators.SHARED_TYPES.items()},
+                shared_indicators.SCOPED_TYPES,
+                _sharing_key(params),
+            )
         shared = shared_memberships(memberships).localCheckpoint(eager=True)
 
     # 4. Dense blocks as hydra clusters, and stable ids.
@@ -345,10 +374,16 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
         )
         assert tuple(account_day.columns[: len(KEY_COLUMNS)]) == KEY_COLUMNS
         tables.write_day(account_day, layout.ACCOUNT_DAY_FEATURES, day)
-        members = clustered.where(F.col("hydra_cluster_id").isNotNull()).join(
-            assignments.select("customer_id", "first_seen"), on="customer_id", how="inner"
+        members = (
+            clustered.where(F.col("hydra_cluster_id").isNotNull())
+            .join(assignments.select("customer_id", "first_seen"), on="customer_id", how="inner")
+            .join(
+                member_links(shared, components, block_entities, params.member_links),
+                on="account_id",
+                how="left",
+            )
         )
-        tables.write_day(members.select(*MEMBER_COLUMNS), layout.CLUSTER_MEMBERS, day)
+        tables.write_day(members.select(*MEMBER_COLUMNS, "links"), layout.CLUSTER_MEMBERS, day)
         tables.write_day(links, layout.ACCOUNT_LINKS, day)
         requests_day = tables.read(layout.CURATED_REQUESTS, [day], CURATED_REQUESTS_SCHEMA)
         evidence = cluster_evidence(clustered, assignments, shared, activity_day, requests_day)
@@ -366,7 +401,62 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
             timer.seconds,
         )
     activity_window.unpersist()
-    return summary
+    return replace(summary, shared_indicators=indicator_counts, spark_jobs_by_part=timer.jobs)
+
+
+def member_links(
+    shared: DataFrame, components: DataFrame, block_entities: DataFrame, limit: int
+) -> DataFrame:
+    """``(account_id, links)``: the block entities each member holds, most specific first.
+
+    ``links`` is ``array<struct<type, value>>`` (what the review queue stores as the
+    member's links), ordered by the entity's weight in the block (a card shared by
+    three before an exit address shared by three hundred) and cut at ``limit``.
+    """
+    held = (
+        shared.join(components.withColumnRenamed("node", "customer_id"), on="customer_id")
+        .join(block_entities, on=["component", "entity_type", "entity_value"], how="inner")
+        .select(
+            "account_id",
+            F.struct(
+                (-F.col("weight")).alias("order"),
+                F.col("entity_type").alias("type"),
+                F.col("entity_value").alias("value"),
+            ).alias("link"),
+        )
+    )
+    return held.groupBy("account_id").agg(
+        F.transform(
+            F.slice(F.array_sort(F.collect_set("link")), 1, limit),
+            lambda link: F.struct(link["type"].alias("type"), link["value"].alias("value")),
+        ).alias("links")
+    )
+
+
+def _shared_indicators(
+    tables: LakeTables, day: date, params: FeatureParams
+) -> tuple[list[IndicatorRow], dict[str, int]]:
+    """The partners' indicators valid on ``day`` (``indicators/`` in the lake), and counts."""
+    read, unreadable = shared_indicators.read_indicators(tables.store, day)
+    usable = [i for i in read if params.sharing_key_file is not None or not i.keyed]
+    rows = [
+        IndicatorRow(
+            i.indicator_type, i.value, i.keyed, f"{i.source}:{i.indicator_type}:{i.indicator_id}"
+        )
+        for i in usable
+    ]
+    counts = {
+        "valid": len(read),
+        "unreadable": unreadable,
+        "keyed_unmatched": len(read) - len(usable),
+    }
+    return rows, counts if read or unreadable else {}
+
+
+def _sharing_key(params: FeatureParams) -> bytes | None:
+    if params.sharing_key_file is None:
+        return None
+    return shared_indicators.read_sharing_key(params.sharing_key_file)
 
 
 def _load_text_model(path: str | None) -> TextIntentModel | None:
@@ -447,8 +537,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="auto",
         help="what decides the prompt signals (hyperscan must be on the executors too)",
     )
+    parser.add_argument(
+        "--sharing-key-file",
+        help="the key partners agreed on for keyed indicators (lakeio.indicators)",
+    )
     args = parser.parse_args(argv)
-    params = FeatureParams(day=args.day, lake=lake_ref(args), signal_engine=args.signal_engine)
+    params = FeatureParams(
+        day=args.day,
+        lake=lake_ref(args),
+        signal_engine=args.signal_engine,
+        sharing_key_file=args.sharing_key_file,
+    )
     return run_job("featurize", args, lambda spark: run(spark, params))
 
 

@@ -8,7 +8,8 @@ a flagged account and one per flagged account of no cluster, each with
 
 - ``cluster_id``: the hydra cluster (null for a lone account);
 - ``accounts``: its flagged accounts (id, customer, score, reasons, model
-  version, and the requests and output tokens it sent that day);
+  version, the requests and output tokens it sent that day, and ``links``: the
+  entities that tied it into its cluster, from the cluster members table);
 - ``evidence``: the cluster's row of the evidence table (null for a lone
   account, or a cluster without one).
 
@@ -39,7 +40,9 @@ ACCOUNT_FIELDS: tuple[str, ...] = (
     "model_version",
     "requests",
     "output_tokens",
+    "links",
 )
+LINKS_TYPE = "array<struct<type:string,value:string>>"
 
 
 @dataclass(frozen=True)
@@ -57,16 +60,20 @@ class ReviewFeedSummary(StageSummary):
     output_prefix: str
 
 
-def review_feed(scores: DataFrame, volumes: DataFrame, evidence: DataFrame) -> DataFrame:
+def review_feed(
+    scores: DataFrame, volumes: DataFrame, evidence: DataFrame, links: DataFrame
+) -> DataFrame:
     """The feed rows of a day (see the module docstring).
 
     ``scores``: the day's scores; ``volumes``: ``account_id``, ``requests``,
-    ``output_tokens`` of the day; ``evidence``: the day's cluster evidence.
+    ``output_tokens`` of the day; ``evidence``: the day's cluster evidence;
+    ``links``: ``account_id``, ``links`` of the day's cluster members.
     """
     # The queue adds daily volumes up per case: the day's own, not a rolling window.
     flagged = (
         scores.where(F.col("flagged"))
         .join(volumes, on="account_id", how="left")
+        .join(links, on="account_id", how="left")
         .select(
             F.col("hydra_cluster_id").alias("cluster_id"),
             F.when(F.col("hydra_cluster_id").isNull(), F.col("account_id")).alias("lone_account"),
@@ -78,6 +85,7 @@ def review_feed(scores: DataFrame, volumes: DataFrame, evidence: DataFrame) -> D
                 "model_version",
                 F.coalesce("requests", F.lit(0)).cast("long").alias("requests"),
                 F.coalesce("output_tokens", F.lit(0)).cast("long").alias("output_tokens"),
+                F.coalesce("links", F.array().cast(LINKS_TYPE)).alias("links"),
             ).alias("account"),
         )
     )
@@ -110,7 +118,15 @@ def run(spark: SparkSession, params: ReviewFeedParams) -> ReviewFeedSummary:
         "account_id", "requests", "output_tokens"
     )
     evidence = tables.read(layout.CLUSTER_FEATURES, [day])
-    tables.write_day(review_feed(scores, volumes, evidence), layout.REVIEW_FEED, day)
+    members = tables.read(layout.CLUSTER_MEMBERS, [day])
+    # Members written before the features job kept links have none to show.
+    links = members.select(
+        "account_id",
+        (F.col("links") if "links" in members.columns else F.lit(None).cast(LINKS_TYPE)).alias(
+            "links"
+        ),
+    )
+    tables.write_day(review_feed(scores, volumes, evidence, links), layout.REVIEW_FEED, day)
     counts = (
         tables.read(layout.REVIEW_FEED, [day])
         .agg(

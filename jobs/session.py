@@ -263,6 +263,41 @@ def scheduler_pool(spark: SparkSession, pool: str) -> Iterator[None]:
         context.setLocalProperty("spark.scheduler.pool", previous)  # type: ignore[arg-type]
 
 
+@dataclass
+class JobCount:
+    """How many Spark jobs a block of code ran (None over Spark Connect: not visible)."""
+
+    jobs: int | None = None
+
+
+@contextmanager
+def counted_jobs(spark: SparkSession, label: str) -> Iterator[JobCount]:
+    """Count the Spark jobs this thread submits inside the block (its own job group).
+
+    Every job costs driver time whatever its data (about 0.1 s here), so the
+    count is the plan's size: each stage's summary carries it and the benches
+    print it. The group is a thread-local property, as the scheduler pool is:
+    stages running in other threads (a backfill's ingest) count their own. The
+    application's status store keeps the last ``spark.ui.retainedJobs`` (1,000)
+    jobs, far more than a stage runs.
+    """
+    import uuid
+
+    count = JobCount()
+    if is_connect(spark):
+        yield count
+        return
+    context = spark.sparkContext
+    group = f"{label}-{uuid.uuid4().hex[:12]}"
+    previous = context.getLocalProperty("spark.jobGroup.id")
+    context.setLocalProperty("spark.jobGroup.id", group)
+    try:
+        yield count
+    finally:
+        context.setLocalProperty("spark.jobGroup.id", previous)  # type: ignore[arg-type]
+        count.jobs = len(context.statusTracker().getJobIdsForGroup(group))
+
+
 def executors_import(spark: SparkSession, module: str) -> bool:
     """Whether the Python workers of ``spark``'s executors import ``module``.
 

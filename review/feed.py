@@ -37,6 +37,10 @@ def read_review_feed(store: ObjectStore, day: date, run_id: str) -> SweepLanding
                     reasons=_json_list(account["reasons"]),
                     output_tokens=int(account["output_tokens"]),
                     requests=int(account["requests"]),
+                    links=[
+                        {"type": str(link["type"]), "value": str(link["value"])}
+                        for link in account.get("links") or []
+                    ],
                 )
             )
             versions.add(str(account["model_version"]))

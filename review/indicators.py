@@ -6,21 +6,24 @@ member found legitimate) into STIX indicators under a TLP marking: IP
 addresses and prefixes, ASNs and email domains as themselves; payment
 fingerprints, system-prompt hashes and template signatures only as keyed
 hashes (HMAC-SHA256 under the key the partners agreed on), together with the
-hashes of the campaigns' sample system prompts. No payment data, prompt text
-or account id leaves. Each campaign is a STIX Campaign the indicators point to.
+hashes of the campaigns' sample system prompts. A member's links are the
+features job's entities (a datacenter exit is an address, an address carries
+the day it was used: ``lakeio.indicators`` maps them to what partners share).
+No payment data, prompt text or account id leaves. Each campaign is a STIX
+Campaign the indicators point to.
 
 ``import_bundle`` reads a partner's bundle and writes its indicators, one
 JSON line each, to ``indicators/source=<partner>/<bundle id>.jsonl`` in the
 lake (rewritten whole on a second import of the same bundle); an object it
 cannot read as one of these indicators is counted and named, not dropped
-silently. Matching them to accounts is the feature side's work: hash the
-day's own entities with the same key and link the accounts that match.
+silently. Matching them to accounts is the features job's work
+(``features.indicators``): it hashes the day's own entities with the same key
+and links the accounts that match.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import ipaddress
 import json
 import re
@@ -34,13 +37,13 @@ import stix2
 from sqlalchemy.engine import Engine
 
 from lakeio import ObjectStore
+from lakeio.indicators import INDICATORS_PREFIX, SHARED_TYPES, keyed_hash, shared_value
 from review.audit import record_event
 from review.engine import read_session
 from review.errors import ReviewError
 from review.tables import Case, Evidence, Member, MemberLink
 from review.vocabulary import AuditAction, CaseStatus, Outcome
 
-INDICATORS_PREFIX = "indicators/"  # a lake table of its own (lakeio.layout may name it)
 TLP = {"clear": stix2.TLP_WHITE, "green": stix2.TLP_GREEN, "amber": stix2.TLP_AMBER,
        "red": stix2.TLP_RED}  # fmt: skip
 KEYED_TYPES = {
@@ -48,17 +51,11 @@ KEYED_TYPES = {
     "system_prompt_hash": "x-hydrasweep-system-prompt",
     "template_signature": "x-hydrasweep-template",
 }
-PLAIN_TYPES = ("ip", "ip_prefix", "asn", "email_domain")
 _KEYED = re.compile(r"^\[(x-hydrasweep-[a-z-]+):keyed_hash = '([0-9a-f]{64})'\]$")
 _PLAIN = re.compile(
     r"^\[(ipv4-addr|ipv6-addr|autonomous-system|domain-name):(value|number) "
     r"(=|ISSUBSET) '?([^']+?)'?\]$"
 )
-
-
-def keyed_hash(sharing_key: bytes, entity_type: str, value: str) -> str:
-    """What partners compare instead of the value: HMAC-SHA256 under their shared key."""
-    return hmac.new(sharing_key, f"{entity_type}\n{value}".encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -129,18 +126,19 @@ def _confirmed(
     )
     if since is not None:
         cases_query = cases_query.where(Case.closed_at >= since)
-    shareable = (*PLAIN_TYPES, *KEYED_TYPES)
     with read_session(engine) as session:
         for case in session.scalars(cases_query).all():
             outcomes: dict[tuple[str, str], set[Any]] = {}
             linked = (
                 sa.select(MemberLink.entity_type, MemberLink.entity_value, Member.outcome)
                 .join(Member, Member.id == MemberLink.member_id)
-                .where(MemberLink.case_id == case.id, MemberLink.entity_type.in_(shareable))
+                .where(MemberLink.case_id == case.id, MemberLink.entity_type.in_(SHARED_TYPES))
                 .distinct()
             )
             for kind, value, outcome in session.execute(linked):
-                outcomes.setdefault((kind, value), set()).add(outcome)
+                shared, plain = SHARED_TYPES[kind].indicator_type, shared_value(kind, value)
+                if _expressible(shared, plain):
+                    outcomes.setdefault((shared, plain), set()).add(outcome)
             entities = sorted(k for k, seen in outcomes.items() if seen == {Outcome.ABUSE})
             prompts = session.scalars(
                 sa.select(Evidence.sample_system_prompts).where(Evidence.case_id == case.id)
@@ -152,8 +150,21 @@ def _confirmed(
                 yield case, entities
 
 
+def _expressible(kind: str, value: str) -> bool:
+    """Whether a STIX pattern can say it (a producer's unreadable address cannot)."""
+    try:
+        if kind in ("ip", "ip_prefix"):
+            ipaddress.ip_network(value, strict=False)
+        elif kind == "asn":
+            int(value.removeprefix("AS"))
+    except ValueError:
+        return False
+    return bool(value)
+
+
 def _prompt_hash(text: str) -> str:
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+    """The features job's hash of a system prompt (``features.ingest.system_prompt_hash``)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _indicator(

@@ -48,6 +48,18 @@ def sweep_lines(result: dict[str, Any]) -> list[str]:
     seconds = result.get("stage_seconds") or {}
     if seconds:
         lines.append("seconds: " + ", ".join(f"{k} {v}" for k, v in seconds.items()))
+    jobs = {
+        stage: summary["spark_jobs"]
+        for stage, summary in (("ingest", ingest), ("features", features), ("score", score),
+                               ("land", land))
+        if summary.get("spark_jobs") is not None
+    }  # fmt: skip
+    if jobs:
+        lines.append(
+            f"spark jobs: {sum(jobs.values())} ("
+            + ", ".join(f"{stage} {n}" for stage, n in jobs.items())
+            + ")"
+        )
     return lines
 
 

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from features.coordination import ENTITY_TYPE_WEIGHTS
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
 from features.signal_scan import hyperscan_available
 from features.text import signal_engine
@@ -97,6 +98,9 @@ def test_job_links_the_campaign_keeps_its_id_and_reruns_identically(spark, lake_
 
     summary = run(spark, FeatureParams(day=DAY, **params))
     assert summary.accounts == 7
+    # Every part of the job reports the Spark jobs it ran (the plan's size, #26).
+    assert set(summary.spark_jobs_by_part) == set(summary.timings)
+    assert all(n > 0 for n in summary.spark_jobs_by_part.values())
     assert summary.clusters == 1
     assert summary.linked_accounts == 4
     assert summary.largest_clusters[0]["accounts"] == 4
@@ -108,7 +112,14 @@ def test_job_links_the_campaign_keeps_its_id_and_reruns_identically(spark, lake_
         [(cluster_id, a, a, YESTERDAY) for a in ("c1", "c2", "c3", "c4")],
         "hydra_cluster_id string, account_id string, customer_id string, first_seen date",
     )
-    assert_rows_equal(members, expected_members)
+    assert_rows_equal(members.drop("links"), expected_members)
+    # Each member's links: the block's entities it holds (the review queue shows them).
+    links = {
+        r["account_id"]: {(x["type"], x["value"]) for x in r["links"]} for r in members.collect()
+    }
+    assert all(links.values()) and all(
+        entity_type in ENTITY_TYPE_WEIGHTS for held in links.values() for entity_type, _ in held
+    )
 
     features = read_day(spark, lake_root, layout.ACCOUNT_DAY_FEATURES, DAY)
     assert features.columns == [c for c in KEY_COLUMNS if c != "dt"] + FEATURE_SET.names

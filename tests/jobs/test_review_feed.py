@@ -58,7 +58,22 @@ def scored_day(spark, lake: Path, flagged: bool = True) -> LakeTables:
         ("c2", date(2026, 11, 2), 1, 1, 5, 50, [], [0] * 24, [], [], float("nan")),
     ]
     tables.write_day(spark.createDataFrame(evidence, EVIDENCE), layout.CLUSTER_FEATURES, DAY)
+    members = [  # what tied each member into its cluster (the features job's links)
+        ("c1", "a1", "cust-1", date(2026, 11, 1), [LINK_CARD, LINK_IP]),
+        ("c1", "a2", "cust-2", date(2026, 11, 1), [LINK_CARD]),
+        ("c1", "a3", "cust-3", date(2026, 11, 1), [LINK_IP]),
+        ("c2", "a5", "cust-5", date(2026, 11, 2), None),
+    ]
+    tables.write_day(spark.createDataFrame(members, MEMBERS), layout.CLUSTER_MEMBERS, DAY)
     return tables
+
+
+MEMBERS = (
+    "hydra_cluster_id string, account_id string, customer_id string, first_seen date, "
+    "links array<struct<type:string,value:string>>"
+)
+LINK_CARD = ("payment_fingerprint", "card-x")
+LINK_IP = ("ip", "203.0.113.9@2026-11-03")
 
 
 def test_feed_lands_flagged_accounts_with_volumes_and_their_clusters_evidence(
@@ -77,9 +92,27 @@ def test_feed_lands_flagged_accounts_with_volumes_and_their_clusters_evidence(
         run_id="run-1",
         model_version="3",
         accounts=[
-            FlaggedAccount("a1", "c1", "cust-1", 0.9, model_reasons, 100, 10),
+            FlaggedAccount(
+                "a1",
+                "c1",
+                "cust-1",
+                0.9,
+                model_reasons,
+                100,
+                10,
+                links=[{"type": t, "value": v} for t, v in (LINK_CARD, LINK_IP)],
+            ),
             FlaggedAccount("a4", None, "a4", 0.8, [{**model_reasons[0], "feature": "z"}], 30, 3),
-            FlaggedAccount("a2", "c1", "cust-2", 0.7, [{**model_reasons[0], "feature": "y"}], 0, 0),
+            FlaggedAccount(
+                "a2",
+                "c1",
+                "cust-2",
+                0.7,
+                [{**model_reasons[0], "feature": "y"}],
+                0,
+                0,
+                links=[{"type": "payment_fingerprint", "value": "card-x"}],
+            ),
         ],
         clusters=[
             ClusterEvidence(

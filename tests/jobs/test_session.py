@@ -262,3 +262,25 @@ def test_the_executor_probe_asks_the_python_workers(spark) -> None:
 
     assert executors_import(spark, "pyarrow")
     assert not executors_import(spark, "hydrasweep_no_such_module")
+
+
+def test_a_block_counts_the_spark_jobs_its_own_thread_ran(spark) -> None:
+    import threading
+
+    from jobs.session import counted_jobs
+
+    def work() -> None:  # two actions (with AQE, a shuffle is a job of its own)
+        frame = spark.range(1000)
+        frame.groupBy((frame.id % 7).alias("k")).count().collect()
+        spark.range(10).collect()
+
+    with counted_jobs(spark, "probe") as first:
+        work()
+    with counted_jobs(spark, "other-thread") as elsewhere:
+        thread = threading.Thread(target=work)  # another stage's thread: not this block's
+        thread.start()
+        thread.join()
+    with counted_jobs(spark, "probe-again") as again:
+        work()
+    assert first.jobs is not None and first.jobs >= 2
+    assert (elsewhere.jobs, again.jobs) == (0, first.jobs)
