@@ -37,7 +37,7 @@ def measure_spark(root: Path, scale: float, master: str, driver_memory: str) -> 
     from jobs.featurize import run as run_features
     from jobs.ingest import IngestParams
     from jobs.ingest import run as run_ingest
-    from jobs.session import SparkConfig, build_spark_session
+    from jobs.session import SparkConfig, build_spark_session, counted_jobs
     from lakeio import LakeRef, open_store
     from simulate import SimulationConfig, run_simulation
 
@@ -52,7 +52,8 @@ def measure_spark(root: Path, scale: float, master: str, driver_memory: str) -> 
         run_ingest(spark, IngestParams(day=DAY, lake=LakeRef(str(lake), scratch)))
     requests = spark.read.parquet(str(lake / "curated" / "requests" / f"dt={DAY}")).count()
     started = time.perf_counter()
-    summary = run_features(spark, FeatureParams(day=DAY, lake=LakeRef(str(lake), scratch)))
+    with counted_jobs(spark, "features") as jobs:
+        summary = run_features(spark, FeatureParams(day=DAY, lake=LakeRef(str(lake), scratch)))
     seconds = time.perf_counter() - started
     jvm = jvm_peak_mb(spark) or 0.0
     spark.stop()
@@ -65,6 +66,8 @@ def measure_spark(root: Path, scale: float, master: str, driver_memory: str) -> 
         "accounts": summary.accounts,
         "clusters": summary.clusters,
         "timings": summary.timings,
+        "spark_jobs": jobs.jobs,
+        "spark_jobs_by_part": summary.spark_jobs_by_part,
     }
 
 
@@ -147,7 +150,11 @@ def main() -> None:
         )
         duck_result = run_child(__file__, ["--child", "duckdb", "--root", str(root)])
         rows.append((scale, spark_result, duck_result))
-        print(f"scale {scale:g}: spark stages {spark_result['timings']}", flush=True)
+        print(
+            f"scale {scale:g}: spark stages {spark_result['timings']}, "
+            f"{spark_result['spark_jobs']} spark jobs {spark_result['spark_jobs_by_part']}",
+            flush=True,
+        )
 
     header = (
         f"{'scale':>6} {'requests':>10} | {'spark s':>8} {'µs/req':>7} {'peak MB':>8} | "

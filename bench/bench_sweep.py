@@ -119,6 +119,11 @@ def measure_sweep(root: Path, master: str, driver_memory: str) -> dict:
         "cases_opened": result["land"].get("cases_opened"),
         "stage_seconds": result.get("stage_seconds"),
         "feature_seconds": result["features"].get("timings"),
+        "feature_spark_jobs": result["features"].get("spark_jobs_by_part"),
+        "spark_jobs": {
+            stage: result[stage].get("spark_jobs")
+            for stage in ("ingest", "features", "score", "land")
+        },
     }
 
 
@@ -319,6 +324,11 @@ def main() -> None:
             f"{row['seconds'] / max(requests, 1) * 1e6:>7.1f} {row['peak_mb']:>8.0f} "
             f"{row['accounts']:>9,}"
         )
+    jobs = sweep["spark_jobs"]
+    print(
+        f"spark jobs: {sum(n or 0 for n in jobs.values())} (target <= 70): "
+        + ", ".join(f"{stage} {n}" for stage, n in jobs.items())
+    )
     ratio = sweep["seconds"] / duck["seconds"]
     print(f"sweep / duckdb: {ratio:.1f}x (target <= 5x); sweep peak {sweep['peak_mb']:.0f} MB")
     print(

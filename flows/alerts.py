@@ -5,6 +5,15 @@ hooks (``on_failure``, ``on_crashed``). The hook POSTs one JSON object to the
 ``alert_webhook_url`` setting: which flow, which run (its name says the day),
 the state and the one-line reason. An alert that cannot be delivered is logged
 and never masks the run's own failure.
+
+A run that never starts runs no hook: the worker is down, or a backfill holds
+the one-run ``sweeps`` queue past the schedule. For that, ``install_late_alert``
+(run by ``infra/deploy.sh`` after the deployments) registers on the Prefect
+server a Webhook block for the same URL and an automation: when the daily
+sweep's deployment has a flow run turn ``Late`` (the server marks a scheduled
+run late ``PREFECT_API_SERVICES_LATE_RUNS_AFTER_SECONDS`` after its time, 15 s
+by default), the server POSTs the same JSON shape with state ``Late``. It is
+the server that sends it, so it works with no hydrasweep process alive.
 """
 
 from __future__ import annotations
@@ -12,13 +21,25 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
-from typing import Any
+from typing import Any, cast
+from uuid import UUID
 
 from flows.runtime import RunConfig
 from flows.settings import load_settings
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10.0
+DAILY_DEPLOYMENT = "daily-sweep/daily"
+LATE_AUTOMATION = "hydrasweep-daily-sweep-late"
+WEBHOOK_BLOCK = "hydrasweep-alert-webhook"
+# Rendered by the Prefect server (Jinja) when the automation fires; the shape of
+# ``alert_payload``. ``tojson`` quotes the names as JSON strings.
+LATE_PAYLOAD = (
+    '{"source": "hydrasweep", "flow": {{ flow.name | tojson }}, '
+    '"run": {{ flow_run.name | tojson }}, "state": "Late", '
+    '"message": {{ ("scheduled for " ~ flow_run.expected_start_time ~ " and not started: '
+    'is a worker polling the sweeps queue, or is a backfill holding it?") | tojson }}}'
+)
 
 
 def _settings_of(parameters: dict[str, Any]) -> Any:
@@ -72,3 +93,61 @@ def _reason(state: Any) -> str:
     else:
         text = state.message or state.name
     return text.strip().splitlines()[0][:1000] if text.strip() else state.name
+
+
+def install_late_alert(webhook_url: str | None, deployment: str = DAILY_DEPLOYMENT) -> str:
+    """Register (or replace) the late-run automation of ``deployment``; say what was done.
+
+    Needs ``PREFECT_API_URL`` (the server the deployments are on). Without a
+    webhook URL any earlier automation is removed: no alert goes to a stale URL.
+    """
+    from datetime import timedelta
+
+    from prefect.automations import Automation
+    from prefect.blocks.webhook import Webhook
+    from prefect.client.orchestration import get_client
+    from prefect.events.actions import CallWebhook
+    from prefect.events.schemas.automations import EventTrigger, Posture
+    from prefect.types import SecretDict
+    from pydantic import SecretStr
+
+    with get_client(sync_client=True) as client:
+        for earlier in client.read_automations_by_name(LATE_AUTOMATION):
+            client.delete_automation(earlier.id)
+        if not webhook_url:
+            return (
+                "no alert webhook configured (HYDRASWEEP_ALERT_WEBHOOK_URL): late runs alert nobody"
+            )
+        deployment_id = client.read_deployment_by_name(deployment).id
+    block = Webhook(
+        method="POST",
+        url=SecretStr(webhook_url),
+        headers=SecretDict({"Content-Type": "application/json"}),
+        # A paging or chat relay inside the network is the usual receiver.
+        allow_private_urls=True,
+    )
+    # Sync here (Prefect's sync/async dispatch types it as either).
+    block_id = cast(UUID, block.save(WEBHOOK_BLOCK, overwrite=True))
+    Automation(
+        name=LATE_AUTOMATION,
+        description=f"POST to the hydrasweep alert webhook when a {deployment} run is late",
+        trigger=EventTrigger(
+            expect={"prefect.flow-run.Late"},
+            match_related={"prefect.resource.id": f"prefect.deployment.{deployment_id}"},
+            posture=Posture.Reactive,
+            threshold=1,
+            within=timedelta(0),
+        ),
+        actions=[CallWebhook(block_document_id=block_id, payload=LATE_PAYLOAD)],
+    ).create()
+    return f"late runs of {deployment} alert {webhook_url} (automation {LATE_AUTOMATION})"
+
+
+def main() -> int:
+    """``python -m flows.alerts``: install the late-run alert from the settings."""
+    print(install_late_alert(load_settings().alert_webhook_url))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

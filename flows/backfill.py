@@ -28,6 +28,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.alerts import alert_on_failure
 from flows.errors import UserError
+from flows.progress import DayProgress, report_day
 from flows.report import publish_sweep_report
 from flows.runtime import RunConfig, Runtime
 from flows.stages import (
@@ -139,6 +140,7 @@ def _backfill_days(
     progress = create_progress_artifact(
         0.0, key="backfill-progress", description=f"backfill {days[0]}..{days[-1]}"
     )
+    report_day(DayProgress(done=0, total=len(days), day=None))
     for position, day in enumerate(days, start=1):
         started = time.monotonic()
         try:
@@ -151,6 +153,7 @@ def _backfill_days(
                 done[day] = {"ingest"}  # a re-ingested day invalidates its later stages
         except Exception as exc:  # noqa: BLE001 - reported per day below
             failed[day] = f"ingest: {exc}"
+            report_day(DayProgress(position - 1, len(days), day, failed[day]))
             break
         try:
             if "features" not in done[day]:
@@ -164,6 +167,7 @@ def _backfill_days(
                 _publish_day_report(config, day)
         except Exception as exc:  # noqa: BLE001
             failed[day] = str(exc)
+            report_day(DayProgress(position - 1, len(days), day, failed[day]))
             break
         logger.info("day %d/%d: %s done", position, len(days), day)
         seconds[day] = round(time.monotonic() - started, 1)
@@ -172,6 +176,7 @@ def _backfill_days(
             100.0 * position / len(days),
             description=f"{day} done ({position}/{len(days)})",
         )
+        report_day(DayProgress(done=position, total=len(days), day=day))
     # Ingests already started for later days still finish (and are recorded), so
     # a rerun resumes after them; their failures are reported too.
     for day, future in ingests.items():

@@ -27,3 +27,6 @@ for queue in sweeps training; do
   fi
 done
 prefect --no-prompt deploy --all --prefect-file infra/prefect.yaml
+# A daily sweep that does not start alerts HYDRASWEEP_ALERT_WEBHOOK_URL (flows/alerts.py);
+# failures alert from the flow's own hooks.
+"$(dirname "$(command -v prefect)")/python" -m flows.alerts

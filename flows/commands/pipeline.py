@@ -7,7 +7,9 @@ temporary server on first use; no server needs to be running).
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -133,11 +135,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The sweep over a range of days: idempotent, resumable, skips finished days."""
         from flows.backfill import backfill
+        from flows.progress import terminal_progress
 
         config = _config(home, lake, queue_url, tracking_uri, spark_master)
-        result = backfill(
-            start=start, end=end, config=config, features_only=features_only, force=force
-        )
+        watching = output == OutputFormat.text and sys.stderr.isatty()
+        with terminal_progress(f"backfill {start}..{end}") if watching else nullcontext():
+            result = backfill(
+                start=start, end=end, config=config, features_only=features_only, force=force
+            )
         _print(result, output, summaries.backfill_lines)
 
     @app.command("train")

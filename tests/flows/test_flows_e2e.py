@@ -24,7 +24,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from flows.progress import DayProgress, listening
 from flows.runtime import RunConfig
+from tests.support.webhooks import webhook_receiver
 
 pytestmark = pytest.mark.slow
 
@@ -106,6 +108,10 @@ def test_daily_sweep_runs_a_day_through_to_queue_rows(trained_home) -> None:
     assert text[0].startswith(f"day {day}: ") and "validation passed" in text[0]
     assert f"scored with model v1: {result['score']['flagged']:,} of " in "\n".join(text)
     assert len(text) <= 8
+    # Each Spark stage counts the jobs it ran (its own job group): the plan's size.
+    jobs = {stage: result[stage]["spark_jobs"] for stage in ("ingest", "features", "score", "land")}
+    assert all(isinstance(n, int) and n > 0 for n in jobs.values()), jobs
+    assert f"spark jobs: {sum(jobs.values())} (ingest {jobs['ingest']}, " in "\n".join(text)
     first_seen_today = [case.id for case in cases if case.first_seen == day]  # by priority
     assert result["land"]["new_cases_total"] == len(first_seen_today)
     assert [row["case"] for row in result["land"]["new_cases"]] == first_seen_today[:200]
@@ -254,29 +260,8 @@ def test_a_scheduled_run_started_late_sweeps_its_scheduled_day(prefect_harness) 
 @pytest.fixture
 def alert_receiver() -> Iterator[tuple[str, list[dict]]]:
     """A webhook receiver on loopback: the URL and the JSON bodies it was sent."""
-    import http.server
-    import threading
-
-    received: list[dict] = []
-
-    class Receiver(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server name
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append(json.loads(body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/hook", received
-    finally:
-        server.shutdown()
-        server.server_close()
+    with webhook_receiver() as receiver:
+        yield receiver
 
 
 def test_a_failing_daily_sweep_alerts_the_webhook(
@@ -410,7 +395,13 @@ def test_backfill_killed_mid_way_resumes_to_identical_state(trained_home, tmp_pa
         )
 
     reference = fork("reference")
-    backfill(start=days[0], end=days[-1], config=reference)
+    progress: list[DayProgress] = []
+    with listening(progress.append):  # what the CLI's progress bar draws
+        backfill(start=days[0], end=days[-1], config=reference)
+    assert progress == [
+        DayProgress(0, 3, None),
+        *(DayProgress(i, 3, day) for i, day in enumerate(days, start=1)),
+    ]
 
     interrupted = fork("interrupted")
     env = {

@@ -23,6 +23,7 @@ from tests.support import REPO_ROOT
 from tests.support.lakes import write_tiny_lake
 from tests.support.prefect_server import PREFECT_CLI, TERMINAL_STATES, prefect_server
 from tests.support.processes import background_process, log_tail, wait_for
+from tests.support.webhooks import webhook_receiver
 
 PREFECT_FILE = REPO_ROOT / "infra" / "prefect.yaml"
 DEPLOY_SCRIPT = REPO_ROOT / "infra" / "deploy.sh"
@@ -119,6 +120,7 @@ def test_deployments_run_in_the_checkout_they_were_deployed_from() -> None:
 
 @pytest.mark.slow
 def test_scheduled_daily_sweep_is_run_by_a_process_worker(tmp_path: Path) -> None:
+    """The deploy script's deployments on a real server; a run that does not start alerts."""
     now = datetime.now(UTC)
     day = (now - timedelta(days=1)).date()
     schedule_parameters: dict[str, Any] = {"features_only": True}
@@ -129,8 +131,12 @@ def test_scheduled_daily_sweep_is_run_by_a_process_worker(tmp_path: Path) -> Non
     home = tmp_path / "hydrasweep"
     write_tiny_lake(home / "lake", day)
 
-    with prefect_server(tmp_path / "prefect") as server:
-        server.run(["bash", str(DEPLOY_SCRIPT)], cwd=tmp_path)
+    with prefect_server(tmp_path / "prefect") as server, webhook_receiver() as (url, alerts):
+        deployed = server.run(
+            ["env", f"HYDRASWEEP_ALERT_WEBHOOK_URL={url}", "bash", str(DEPLOY_SCRIPT)],
+            cwd=tmp_path,
+        )
+        assert f"late runs of daily-sweep/daily alert {url}" in deployed
 
         queues = server.post(f"/work_pools/{WORK_POOL}/queues/filter", {})
         assert {queue["name"]: queue["concurrency_limit"] for queue in queues} == {
@@ -165,6 +171,37 @@ def test_scheduled_daily_sweep_is_run_by_a_process_worker(tmp_path: Path) -> Non
                     f"/deployments/{deployment['id']}/schedules/{schedule['id']}",
                     {"active": False},
                 )
+        # A daily run scheduled two minutes ago that no worker takes: the server marks
+        # it Late and its automation (flows.alerts.install_late_alert) calls the webhook.
+        late = server.post(
+            f"/deployments/{daily['id']}/create_flow_run",
+            {
+                "name": "daily-sweep-not-started",
+                "parameters": {"features_only": True, "day": day.isoformat()},
+                "state": {
+                    "type": "SCHEDULED",
+                    "name": "Scheduled",
+                    "state_details": {
+                        "scheduled_time": (datetime.now(UTC) - timedelta(minutes=2)).isoformat()
+                    },
+                },
+            },
+        )
+        alert = wait_for(
+            lambda: next((a for a in alerts if a.get("run") == late["name"]), None),
+            timeout=90,
+            what="the late-run alert",
+            describe=lambda: f"{alerts}\n{log_tail(server.log_path)}",
+        )
+        assert (alert["source"], alert["flow"], alert["state"]) == (
+            "hydrasweep", "daily-sweep", "Late",
+        )  # fmt: skip
+        assert "not started" in alert["message"]
+        server.post(
+            f"/flow_runs/{late['id']}/set_state",
+            {"state": {"type": "CANCELLED", "name": "Cancelled"}, "force": True},
+        )
+
         fire_at = datetime.now(UTC) + timedelta(seconds=8)
         server.post(
             f"/deployments/{daily['id']}/schedules",
