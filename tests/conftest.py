@@ -120,6 +120,35 @@ def s3_bucket(s3_endpoint: str) -> str:
     return name
 
 
+@pytest.fixture
+def alert_receiver() -> Iterator[tuple[str, list[dict]]]:
+    """A webhook receiver on loopback: the URL and the JSON bodies it was sent."""
+    import http.server
+    import json
+    import threading
+
+    received: list[dict] = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server name
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/hook", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throwaway database on the PostgreSQL server at 127.0.0.1:5432.

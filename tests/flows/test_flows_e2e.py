@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -249,34 +248,6 @@ def test_a_scheduled_run_started_late_sweeps_its_scheduled_day(prefect_harness) 
         run = client.create_flow_run(probe, state=Scheduled(scheduled_time=scheduled_for))
     swept = (scheduled_for - timedelta(days=1)).date().isoformat()
     assert run_flow(probe, flow_run=run) == (swept, f"daily-sweep-{swept}")
-
-
-@pytest.fixture
-def alert_receiver() -> Iterator[tuple[str, list[dict]]]:
-    """A webhook receiver on loopback: the URL and the JSON bodies it was sent."""
-    import http.server
-    import threading
-
-    received: list[dict] = []
-
-    class Receiver(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server name
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append(json.loads(body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/hook", received
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_failing_daily_sweep_alerts_the_webhook(
