@@ -55,7 +55,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 from great_expectations.exceptions import InvalidKeyError
 from great_expectations.render.renderer.site_builder import DefaultSiteIndexBuilder
 
-from lakeio import LocalStore, ObjectStore, layout, open_store
+from lakeio import LakeError, LocalStore, ObjectStore, layout, open_store
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,8 @@ class LakeStoreBackend(TupleStoreBackend):
     maps them to files under its folder, always with ``/``.
     """
 
-    def __init__(  # noqa: PLR0913 - GX instantiates store backends with these keywords
+    # GX instantiates store backends with these keywords (the site store adds its own).
+    def __init__(
         self,
         lake_uri: str,
         prefix: str,
@@ -206,10 +207,15 @@ class LakeStoreBackend(TupleStoreBackend):
 
     # GX's base class declares no return value; every backend returns the object's text.
     def _get(self, key: tuple[str, ...]) -> str:  # type: ignore[override]
+        # One request a key: an index build reads every stored result.
         lake_key = self._lake_key(key)
-        if not self._lake.exists(lake_key):
-            raise InvalidKeyError(f"no object {lake_key!r} in lake {self._lake.uri}")
-        return self._lake.read_bytes(lake_key).decode("utf-8").rstrip("\n")
+        try:
+            data = self._lake.read_bytes(lake_key)
+        except LakeError:
+            if self._lake.exists(lake_key):
+                raise  # there, but unreadable: not GX's "missing key"
+            raise InvalidKeyError(f"no object {lake_key!r} in lake {self._lake.uri}") from None
+        return data.decode("utf-8").rstrip("\n")
 
     def _get_all(self) -> list[Any]:
         return [self._get(key) for key in self.list_keys() if key != self.STORE_BACKEND_ID_KEY]
