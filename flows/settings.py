@@ -100,8 +100,9 @@ class Settings(BaseSettings):
     alert_webhook_url: str | None = Field(
         default=None,
         description=(
-            "A failed or crashed daily sweep or backfill POSTs a JSON alert here (a chat or "
-            "paging webhook); unset: failures are only in Prefect and the logs."
+            "A failed or crashed daily sweep or backfill, and each batch of a day that fails "
+            "the GX gate, POSTs a JSON alert here (a chat or paging webhook); unset: failures "
+            "are only in Prefect, the logs and the lake's Data Docs."
         ),
     )
     sharing_key_file: Path | None = Field(

@@ -3,7 +3,8 @@ or review with small serialisable values in and out.
 
 Retries go only where I/O can fail transiently (waiting on the lake, landing
 in the queue database); a stage that fails on its data fails the run with the
-stage's own one-line reason.
+stage's own one-line reason. A day that fails validation also leaves a link
+artifact to its page in the lake's Data Docs site (``validation-YYYY-MM-DD``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from prefect import get_run_logger, task
+from prefect.artifacts import create_link_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.errors import UserError
@@ -27,6 +29,7 @@ from lakeio.reports import StageSummary, jsonable
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from jobs.ingest import IngestSummary
     from review.leases import DayLeases
 
 STAGES = ("ingest", "features", "score", "land")
@@ -149,9 +152,30 @@ def wait_for_day(config: RunConfig, day: date) -> None:
         time.sleep(min(30.0, max(1.0, deadline - time.monotonic())))
 
 
+def validation_artifact_key(day: date) -> str:
+    """The key of a day's validation link artifact: each failure of the day is a version of it."""
+    return f"validation-{day.isoformat()}"
+
+
+def publish_validation_failure(summary: IngestSummary) -> None:
+    """A link artifact to the failed day's page in the lake's Data Docs site.
+
+    The link is the page of the day's first failed batch, as the lake names it
+    (``file://`` for a local lake, ``s3://`` otherwise); the description is the
+    day's one-line verdict, so the run's artifacts say what failed and where
+    to look without opening its logs.
+    """
+    create_link_artifact(
+        key=validation_artifact_key(summary.day),
+        link=summary.data_docs_url,
+        link_text=f"Data Docs of {summary.day}",
+        description=f"{summary.day} failed validation: {summary.validation.describe()}",
+    )
+
+
 @task(name="ingest", task_run_name="ingest-{day}", cache_policy=NO_CACHE)
 def ingest_stage(config: RunConfig, day: date) -> dict[str, Any]:
-    from jobs.ingest import IngestParams, run
+    from jobs.ingest import IngestParams, ValidationFailed, run
 
     def ingest(spark: SparkSession, runtime: Runtime) -> StageSummary:
         settings = runtime.settings
@@ -160,8 +184,13 @@ def ingest_stage(config: RunConfig, day: date) -> dict[str, Any]:
             lake=runtime.lake,
             max_bad_line_share=settings.max_bad_line_share,
             local_validation_rows=settings.local_validation_rows,
+            alert_webhook_url=settings.alert_webhook_url,
         )
-        return run(spark, params)
+        try:
+            return run(spark, params)
+        except ValidationFailed as failure:
+            publish_validation_failure(failure.summary)
+            raise
 
     summary = run_day_job(config, day, "ingest", INGEST_POOL, ingest)
     get_run_logger().info("ingested %s: %s curated rows", day, summary.get("curated_rows"))

@@ -9,11 +9,14 @@ folder. The staged day is validated with Great Expectations (``jobs.
 validation``); only when the gate passes is it moved into ``curated/
 <dataset>/dt=D``, replacing that partition exactly. A failing day leaves no
 curated partition behind (an older one is removed, since it no longer
-matches the raw day), keeps its quarantine, and raises ``ValidationFailed``.
-Either way the GX result JSON and Data Docs land in ``reports/validation/
-dt=D/`` and the typed ``IngestSummary`` in ``reports/ingest/dt=D/
+matches the raw day), keeps its quarantine, and raises ``ValidationFailed``
+naming the Data Docs page of its first failed batch. Either way the GX result
+JSON lands in ``reports/validation/dt=D/``, the day's pages in the lake's one
+Data Docs site (``reports/validation/gx/data_docs/``, whose index lists every
+validated day), and the typed ``IngestSummary`` in ``reports/ingest/dt=D/
 summary.json``; later stages call ``ingest_validated`` (or ``load_summary``)
-to see whether a day passed.
+to see whether a day passed. A failed batch also alerts the webhook, when one
+is configured.
 
 Reruns are byte-for-byte idempotent: rows are hash-partitioned by key into a
 number of files fixed by the row count, sorted within each file, and the
@@ -24,13 +27,11 @@ from __future__ import annotations
 
 import logging
 import math
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from pyspark import StorageLevel
@@ -62,6 +63,7 @@ from jobs.validation import (
     REQUESTS,
     DayLimits,
     ValidationOutcome,
+    ValidationReport,
     day_metrics,
     local_batch,
     local_day_metrics,
@@ -102,6 +104,9 @@ class IngestParams:
     # Spark's toPandas); larger ones by Spark, where GX costs a Spark job a metric
     # (bench/README.md: the ingest's GX batches).
     local_validation_rows: int = 1_500_000
+    # A batch that fails the gate POSTs a JSON alert here (the GX Checkpoint's action);
+    # None: the failure is in the summary, the report and the raised error only.
+    alert_webhook_url: str | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.max_bad_line_share <= 1.0:
@@ -124,22 +129,26 @@ class ReportPaths:
 
     summary: str
     validation_result: str
-    data_docs_index: str
+    data_docs_index: str  # the index of the lake's Data Docs site, every validated day
     quarantine_requests: str
     quarantine_accounts: str
     curated_requests: str
     curated_accounts: str
+    # This day's page in that site, by batch (absent from summaries written before
+    # the site was shared, whose index was then a folder of the day's own).
+    data_docs_pages: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def for_day(cls, day: date) -> ReportPaths:
+    def for_day(cls, day: date, data_docs_pages: dict[str, str]) -> ReportPaths:
         return cls(
             summary=layout.report_key(layout.INGEST_SUMMARY, day),
             validation_result=layout.report_key(layout.VALIDATION_RESULT, day),
-            data_docs_index=layout.report_key(layout.DATA_DOCS, day) + "index.html",
+            data_docs_index=layout.GX_DATA_DOCS_INDEX,
             quarantine_requests=layout.table_day_prefix(layout.QUARANTINE_REQUESTS, day),
             quarantine_accounts=layout.table_day_prefix(layout.QUARANTINE_ACCOUNTS, day),
             curated_requests=layout.table_day_prefix(layout.CURATED_REQUESTS, day),
             curated_accounts=layout.table_day_prefix(layout.CURATED_ACCOUNTS, day),
+            data_docs_pages=dict(data_docs_pages),
         )
 
 
@@ -166,6 +175,20 @@ class IngestSummary(StageSummary):
     @property
     def passed(self) -> bool:
         return self.validation.success
+
+    @property
+    def data_docs_page(self) -> str:
+        """The key of the day's Data Docs page to open: its first failed batch's, else the first."""
+        pages = self.reports.data_docs_pages
+        failed = [failure.batch for failure in self.validation.failed if failure.batch in pages]
+        if failed:
+            return pages[failed[0]]
+        return next(iter(pages.values()), self.reports.data_docs_index)
+
+    @property
+    def data_docs_url(self) -> str:
+        """``data_docs_page`` as a person opens it: ``file://...`` or ``s3://...``."""
+        return f"{self.lake_uri.rstrip('/')}/{self.data_docs_page}"
 
     @property
     def bad_lines(self) -> int:
@@ -246,7 +269,7 @@ class ValidationFailed(JobError):
         self.summary = summary
         super().__init__(
             f"{summary.day.isoformat()} failed validation: {summary.validation.describe()} "
-            f"(report: {summary.lake_uri.rstrip('/')}/{summary.reports.data_docs_index})"
+            f"(report: {summary.data_docs_url})"
         )
 
 
@@ -467,23 +490,23 @@ def _dataset_batch(
 
 def _validate(
     tables: LakeTables, requests: _Staged, accounts: _Staged, params: IngestParams
-) -> ValidationOutcome:
-    """Run the day's gate; its GX result JSON and Data Docs go to the lake either way."""
+) -> ValidationReport:
+    """Run the day's gate; its GX result JSON and Data Docs pages go to the lake either way."""
     day = params.day
     volume_bounds, volume_note = _volume_limits(tables.store, params)
     limits = DayLimits(
         day=day, max_bad_line_share=params.max_bad_line_share, volume_bounds=volume_bounds
     )
     batches = _batches(tables, requests, accounts, limits, params.local_validation_rows)
-    docs_dir = (
-        Path(params.lake.scratch_dir).resolve() / "ingest" / layout.day_partition(day) / "data_docs"
+    report = validate_day(
+        batches,
+        limits,
+        tables.store,
+        notes=(volume_note,) if volume_note else (),
+        alert_webhook_url=params.alert_webhook_url,
     )
-    shutil.rmtree(docs_dir, ignore_errors=True)
-    report = validate_day(batches, limits, docs_dir, notes=(volume_note,) if volume_note else ())
     tables.store.write_json(layout.report_key(layout.VALIDATION_RESULT, day), report.result_json)
-    tables.store.upload_dir(docs_dir, layout.report_key(layout.DATA_DOCS, day))
-    shutil.rmtree(docs_dir, ignore_errors=True)
-    return report.outcome
+    return report
 
 
 # --- the day ------------------------------------------------------------------------
@@ -500,7 +523,8 @@ def run(spark: SparkSession, params: IngestParams) -> IngestSummary:
     for dataset in layout.RAW_DATASETS:
         tables.lake.unstage(layout.raw_day_prefix(dataset, day))  # read: both are written out
 
-    outcome = _validate(tables, requests, accounts, params)
+    report = _validate(tables, requests, accounts, params)
+    outcome = report.outcome
     for staged in (requests.curated, accounts.curated):
         if outcome.success:
             tables.promote(staged)
@@ -523,7 +547,7 @@ def run(spark: SparkSession, params: IngestParams) -> IngestSummary:
         account_duplicates_dropped=accounts.duplicates_dropped,
         accounts_rows=accounts.curated_rows if published else 0,
         validation=outcome,
-        reports=ReportPaths.for_day(day),
+        reports=ReportPaths.for_day(day, report.data_docs_pages),
         files_set_aside={**requests.files_set_aside, **accounts.files_set_aside},
     )
     tables.store.write_json(summary.reports.summary, summary.as_dict())
@@ -540,6 +564,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-bad-line-share", type=float, default=IngestParams.max_bad_line_share)
     parser.add_argument("--volume-tolerance", type=float, default=IngestParams.volume_tolerance)
     parser.add_argument("--trailing-days", type=int, default=IngestParams.trailing_days)
+    parser.add_argument(
+        "--alert-webhook-url", default=None, help="POST a JSON alert here for a failed batch"
+    )
     args = parser.parse_args(argv)
     params = IngestParams(
         day=args.day,
@@ -547,6 +574,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_bad_line_share=args.max_bad_line_share,
         volume_tolerance=args.volume_tolerance,
         trailing_days=args.trailing_days,
+        alert_webhook_url=args.alert_webhook_url,
     )
     # Refuse an incomplete day before paying for a Spark session.
     missing = params.lake.store().missing_markers(params.day)

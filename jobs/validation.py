@@ -1,15 +1,16 @@
 """The Great Expectations gate of a day's ingest, built in code, with a typed outcome.
 
-Four batches are validated, each a whole DataFrame in an ephemeral GX
-context: the curated ``requests`` and ``accounts`` of the day (keys not null,
-value ranges and sets, unique keys, the exact column list), the day's
-``requesting_accounts`` (every account that sent a request is in the day's
-snapshot) and a one-row ``day_metrics`` frame computed by the job (bad-line
-shares under the limit, the day's volume within a tolerance of the trailing
-days). Putting the job's own metrics through GX makes the report name them
-like any other expectation. Results become a ``ValidationOutcome`` the job
-acts on; the raw GX result JSON and the Data Docs HTML are written to a local
-folder for the job to copy into the lake.
+Four batches are validated, each a whole DataFrame run through a GX
+Checkpoint of an ephemeral context: the curated ``requests`` and ``accounts``
+of the day (keys not null, value ranges and sets, unique keys, the exact
+column list), the day's ``requesting_accounts`` (every account that sent a
+request is in the day's snapshot) and a one-row ``day_metrics`` frame computed
+by the job (bad-line shares under the limit, the day's volume within a
+tolerance of the trailing days). Putting the job's own metrics through GX makes
+the report name them like any other expectation. Results become a
+``ValidationOutcome`` the job acts on; the Checkpoints' actions keep every
+day's results and pages in one Data Docs site in the lake and post an alert
+for a failed batch (``jobs.validation_checkpoint``).
 
 A batch is a Spark DataFrame or, when the job found it small enough to bring
 to the driver (``local_batch``; ``parquet_batch`` reads the same frame from
@@ -38,6 +39,7 @@ from pyspark.sql import types as T
 
 from features.ingest import UA_KINDS
 from features.schemas import ACCOUNT_TIERS, CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
+from lakeio import ObjectStore
 
 REQUESTS = "requests"
 ACCOUNTS = "accounts"
@@ -53,7 +55,6 @@ DAY_METRICS_SCHEMA = T.StructType(
         T.StructField("curated_requests", T.LongType(), False),
     ]
 )
-_DOCS_SITE = "ingest"
 _EXAMPLES = 5
 
 
@@ -126,7 +127,8 @@ class ValidationOutcome:
 class ValidationReport:
     outcome: ValidationOutcome
     result_json: dict[str, Any]  # GX's validation results, one entry per batch
-    docs_dir: Path  # Data Docs site (index.html at its root)
+    # Lake key of each batch's page in the lake's Data Docs site, by batch.
+    data_docs_pages: dict[str, str]
 
 
 # --- the frames the job builds for the day-level checks -----------------------
@@ -387,28 +389,31 @@ def _widened(batch: Any) -> Any:
 
 
 def validate_day(
-    batches: dict[str, Any], limits: DayLimits, docs_dir: Path, *, notes: tuple[str, ...] = ()
+    batches: dict[str, Any],
+    limits: DayLimits,
+    lake: ObjectStore,
+    *,
+    notes: tuple[str, ...] = (),
+    alert_webhook_url: str | None = None,
 ) -> ValidationReport:
-    """Validate the day's batches (Spark or pandas DataFrames); build Data Docs into ``docs_dir``."""
+    """Validate the day's batches (Spark or pandas DataFrames) through GX Checkpoints.
+
+    One Checkpoint a batch: a Checkpoint hands the same batch parameters to each
+    of its validation definitions, and a dataframe batch is its parameter, so
+    four frames take four runs. They share the day's run id; each run stores its
+    result in the lake, adds its page to the lake's Data Docs site (the last one
+    rebuilds the site's index) and, when it failed and ``alert_webhook_url`` is
+    set, posts an alert (``jobs.validation_checkpoint``).
+    """
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    from jobs import validation_checkpoint as gx_checkpoint
+
     _quiet_gx()
-    context = gx.get_context(mode="ephemeral")
+    context = gx.get_context(mode="ephemeral", project_config=gx_checkpoint.context_config(lake))
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    docs_dir.mkdir(parents=True, exist_ok=True)
-    context.add_data_docs_site(
-        _DOCS_SITE,
-        {
-            "class_name": "SiteBuilder",
-            "store_backend": {
-                "class_name": "TupleFilesystemStoreBackend",
-                "base_directory": str(docs_dir),
-            },
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        },
-    )
     sources: dict[bool, Any] = {}
 
     def source_for(local: bool) -> Any:
@@ -420,9 +425,12 @@ def validate_day(
             )
         return sources[local]
 
-    run_id = RunIdentifier(run_name=f"ingest-{limits.day.isoformat()}", run_time=datetime.now(UTC))
+    day = limits.day.isoformat()
     suites = build_suites(limits)
+    gx_checkpoint.forget_day(lake, limits.day, [suite.name for suite in suites.values()])
+    run_id = RunIdentifier(run_name=gx_checkpoint.run_name(limits.day), run_time=datetime.now(UTC))
     results: dict[str, Any] = {}
+    pages: dict[str, str] = {}
     failed: list[FailedExpectation] = []
     evaluated = successful = 0
     for name in BATCHES:
@@ -434,20 +442,45 @@ def validate_day(
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=f"ingest_{name}", data=batch_definition, suite=suite)
         )
-        with _pandas_gx() if local else nullcontext():
-            result = definition.run(
-                batch_parameters={"dataframe": _widened(batch) if local else batch},
+        actions: list[Any] = [
+            gx_checkpoint.SerialUpdateDataDocsAction(
+                name="update_data_docs",
+                site_names=[gx_checkpoint.SITE_NAME],
+                build_index=name == BATCHES[-1],  # once a day, with all four pages in
+            )
+        ]
+        if alert_webhook_url:
+            actions.append(
+                gx_checkpoint.FailureWebhookAction(
+                    name="alert_on_failure",
+                    url=alert_webhook_url,
+                    day=day,
+                    batch=name,
+                    lake_uri=lake.uri,
+                )
+            )
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name=f"ingest_{name}",
+                validation_definitions=[definition],
+                actions=actions,
                 result_format={"result_format": "SUMMARY", "partial_unexpected_count": _EXAMPLES},
+            )
+        )
+        with _pandas_gx() if local else nullcontext():
+            checkpoint_result = checkpoint.run(
+                batch_parameters={"dataframe": _widened(batch) if local else batch},
                 run_id=run_id,
             )
+        ((result_id, result),) = checkpoint_result.run_results.items()
         results[name] = result.to_json_dict()
+        pages[name] = gx_checkpoint.page_key(result_id)
         for expectation_result in result.results:
             evaluated += 1
             if expectation_result.success:
                 successful += 1
             else:
                 failed.append(_failure(name, expectation_result))
-    context.build_data_docs(site_names=[_DOCS_SITE])
     outcome = ValidationOutcome(
         success=not failed,
         failed=tuple(failed),
@@ -456,7 +489,7 @@ def validate_day(
         notes=notes,
     )
     result_json = {
-        "day": limits.day.isoformat(),
+        "day": day,
         "success": outcome.success,
         "batches": results,
     }
@@ -464,17 +497,18 @@ def validate_day(
     return ValidationReport(
         outcome=outcome,
         result_json=json.loads(json.dumps(result_json, default=str)),
-        docs_dir=docs_dir,
+        data_docs_pages=pages,
     )
 
 
 def _failure(batch: str, expectation_result: Any) -> FailedExpectation:
+    from jobs.validation_checkpoint import expectation_label
+
     config = expectation_result.expectation_config
-    kwargs = config.kwargs
-    column = kwargs.get("column")
-    name = f"{config.type}({column})" if column else config.type
     return FailedExpectation(
-        batch=batch, expectation=name, detail=_detail(kwargs, expectation_result)
+        batch=batch,
+        expectation=expectation_label(config),
+        detail=_detail(config.kwargs, expectation_result),
     )
 
 

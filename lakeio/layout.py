@@ -83,9 +83,8 @@ class ReportFile(NamedTuple):
 
 # The ingest job's IngestSummary of the day; says whether validation passed.
 INGEST_SUMMARY = ReportFile("ingest", "summary.json")
-# Great Expectations' result JSON of the day's ingest gate, and its Data Docs site.
+# Great Expectations' result JSON of the day's ingest gate.
 VALIDATION_RESULT = ReportFile("validation", "validation_result.json")
-DATA_DOCS = ReportFile("validation", "data_docs/")  # a folder: index.html at its root
 # Which stages of the day's sweep are done (resume and skip), its result, its report.
 SWEEP_STATUS = ReportFile("sweep", "status.json")
 SWEEP_SUMMARY = ReportFile("sweep", "summary.json")
@@ -94,6 +93,15 @@ SWEEP_REPORT = ReportFile("sweep", "report.md")
 
 def report_key(report: ReportFile, day: date) -> str:
     return report_day_prefix(report.kind, day) + report.name
+
+
+# Great Expectations' stores that outlive a day (jobs/validation_checkpoint.py):
+# every day's validation results, and the one Data Docs site rendered from them,
+# whose index lists every validated day and whose pages are keyed by the day.
+GX_PREFIX = f"{REPORTS_PREFIX}validation/gx/"
+GX_VALIDATION_RESULTS = f"{GX_PREFIX}results/"
+GX_DATA_DOCS = f"{GX_PREFIX}data_docs/"
+GX_DATA_DOCS_INDEX = f"{GX_DATA_DOCS}index.html"
 
 
 def backtest_report_key(model_version: str, start: date, end: date) -> str:

@@ -40,7 +40,8 @@ class ObjectStore(ABC):
     def read_bytes(self, key: str) -> bytes: ...
 
     @abstractmethod
-    def write_bytes(self, key: str, data: bytes) -> None: ...
+    def write_bytes(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+        """Write the object at ``key``; ``content_type`` is kept where the store has one (S3)."""
 
     @abstractmethod
     def open_write(self, key: str) -> contextlib.AbstractContextManager[BinaryIO]:
@@ -213,7 +214,7 @@ class LocalStore(ObjectStore):
         except FileNotFoundError:
             raise LakeError(f"no object {key!r} in lake {self.uri}") from None
 
-    def write_bytes(self, key: str, data: bytes) -> None:
+    def write_bytes(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
         with self.open_write(key) as out:
             out.write(data)
 
@@ -347,9 +348,11 @@ class S3Store(ObjectStore):
         except Exception as exc:  # noqa: BLE001
             raise self._error(exc, key) from exc
 
-    def write_bytes(self, key: str, data: bytes) -> None:
+    def write_bytes(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+        # A browser (or S3 website hosting) shows an HTML page only with its content type.
+        extra = {"ContentType": content_type} if content_type else {}
         try:
-            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)  # type: ignore[attr-defined]
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, **extra)  # type: ignore[attr-defined]
         except Exception as exc:  # noqa: BLE001
             raise self._error(exc, key) from exc
 

@@ -120,6 +120,15 @@ def s3_bucket(s3_endpoint: str) -> str:
     return name
 
 
+@pytest.fixture
+def alert_receiver() -> Iterator[tuple[str, list[dict]]]:
+    """A webhook receiver on loopback: the URL and the JSON bodies it was sent."""
+    from tests.support.webhooks import webhook_receiver
+
+    with webhook_receiver() as receiver:
+        yield receiver
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throwaway database on the PostgreSQL server at 127.0.0.1:5432.

@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -26,7 +25,6 @@ import sqlalchemy as sa
 
 from flows.progress import DayProgress, listening
 from flows.runtime import RunConfig
-from tests.support.webhooks import webhook_receiver
 
 pytestmark = pytest.mark.slow
 
@@ -257,13 +255,6 @@ def test_a_scheduled_run_started_late_sweeps_its_scheduled_day(prefect_harness) 
     assert run_flow(probe, flow_run=run) == (swept, f"daily-sweep-{swept}")
 
 
-@pytest.fixture
-def alert_receiver() -> Iterator[tuple[str, list[dict]]]:
-    """A webhook receiver on loopback: the URL and the JSON bodies it was sent."""
-    with webhook_receiver() as receiver:
-        yield receiver
-
-
 def test_a_failing_daily_sweep_alerts_the_webhook(
     prefect_harness, tmp_path: Path, alert_receiver, monkeypatch
 ) -> None:
@@ -284,6 +275,58 @@ def test_a_failing_daily_sweep_alerts_the_webhook(
         "Failed",
     )
     assert "missing raw/requests/dt=2026-11-02/_SUCCESS" in alert["message"]
+
+
+def test_a_day_failing_validation_links_its_data_docs_page_and_alerts(
+    prefect_harness, spark, tmp_path: Path, alert_receiver, monkeypatch
+) -> None:
+    """The ingest's GX gate fails the day: the run gets a link artifact to the day's
+    page in the lake's Data Docs site, and the webhook hears from the gate and the flow."""
+    import gzip
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    from flows.cli import main
+    from flows.daily import daily_sweep
+    from jobs.ingest import ValidationFailed, load_summary
+    from lakeio import layout, open_store
+
+    url, received = alert_receiver
+    monkeypatch.setenv("HYDRASWEEP_ALERT_WEBHOOK_URL", url)
+    monkeypatch.setenv("HYDRASWEEP_MAX_BAD_LINE_SHARE", "0")  # one bad line fails the day
+    day = date(2026, 11, 2)
+    lake = tmp_path / "lake"
+    argv = ["simulate", "--start", str(day), "--days", "1", "--scale", "0.01", "--lake", str(lake)]
+    assert main([*argv, "--format", "json"]) == 0
+    store = open_store(str(lake))
+    store.write_bytes(
+        f"{layout.raw_day_prefix('requests', day)}zz-cut.jsonl.gz",
+        gzip.compress(b'{"request_id": "cut-off\n', mtime=0),
+    )
+    config = RunConfig(home=str(tmp_path), lake=str(lake))
+
+    with pytest.raises(ValidationFailed):
+        daily_sweep(day=day, config=config)
+
+    summary = load_summary(store, day)
+    assert summary is not None and not summary.passed
+    page = summary.reports.data_docs_pages["day_metrics"]  # the bad-line share's batch
+    assert summary.data_docs_url == f"{store.uri}/{page}" and store.exists(page)
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"validation-{day}"])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=1,
+        )
+    assert artifacts[0].data == f"[Data Docs of {day}]({store.uri}/{page})"
+    assert artifacts[0].description.startswith(f"{day} failed validation: ")
+    assert [(alert.get("check"), alert["state"]) for alert in received] == [
+        ("ingest-validation", "Failed"),  # the gate's, for its failed batch
+        (None, "Failed"),  # the flow's
+    ]
+    assert received[0]["report"] == f"{store.uri}/{page}"
 
 
 def test_a_backfill_over_an_unfinished_day_names_its_missing_marker(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -209,7 +210,16 @@ def test_rerun_leaves_byte_identical_files(bad_lines_day):
         f"quarantine/requests/dt={DAY}/part-00000.parquet",
     ]
     assert first == second
-    assert bad_lines_day["summary"] == bad_lines_day["rerun"]
+    summary, rerun = bad_lines_day["summary"], bad_lines_day["rerun"]
+    # The same summary, but for the Data Docs pages: they are named by the
+    # validation's run time, and the rerun's replace the first run's in the site.
+    assert replace(summary, reports=replace(summary.reports, data_docs_pages={})) == replace(
+        rerun, reports=replace(rerun.reports, data_docs_pages={})
+    )
+    store = open_store(str(bad_lines_day["lake"]))
+    assert set(rerun.reports.data_docs_pages) == set(summary.reports.data_docs_pages)
+    assert all(store.exists(page) for page in rerun.reports.data_docs_pages.values())
+    assert not any(store.exists(page) for page in summary.reports.data_docs_pages.values())
     assert not list((bad_lines_day["lake"] / "_staging").rglob("*.parquet"))
 
 
@@ -244,7 +254,7 @@ def test_late_rewrite_of_the_day_replaces_its_partition(
 
 def write_passed_summary(store, day: date, curated_rows: int) -> None:
     """A trailing day as the job would have recorded it."""
-    reports = ingest.ReportPaths.for_day(day)
+    reports = ingest.ReportPaths.for_day(day, data_docs_pages={})
     summary = IngestSummary(
         day=day,
         lake_uri=store.uri,
@@ -316,9 +326,6 @@ def test_failing_day_names_its_failures_and_publishes_nothing(
         "expect_column_values_to_be_null(account_id_missing_from_snapshot) on requesting_accounts: 1 of 2 rows unexpected (e.g. acct-ghost)"
         in message
     )
-    assert message.endswith(
-        f"(report: {store.uri}/reports/validation/dt={DAY}/data_docs/index.html)"
-    )
     assert [(f.batch, f.expectation) for f in failure.value.summary.validation.failed] == [
         (
             "requesting_accounts",
@@ -333,11 +340,17 @@ def test_failing_day_names_its_failures_and_publishes_nothing(
     saved = load_summary(store, DAY)
     assert saved == failure.value.summary and not saved.passed and saved.curated_rows == 0
     assert saved.bad_lines_by_reason == {"unparseable": 1}
-    assert store.exists(saved.reports.data_docs_index)
-    assert "acct-ghost" in store.read_bytes(saved.reports.data_docs_index).decode() or any(
-        "acct-ghost" in store.read_bytes(key).decode(errors="ignore")
-        for key in store.list_keys(f"reports/validation/dt={DAY}/data_docs/validations/")
+    # The error names the page of the day's first failed batch in the lake's one
+    # Data Docs site, whose index lists it.
+    page = saved.reports.data_docs_pages["requesting_accounts"]
+    assert message.endswith(f"(report: {store.uri}/{page})")
+    assert page.startswith(
+        f"{layout.GX_DATA_DOCS}validations/ingest_requesting_accounts/ingest-{DAY}/"
     )
+    assert "acct-ghost" in store.read_bytes(page).decode()
+    assert saved.reports.data_docs_index == layout.GX_DATA_DOCS_INDEX
+    index = store.read_bytes(saved.reports.data_docs_index).decode()
+    assert page.removeprefix(layout.GX_DATA_DOCS) in index
     result = json.loads(store.read_bytes(saved.reports.validation_result))
     assert result["success"] is False
     assert set(result["batches"]) == {"requests", "accounts", "requesting_accounts", "day_metrics"}

@@ -12,6 +12,7 @@ import pytest
 from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
 from jobs import validation
 from jobs.validation import DayLimits, FailedExpectation, ValidationOutcome
+from lakeio import LocalStore, layout
 
 DAY = date(2026, 11, 3)
 
@@ -65,10 +66,11 @@ def test_gate_names_each_broken_rule_with_examples(spark, tmp_path, engine):
     }
     assert all(isinstance(b, pd.DataFrame) == (engine == "pandas") for b in batches.values())
 
+    lake = LocalStore(tmp_path / "lake")
     report = validation.validate_day(
         batches,
         DayLimits(day=DAY, max_bad_line_share=0.05),
-        tmp_path / "docs",
+        lake,
         notes=("volume check skipped",),
     )
 
@@ -99,7 +101,9 @@ def test_gate_names_each_broken_rule_with_examples(spark, tmp_path, engine):
     assert not report.outcome.success
     assert report.outcome.evaluated_expectations == 27  # 16 + 8 + 1 + 2 (no volume bounds)
     assert report.outcome.notes == ("volume check skipped",)
-    assert (tmp_path / "docs" / "index.html").exists()
+    assert lake.exists(layout.GX_DATA_DOCS_INDEX)
+    assert set(report.data_docs_pages) == set(validation.BATCHES)
+    assert all(lake.exists(page) for page in report.data_docs_pages.values())
     assert set(report.result_json["batches"]) == set(validation.BATCHES)
     assert ValidationOutcome.from_dict(report.outcome.as_dict()) == report.outcome
 
@@ -131,7 +135,7 @@ def test_pandas_batches_are_validated_copy_on_write_with_wide_ints(spark, tmp_pa
     monkeypatch.setattr(gx.ValidationDefinition, "run", spy)
     before = pd.options.mode.copy_on_write
     limits = DayLimits(day=DAY, max_bad_line_share=0.05)
-    report = validation.validate_day(batches, limits, tmp_path / "docs")
+    report = validation.validate_day(batches, limits, LocalStore(tmp_path / "lake"))
 
     assert report.outcome.success
     assert seen == {f"ingest_{name}": (True, []) for name in validation.BATCHES}
@@ -151,7 +155,7 @@ def test_gate_passes_a_clean_day_and_checks_the_day_metrics(spark, tmp_path, eng
         batches = day_frames(spark, rows, request_bad_line_share=bad_share)
         batches = {k: validation.local_batch(v, 2, local_rows) for k, v in batches.items()}
         limits = DayLimits(day=DAY, max_bad_line_share=0.05, volume_bounds=volume_bounds)
-        return validation.validate_day(batches, limits, tmp_path / "docs").outcome
+        return validation.validate_day(batches, limits, LocalStore(tmp_path / "lake")).outcome
 
     clean = gate(0.01, volume_bounds=(1.0, 4.0))
     assert clean.success and clean.evaluated_expectations == 28
@@ -267,3 +271,175 @@ def test_validated_columns_work_first_thing_in_a_new_process(tmp_path):
         [sys.executable, str(script)], capture_output=True, text=True, check=False
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
+
+
+# --- the Checkpoints: one Data Docs site in the lake, an alert for a failed batch ----------
+NEXT_DAY = date(2026, 11, 4)
+
+
+def pandas_day(spark, day: date, *, ghost: bool = False) -> dict:
+    """A clean day of two requests as pandas batches; ``ghost``: one from an account
+    missing from the snapshot, so only ``requesting_accounts`` fails."""
+    rows = [
+        request_row(f"{day}-r-1", datetime(day.year, day.month, day.day, 1)),
+        request_row(
+            f"{day}-r-2",
+            datetime(day.year, day.month, day.day, 2),
+            account_id="a-ghost" if ghost else "a-1",
+        ),
+    ]
+    return {
+        name: validation.local_batch(frame, 2, 10)
+        for name, frame in day_frames(spark, rows).items()
+    }
+
+
+def gate(spark, lake, day: date, *, ghost: bool = False, alert_webhook_url=None):
+    limits = DayLimits(day=day, max_bad_line_share=0.05)
+    return validation.validate_day(
+        pandas_day(spark, day, ghost=ghost), limits, lake, alert_webhook_url=alert_webhook_url
+    )
+
+
+def index_links(lake) -> set[str]:
+    """The validation pages the site's index links to, as lake keys."""
+    import re
+
+    # GX renders the index's table from rows embedded in the page, each with its link path.
+    index = lake.read_bytes(layout.GX_DATA_DOCS_INDEX).decode()
+    return {
+        layout.GX_DATA_DOCS + path
+        for path in re.findall(r"'_table_row_link_path': '(validations/[^']+\.html)'", index)
+    }
+
+
+def test_every_day_lands_in_one_data_docs_site_whose_index_lists_them_all(spark, tmp_path):
+    lake = LocalStore(tmp_path / "lake")
+
+    first = gate(spark, lake, DAY)
+    second = gate(spark, lake, NEXT_DAY, ghost=True)
+
+    assert first.outcome.success and not second.outcome.success
+    pages = {**{(DAY, b): k for b, k in first.data_docs_pages.items()},
+             **{(NEXT_DAY, b): k for b, k in second.data_docs_pages.items()}}  # fmt: skip
+    assert len(set(pages.values())) == 8  # four batches a day, each its own page
+    assert all(lake.exists(page) for page in pages.values())
+    assert index_links(lake) == set(pages.values())
+    assert f"ingest-{NEXT_DAY}" in second.data_docs_pages[validation.REQUESTING_ACCOUNTS]
+    assert (
+        "a-ghost"
+        in lake.read_bytes(second.data_docs_pages[validation.REQUESTING_ACCOUNTS]).decode()
+    )
+    # The results behind the pages persist in the lake too, one per batch and day.
+    assert (
+        len([k for k in lake.list_keys(layout.GX_VALIDATION_RESULTS) if k.endswith(".json")]) == 8
+    )
+
+    # A rerun of a day replaces its pages (and results): the index lists the rerun once.
+    rerun = gate(spark, lake, DAY)
+
+    assert not any(lake.exists(page) for page in first.data_docs_pages.values())
+    assert index_links(lake) == set(rerun.data_docs_pages.values()) | set(
+        second.data_docs_pages.values()
+    )
+    assert (
+        len([k for k in lake.list_keys(layout.GX_VALIDATION_RESULTS) if k.endswith(".json")]) == 8
+    )
+
+
+def test_days_validated_in_threads_all_reach_the_index(spark, tmp_path):
+    """A backfill validates several days at once in one process: every day's pages
+    are in the index at the end. Two days are Spark batches: GX on pandas runs one
+    day at a time anyway (``_pandas_gx``), Spark days do not. (The threads'
+    interleaving is not forced, so this checks the outcome, not every schedule.)"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    lake = LocalStore(tmp_path / "lake")
+    days = [date(2026, 11, d) for d in range(3, 7)]
+    batches = {day: pandas_day(spark, day) for day in days[:2]}
+    for day in days[2:]:
+        rows = [request_row(f"{day}-r-1", datetime(day.year, day.month, day.day, 1))]
+        batches[day] = day_frames(spark, rows)
+    limits = {day: DayLimits(day=day, max_bad_line_share=0.05) for day in days}
+
+    with ThreadPoolExecutor(max_workers=len(days)) as pool:
+        reports = list(
+            pool.map(lambda day: validation.validate_day(batches[day], limits[day], lake), days)
+        )
+
+    pages = {page for report in reports for page in report.data_docs_pages.values()}
+    assert len(pages) == 4 * len(days)
+    assert index_links(lake) == pages
+
+
+def test_a_failed_batch_alerts_the_webhook_and_a_passed_day_does_not(
+    spark, tmp_path, alert_receiver
+):
+    url, received = alert_receiver
+    lake = LocalStore(tmp_path / "lake")
+
+    gate(spark, lake, DAY, alert_webhook_url=url)
+    assert received == []
+
+    failing = gate(spark, lake, NEXT_DAY, ghost=True, alert_webhook_url=url)
+
+    page = failing.data_docs_pages[validation.REQUESTING_ACCOUNTS]
+    assert received == [
+        {
+            "source": "hydrasweep",
+            "check": "ingest-validation",
+            "day": NEXT_DAY.isoformat(),
+            "batch": validation.REQUESTING_ACCOUNTS,
+            "state": "Failed",
+            "message": f"{NEXT_DAY} failed validation on requesting_accounts: 1 of 1 "
+            "expectations failed (expect_column_values_to_be_null(account_id_missing_from_snapshot))",
+            "failed_expectations": [
+                "expect_column_values_to_be_null(account_id_missing_from_snapshot)"
+            ],
+            "report": f"{lake.uri}/{page}",
+        }
+    ]
+    assert lake.exists(page)
+
+
+def test_an_alert_that_cannot_be_delivered_is_logged_and_the_day_still_decided(
+    spark, tmp_path, caplog
+):
+    from tests.conftest import free_port
+
+    lake = LocalStore(tmp_path / "lake")
+    nobody = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens there
+
+    report = gate(spark, lake, NEXT_DAY, ghost=True, alert_webhook_url=nobody)
+
+    assert [f.batch for f in report.outcome.failed] == [validation.REQUESTING_ACCOUNTS]
+    assert all(lake.exists(page) for page in report.data_docs_pages.values())
+    assert f"could not deliver the validation failure alert of {NEXT_DAY}" in caplog.text
+
+
+@pytest.mark.slow
+def test_on_an_s3_lake_the_site_lands_under_the_lake_prefix(spark, s3_bucket):
+    import boto3
+
+    from lakeio import open_store
+
+    lake = open_store(f"s3://{s3_bucket}/lake")
+
+    first = gate(spark, lake, DAY)
+    second = gate(spark, lake, NEXT_DAY, ghost=True)
+
+    pages = set(first.data_docs_pages.values()) | set(second.data_docs_pages.values())
+    assert len(pages) == 8 and all(lake.exists(page) for page in pages)
+    assert index_links(lake) == pages
+    client = boto3.client("s3")
+    keys = [
+        item["Key"]
+        for listing in client.get_paginator("list_objects_v2").paginate(Bucket=s3_bucket)
+        for item in listing.get("Contents", [])
+    ]
+    assert all(key.startswith(f"lake/{layout.GX_PREFIX}") for key in keys)
+    assert f"lake/{layout.GX_DATA_DOCS_INDEX}" in keys
+    head = client.head_object(Bucket=s3_bucket, Key=f"lake/{layout.GX_DATA_DOCS_INDEX}")
+    assert head["ContentType"].startswith("text/html")
+    page = second.data_docs_pages[validation.REQUESTING_ACCOUNTS]
+    assert "a-ghost" in lake.read_bytes(page).decode()
