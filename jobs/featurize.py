@@ -401,7 +401,12 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
             timer.seconds,
         )
     activity_window.unpersist()
-    return replace(summary, shared_indicators=indicator_counts, spark_jobs_by_part=timer.jobs)
+    return replace(
+        summary,
+        timings=dict(timer.seconds),
+        shared_indicators=indicator_counts,
+        spark_jobs_by_part=dict(timer.jobs),
+    )
 
 
 def member_links(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -268,6 +269,10 @@ class JobCount:
     """How many Spark jobs a block of code ran (None over Spark Connect: not visible)."""
 
     jobs: int | None = None
+    _nested: int = 0  # jobs of blocks counted inside this one
+
+
+_COUNTING = threading.local()  # the counts open in this thread, outermost first
 
 
 @contextmanager
@@ -277,9 +282,11 @@ def counted_jobs(spark: SparkSession, label: str) -> Iterator[JobCount]:
     Every job costs driver time whatever its data (about 0.1 s here), so the
     count is the plan's size: each stage's summary carries it and the benches
     print it. The group is a thread-local property, as the scheduler pool is:
-    stages running in other threads (a backfill's ingest) count their own. The
-    application's status store keeps the last ``spark.ui.retainedJobs`` (1,000)
-    jobs, far more than a stage runs.
+    stages running in other threads (a backfill's ingest) count their own.
+    Blocks nest: a job counted inside an inner block counts for the outer ones
+    too (the features stage, and each part of it). The application's status
+    store keeps the last ``spark.ui.retainedJobs`` (1,000) jobs, far more than a
+    stage runs.
     """
     import uuid
 
@@ -290,12 +297,18 @@ def counted_jobs(spark: SparkSession, label: str) -> Iterator[JobCount]:
     context = spark.sparkContext
     group = f"{label}-{uuid.uuid4().hex[:12]}"
     previous = context.getLocalProperty("spark.jobGroup.id")
+    enclosing: list[JobCount] = getattr(_COUNTING, "stack", [])
+    _COUNTING.stack = [*enclosing, count]
     context.setLocalProperty("spark.jobGroup.id", group)
     try:
         yield count
     finally:
         context.setLocalProperty("spark.jobGroup.id", previous)  # type: ignore[arg-type]
-        count.jobs = len(context.statusTracker().getJobIdsForGroup(group))
+        _COUNTING.stack = enclosing
+        own = len(context.statusTracker().getJobIdsForGroup(group))
+        count.jobs = own + count._nested
+        for outer in enclosing:
+            outer._nested += own
 
 
 def executors_import(spark: SparkSession, module: str) -> bool:

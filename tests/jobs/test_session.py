@@ -280,7 +280,10 @@ def test_a_block_counts_the_spark_jobs_its_own_thread_ran(spark) -> None:
         thread = threading.Thread(target=work)  # another stage's thread: not this block's
         thread.start()
         thread.join()
-    with counted_jobs(spark, "probe-again") as again:
+    with counted_jobs(spark, "outer") as outer:
+        work()
+        with counted_jobs(spark, "inner") as inner:  # a stage's part: counted in both
+            work()
         work()
     assert first.jobs is not None and first.jobs >= 2
-    assert (elsewhere.jobs, again.jobs) == (0, first.jobs)
+    assert (elsewhere.jobs, inner.jobs, outer.jobs) == (0, first.jobs, 3 * first.jobs)
