@@ -32,7 +32,6 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from features.account import HOURS
-from features.indicators import own_type
 
 WAKE_DORMANT_DAYS = 14
 SAMPLE_PROMPTS = 5
@@ -217,8 +216,8 @@ def account_sharing_flags(memberships: DataFrame, shared_entities: DataFrame) ->
         memberships.join(shared, on=["entity_type", "entity_value"], how="left_semi")
         .groupBy("account_id")
         .agg(
-            F.max(own_type(F.col("entity_type")) == "payment_fingerprint").alias("shares_payment"),
-            F.max(own_type(F.col("entity_type")).isin(*IP_ENTITY_TYPES)).alias("shares_ip"),
+            F.max(F.col("entity_type") == "payment_fingerprint").alias("shares_payment"),
+            F.max(F.col("entity_type").isin(*IP_ENTITY_TYPES)).alias("shares_ip"),
         )
     )
 

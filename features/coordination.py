@@ -17,9 +17,6 @@ account without an org is its own customer), in three families:
 | content | ``system_prompt`` | sha256 | per week |
 | content | ``template`` | LSH band of the prompt skeleton | per week |
 
-An entity a partner's imported indicator matches is renamed ``partner_<type>``
-(``features.indicators``): the same weight and family as its own type.
-
 Time scoping keeps coincidences from accumulating: two strangers who signed up
 from one address two years apart, or who sent from one carrier NAT address on
 different days, share nothing here.
@@ -85,9 +82,6 @@ ENTITY_FAMILIES: dict[str, str] = {
     "system_prompt": "content",
     "template": "content",
 }
-# Renamed by a partner's indicator (features.indicators.PARTNER_PREFIX): as the type itself.
-ENTITY_TYPE_WEIGHTS.update({f"partner_{t}": w for t, w in list(ENTITY_TYPE_WEIGHTS.items())})
-ENTITY_FAMILIES.update({f"partner_{t}": f for t, f in list(ENTITY_FAMILIES.items())})
 MEMBERSHIP_COLUMNS = ("account_id", "customer_id", "entity_type", "entity_value")
 
 

@@ -11,19 +11,22 @@ the one-run ``sweeps`` queue past the schedule. For that, ``install_late_alert``
 (run by ``infra/deploy.sh`` after the deployments) registers on the Prefect
 server a Webhook block for the same URL and an automation: when the daily
 sweep's deployment has a flow run turn ``Late`` (the server marks a scheduled
-run late ``PREFECT_API_SERVICES_LATE_RUNS_AFTER_SECONDS`` after its time, 15 s
-by default), the server POSTs the same JSON shape with state ``Late``. It is
-the server that sends it, so it works with no hydrasweep process alive.
+run late ``PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS`` after its time,
+15 s by default), the server POSTs the same JSON shape with state ``Late``. It
+is the server that sends it, so it works with no hydrasweep process alive.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
+import urllib.parse
 import urllib.request
 from typing import Any, cast
 from uuid import UUID
 
+from flows.errors import UserError
 from flows.runtime import RunConfig
 from flows.settings import load_settings
 
@@ -99,7 +102,8 @@ def install_late_alert(webhook_url: str | None, deployment: str = DAILY_DEPLOYME
     """Register (or replace) the late-run automation of ``deployment``; say what was done.
 
     Needs ``PREFECT_API_URL`` (the server the deployments are on). Without a
-    webhook URL any earlier automation is removed: no alert goes to a stale URL.
+    webhook URL any earlier automation is removed, and the message says so: no
+    alert goes to a stale URL.
     """
     from datetime import timedelta
 
@@ -108,44 +112,61 @@ def install_late_alert(webhook_url: str | None, deployment: str = DAILY_DEPLOYME
     from prefect.client.orchestration import get_client
     from prefect.events.actions import CallWebhook
     from prefect.events.schemas.automations import EventTrigger, Posture
+    from prefect.exceptions import ObjectNotFound
     from prefect.types import SecretDict
     from pydantic import SecretStr
 
     with get_client(sync_client=True) as client:
-        for earlier in client.read_automations_by_name(LATE_AUTOMATION):
-            client.delete_automation(earlier.id)
+        earlier = [a.id for a in client.read_automations_by_name(LATE_AUTOMATION)]
         if not webhook_url:
+            for automation_id in earlier:
+                client.delete_automation(automation_id)
             return (
-                "no alert webhook configured (HYDRASWEEP_ALERT_WEBHOOK_URL): late runs alert nobody"
+                "no alert webhook configured (HYDRASWEEP_ALERT_WEBHOOK_URL): late runs alert "
+                "nobody" + (" (the earlier late-run automation was removed)" if earlier else "")
             )
-        deployment_id = client.read_deployment_by_name(deployment).id
-    block = Webhook(
-        method="POST",
-        url=SecretStr(webhook_url),
-        headers=SecretDict({"Content-Type": "application/json"}),
-        # A paging or chat relay inside the network is the usual receiver.
-        allow_private_urls=True,
-    )
-    # Sync here (Prefect's sync/async dispatch types it as either).
-    block_id = cast(UUID, block.save(WEBHOOK_BLOCK, overwrite=True))
-    Automation(
-        name=LATE_AUTOMATION,
-        description=f"POST to the hydrasweep alert webhook when a {deployment} run is late",
-        trigger=EventTrigger(
-            expect={"prefect.flow-run.Late"},
-            match_related={"prefect.resource.id": f"prefect.deployment.{deployment_id}"},
-            posture=Posture.Reactive,
-            threshold=1,
-            within=timedelta(0),
-        ),
-        actions=[CallWebhook(block_document_id=block_id, payload=LATE_PAYLOAD)],
-    ).create()
-    return f"late runs of {deployment} alert {webhook_url} (automation {LATE_AUTOMATION})"
+        try:
+            deployment_id = client.read_deployment_by_name(deployment).id
+        except ObjectNotFound:
+            raise UserError(
+                f"no deployment {deployment} on the server: deploy infra/prefect.yaml first"
+            ) from None
+        block = Webhook(
+            method="POST",
+            url=SecretStr(webhook_url),
+            headers=SecretDict({"Content-Type": "application/json"}),
+            # A paging or chat relay inside the network is the usual receiver.
+            allow_private_urls=True,
+        )
+        # Sync here (Prefect's sync/async dispatch types it as either).
+        block_id = cast(UUID, block.save(WEBHOOK_BLOCK, overwrite=True))
+        Automation(
+            name=LATE_AUTOMATION,
+            description=f"POST to the hydrasweep alert webhook when a {deployment} run is late",
+            trigger=EventTrigger(
+                expect={"prefect.flow-run.Late"},
+                match_related={"prefect.resource.id": f"prefect.deployment.{deployment_id}"},
+                posture=Posture.Reactive,
+                threshold=1,
+                within=timedelta(0),
+            ),
+            actions=[CallWebhook(block_document_id=block_id, payload=LATE_PAYLOAD)],
+        ).create()
+        # The new one first, then the old: a failure on the way leaves an alert in place.
+        for automation_id in earlier:
+            client.delete_automation(automation_id)
+    # The URL itself often carries a token: name its host only.
+    host = urllib.parse.urlsplit(webhook_url).hostname or "the webhook"
+    return f"late runs of {deployment} alert {host} (automation {LATE_AUTOMATION})"
 
 
 def main() -> int:
     """``python -m flows.alerts``: install the late-run alert from the settings."""
-    print(install_late_alert(load_settings().alert_webhook_url))
+    try:
+        print(install_late_alert(load_settings().alert_webhook_url))
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from features.account import (
@@ -65,7 +65,7 @@ from features.coordination import (
 )
 from features.dense_blocks import DenseBlockParams
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
-from features.indicators import IndicatorRow, with_shared_indicators
+from features.indicators import PARTNER_LINK, IndicatorRow, indicator_matches
 from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
 from features.text import SIGNAL_ENGINES, signal_engine
 from features.text_intent import TextIntentModel, with_extraction_intent
@@ -84,6 +84,7 @@ from lakeio import indicators as shared_indicators
 from lakeio.reports import StageSummary
 from lakeio.tables import LakeTables
 
+LINKS_TYPE = "array<struct<type:string,value:string>>"
 MEMBERS_SCHEMA = "hydra_cluster_id string, account_id string, customer_id string, first_seen date"
 
 
@@ -321,14 +322,17 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
             week, accounts, customers, content_accounts, new_models, day, params.coordination
         )
         indicators, indicator_counts = _shared_indicators(tables, day, params)
-        if indicators:
-            memberships = with_shared_indicators(
+        matches = (
+            indicator_matches(
                 memberships,
                 indicators,
                 {t: (s.indicator_type, s.keyed) for t, s in shared_indicators.SHARED_TYPES.items()},
                 shared_indicators.SCOPED_TYPES,
                 _sharing_key(params),
             )
+            if indicators
+            else None
+        )
         shared = shared_memberships(memberships).localCheckpoint(eager=True)
 
     # 4. Dense blocks as hydra clusters, and stable ids.
@@ -378,7 +382,19 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
             clustered.where(F.col("hydra_cluster_id").isNotNull())
             .join(assignments.select("customer_id", "first_seen"), on="customer_id", how="inner")
             .join(
-                member_links(shared, components, block_entities, params.member_links),
+                member_links(
+                    shared,
+                    components,
+                    block_entities,
+                    params.member_links,
+                    partner_matches=(
+                        None
+                        if matches is None
+                        else memberships.join(
+                            F.broadcast(matches), on=["entity_type", "entity_value"]
+                        ).select("account_id", "label")
+                    ),
+                ),
                 on="account_id",
                 how="left",
             )
@@ -410,31 +426,65 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
 
 
 def member_links(
-    shared: DataFrame, components: DataFrame, block_entities: DataFrame, limit: int
+    shared: DataFrame,
+    components: DataFrame,
+    block_entities: DataFrame,
+    limit: int,
+    partner_matches: DataFrame | None = None,
 ) -> DataFrame:
-    """``(account_id, links)``: the block entities each member holds, most specific first.
+    """``(account_id, links)``: what tied each member into its cluster, most specific first.
 
-    ``links`` is ``array<struct<type, value>>`` (what the review queue stores as the
-    member's links), ordered by the entity's weight in the block (a card shared by
-    three before an exit address shared by three hundred) and cut at ``limit``.
+    ``links`` is ``array<struct<type, value>>``, what the review queue stores as
+    the member's links and acts on (blocking a card or an address, exporting
+    indicators): the block entities the member holds, as themselves (an address
+    without the day it was used, ``lakeio.indicators.shared_value``), ordered by
+    the entity's weight in the block (a card shared by three before an exit
+    address shared by three hundred) and cut at ``limit``; first, one
+    ``partner_indicator`` link per partner indicator (``partner_matches``:
+    ``account_id``, ``label``) that names one of its entities.
     """
+    scoped = F.col("entity_type").isin(*sorted(shared_indicators.SCOPED_TYPES))
     held = (
         shared.join(components.withColumnRenamed("node", "customer_id"), on="customer_id")
         .join(block_entities, on=["component", "entity_type", "entity_value"], how="inner")
+        .groupBy(
+            "account_id",
+            "entity_type",
+            F.when(scoped, F.regexp_replace("entity_value", "@[^@]*$", ""))
+            .otherwise(F.col("entity_value"))
+            .alias("value"),
+        )
+        .agg(F.max("weight").alias("weight"))
         .select(
             "account_id",
             F.struct(
                 (-F.col("weight")).alias("order"),
                 F.col("entity_type").alias("type"),
-                F.col("entity_value").alias("value"),
+                F.col("value"),
             ).alias("link"),
         )
+    )  # fmt: skip
+
+    def as_link(link: Column) -> Column:
+        return F.struct(link["type"].alias("type"), link["value"].alias("value"))
+
+    own = held.groupBy("account_id").agg(
+        F.transform(F.slice(F.array_sort(F.collect_list("link")), 1, limit), as_link).alias("own")
     )
-    return held.groupBy("account_id").agg(
+    if partner_matches is None:
+        return own.withColumnRenamed("own", "links")
+    partner = partner_matches.groupBy("account_id").agg(
         F.transform(
-            F.slice(F.array_sort(F.collect_set("link")), 1, limit),
-            lambda link: F.struct(link["type"].alias("type"), link["value"].alias("value")),
-        ).alias("links")
+            F.array_sort(F.collect_set("label")),
+            lambda label: F.struct(F.lit(PARTNER_LINK).alias("type"), label.alias("value")),
+        ).alias("partner")
+    )
+    return own.join(partner, on="account_id", how="full").select(
+        "account_id",
+        F.concat(
+            F.coalesce("partner", F.array().cast(LINKS_TYPE)),
+            F.coalesce("own", F.array().cast(LINKS_TYPE)),
+        ).alias("links"),
     )
 
 

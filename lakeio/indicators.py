@@ -86,10 +86,16 @@ class Indicator:
     value: str  # the value itself, or its keyed hash (hex) when ``keyed``
     keyed: bool
     valid_from: datetime
+    valid_until: datetime | None = None
 
 
 def read_indicators(store: ObjectStore, day: date) -> tuple[list[Indicator], int]:
-    """Every imported indicator valid on ``day``, and how many lines could not be read."""
+    """Every imported indicator valid on ``day``, and how many lines could not be read.
+
+    Valid: from ``valid_from``'s day through ``valid_until``'s (when given); a
+    revoked indicator is never imported. ASN indicators are read but name no
+    entity: the link graph has no ASN entity.
+    """
     indicators: list[Indicator] = []
     unreadable = 0
     for key in sorted(store.list_keys(INDICATORS_PREFIX)):
@@ -107,10 +113,16 @@ def read_indicators(store: ObjectStore, day: date) -> tuple[list[Indicator], int
                     value=str(row["value"]),
                     keyed=bool(row["keyed_hash"]),
                     valid_from=datetime.fromisoformat(str(row["valid_from"])),
+                    valid_until=(
+                        datetime.fromisoformat(str(row["valid_until"]))
+                        if row.get("valid_until")
+                        else None
+                    ),
                 )
             except (ValueError, KeyError, TypeError):
                 unreadable += 1
                 continue
-            if indicator.valid_from.date() <= day:
+            expired = indicator.valid_until is not None and indicator.valid_until.date() < day
+            if indicator.valid_from.date() <= day and not expired:
                 indicators.append(indicator)
     return indicators, unreadable

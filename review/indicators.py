@@ -243,6 +243,8 @@ def _indicator_row(
     obj: Any, markings: dict[str, Any], source: str, bundle_id: str, now: datetime
 ) -> dict[str, Any] | str:
     """The lake row of one indicator, or why it was skipped."""
+    if getattr(obj, "revoked", False):
+        return "revoked by its producer"
     pattern = str(obj.pattern).strip()
     keyed, plain = _KEYED.match(pattern), _PLAIN.match(pattern)
     if keyed:
@@ -253,6 +255,8 @@ def _indicator_row(
     elif plain:
         entity_type = _plain_type(plain.group(1), plain.group(3))
         value, hashed = plain.group(4), False
+        if entity_type == "email_domain":
+            value = value.lower()  # as the features job forms it
     else:
         return "a pattern other than one comparison of an address, ASN, domain or keyed hash"
     tlp = [markings[m].name for m in getattr(obj, "object_marking_refs", []) if m in markings]
@@ -264,6 +268,7 @@ def _indicator_row(
         "value": value,
         "keyed_hash": hashed,
         "valid_from": obj.valid_from.isoformat(),
+        "valid_until": obj.valid_until.isoformat() if getattr(obj, "valid_until", None) else None,
         "tlp": tlp[0] if tlp else None,
         "imported_at": now.isoformat(),
     }

@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from features.indicators import IndicatorRow, hmac_sha256_hex, with_shared_indicators
+from features.indicators import IndicatorRow, hmac_sha256_hex, indicator_matches
 from lakeio.indicators import SCOPED_TYPES, SHARED_TYPES, keyed_hash
 
 KEY = b"shared-between-the-two-labs"
@@ -57,52 +57,35 @@ def _indicators(key: bytes) -> list[IndicatorRow]:
     ]
 
 
-def _matched(frame) -> list[tuple[str, str, str]]:
-    return sorted(
-        (r["account_id"], r["entity_type"], r["entity_value"])
-        for r in frame.collect()
-        if r["entity_type"].startswith("partner_")
-    )
+def _matched(memberships, indicators, key) -> list[tuple[str, str, str]]:
+    matches = indicator_matches(memberships, indicators, TYPES, SCOPED_TYPES, key)
+    return [] if matches is None else sorted(tuple(r) for r in matches.collect())
 
 
-def test_entities_matching_a_shared_indicator_are_named_by_it(spark) -> None:
+def test_the_entities_a_shared_indicator_names_are_found(spark) -> None:
     memberships = _memberships(spark)
-    named = with_shared_indicators(memberships, _indicators(KEY), TYPES, SCOPED_TYPES, KEY)
-
-    # The matched entity is renamed (keeping its type and day): the graph keeps its shape.
-    assert _matched(named) == [
-        ("a1", "partner_ip", "lab-a:ip:indicator--1@2026-11-01"),
-        ("a1", "partner_payment_fingerprint", "lab-a:payment_fingerprint:indicator--2"),
-        ("a2", "partner_datacenter_ip", "lab-a:ip:indicator--1@2026-11-02"),
-        ("a3", "partner_payment_fingerprint", "lab-a:payment_fingerprint:indicator--2"),
-        ("a3", "partner_system_prompt", "lab-a:system_prompt_hash:indicator--3"),
+    # A second partner shared the same address: the entity is named by both.
+    indicators = [
+        *_indicators(KEY),
+        IndicatorRow("ip", "203.0.113.7", False, "lab-c:ip:indicator--9"),
     ]
-    assert named.count() == memberships.count()
-    untouched = {tuple(r) for r in named.collect() if not r["entity_type"].startswith("partner_")}
-    assert untouched == {
-        ("b1", "d1", "ip", "198.51.100.4@2026-11-01"),
-        ("b2", "d2", "payment_fingerprint", "pf-other"),
-        ("b3", "d3", "user_agent", "pf-campaign"),
-    }
+
+    assert _matched(memberships, indicators, KEY) == [
+        ("datacenter_ip", "203.0.113.7@2026-11-02", "lab-a:ip:indicator--1"),
+        ("datacenter_ip", "203.0.113.7@2026-11-02", "lab-c:ip:indicator--9"),
+        ("ip", "203.0.113.7@2026-11-01", "lab-a:ip:indicator--1"),
+        ("ip", "203.0.113.7@2026-11-01", "lab-c:ip:indicator--9"),
+        ("payment_fingerprint", "pf-campaign", "lab-a:payment_fingerprint:indicator--2"),
+        ("system_prompt", "ab" * 32, "lab-a:system_prompt_hash:indicator--3"),
+    ]
 
 
 def test_keyed_indicators_need_the_same_key(spark) -> None:
     memberships = _memberships(spark)
-    other_key = with_shared_indicators(
-        memberships, _indicators(b"another-labs-key-entirely"), TYPES, SCOPED_TYPES, KEY
-    )
-    no_key = with_shared_indicators(memberships, _indicators(KEY), TYPES, SCOPED_TYPES, None)
+    other_key = _matched(memberships, _indicators(b"another-labs-key-entirely"), KEY)
+    no_key = _matched(memberships, _indicators(KEY), None)
 
-    # Only the plain address still matches.
-    assert [a for a, _, _ in _matched(other_key)] == ["a1", "a2"]
-    assert [a for a, _, _ in _matched(no_key)] == ["a1", "a2"]
-    assert _matched(with_shared_indicators(memberships, [], TYPES, SCOPED_TYPES, KEY)) == []
-
-
-def test_a_renamed_entity_weighs_and_counts_as_its_own_type() -> None:
-    from features.coordination import ENTITY_FAMILIES, ENTITY_TYPE_WEIGHTS
-
-    for entity_type, weight in list(ENTITY_TYPE_WEIGHTS.items()):
-        if not entity_type.startswith("partner_"):
-            assert ENTITY_TYPE_WEIGHTS[f"partner_{entity_type}"] == weight
-            assert ENTITY_FAMILIES[f"partner_{entity_type}"] == ENTITY_FAMILIES[entity_type]
+    # Only the plain address still matches (on both days it was used).
+    assert [label for _, _, label in other_key] == ["lab-a:ip:indicator--1"] * 2
+    assert no_key == other_key
+    assert _matched(memberships, [], KEY) == []

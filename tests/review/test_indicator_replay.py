@@ -37,7 +37,7 @@ def _table(lake: Path, table: str, day) -> list[dict]:
 def _shared_links(members: list[dict]) -> dict[str, set[str]]:
     return {
         m["account_id"]: {
-            link["value"] for link in m["links"] or [] if link["type"].startswith("partner_")
+            link["value"] for link in m["links"] or [] if link["type"] == "partner_indicator"
         }
         for m in members
     }
@@ -110,19 +110,17 @@ def test_a_confirmed_campaign_links_the_same_accounts_in_a_partners_replayed_day
     members_b = _table(lake_b, layout.CLUSTER_MEMBERS, day)
     clustered = {m["account_id"] for m in members_b}
     linked = {a for a, shared in _shared_links(members_b).items() if shared}
-    truth = pd.read_json(lake_a / layout.TRUTH_PREFIX / "accounts.jsonl", lines=True)
-    legitimate = set(truth.loc[truth["population"] != "campaign", "account_id"])
-    # Every confirmed account the replayed day clusters shows the partner's indicator
-    # (one day of data clusters fewer than lab A's week did); most of what the
-    # indicators tie is the case's own accounts, the rest the same campaigns' others.
+    # Every confirmed account the replayed day clusters shows the partner's indicators
+    # (one day of data clusters fewer than lab A's week did), keyed ones among them;
+    # most of what they name is the case's own accounts, the rest the same campaigns'.
     assert confirmed & clustered and confirmed & clustered <= linked
     assert len(linked & confirmed) > len(linked - confirmed)
-    # And the indicators bring no legitimate account into a cluster: the ones they name
-    # (customers of a shared exit, say) the day's own links had clustered already.
-    brought = (clustered - on_its_own) & legitimate
-    assert brought == set(), [
-        (m["account_id"], m["hydra_cluster_id"], m["links"])
-        for m in members_b
-        if m["account_id"] in brought
-    ][:5]
-    assert linked & legitimate <= on_its_own
+    named = {
+        label.split(":")[1] for shared in _shared_links(members_b).values() for label in shared
+    }
+    assert {"ip", "payment_fingerprint", "system_prompt_hash"} <= named, named
+    truth = pd.read_json(lake_a / layout.TRUTH_PREFIX / "accounts.jsonl", lines=True)
+    campaigns = set(truth.loc[truth["population"] == "campaign", "account_id"])
+    assert linked - confirmed <= campaigns
+    # The indicators name entities; the graph the clusters are found in is the day's own.
+    assert clustered == on_its_own

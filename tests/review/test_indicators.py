@@ -154,3 +154,39 @@ def test_the_cli_exports_and_imports(
     code, out, err = run_cli(capsys, "queue", "indicators", "import", str(out_file), "--source",
                              "lab-a", "--lake", str(tmp_path / "lake"), *q)  # fmt: skip
     assert code == 0 and out.startswith("wrote 5 indicators to indicators/source=lab-a/"), err
+
+
+def test_revoked_and_expired_indicators_name_nothing(tmp_path: Path) -> None:
+    from lakeio.indicators import read_indicators
+
+    def ip(address: str, **kwargs) -> stix2.Indicator:
+        return stix2.Indicator(
+            pattern=f"[ipv4-addr:value = '{address}']",
+            pattern_type="stix",
+            valid_from="2026-11-01T00:00:00Z",
+            **kwargs,
+        )
+
+    domain = stix2.Indicator(
+        pattern="[domain-name:value = 'Farm.Example']",
+        pattern_type="stix",
+        valid_from="2026-11-01T00:00:00Z",
+    )
+    bundle = stix2.Bundle(
+        ip("203.0.113.1"),
+        ip("203.0.113.2", revoked=True),
+        ip("203.0.113.3", valid_until="2026-11-05T00:00:00Z"),
+        domain,
+    ).serialize()
+    store = open_store(str(tmp_path))
+    result = import_bundle(store, bundle, source="partner")
+    assert (result.indicators, result.skipped) == (3, {"revoked by its producer": 1})
+
+    def valid_on(day: date) -> list[str]:
+        indicators, unreadable = read_indicators(store, day)
+        assert unreadable == 0
+        return sorted(i.value for i in indicators)
+
+    assert valid_on(date(2026, 10, 31)) == []
+    assert valid_on(date(2026, 11, 5)) == ["203.0.113.1", "203.0.113.3", "farm.example"]
+    assert valid_on(date(2026, 11, 6)) == ["203.0.113.1", "farm.example"]
