@@ -114,7 +114,10 @@ class FeatureParams:
     # (payment, system prompt, template) are matched only with it (lakeio.indicators).
     sharing_key_file: str | None = None
     # A member's links in the cluster members table: its most specific block entities.
-    member_links: int = 50
+    # The queue stores one row per link and member, so a 20,000-account proxy block
+    # whose members each used twenty exits would land 400,000 rows a day at no cap;
+    # a dozen per member (plus its partner indicators) is what a reviewer reads.
+    member_links: int = 12
 
 
 @dataclass(frozen=True)
