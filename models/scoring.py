@@ -17,8 +17,10 @@ Per row:
   of legitimate validation scores, logged with it);
 - ``score``: the ranking reviewers see: ``model_score``, raised by noisy-OR with
   the evidence when the evidence is corroborated;
-- ``reasons``: JSON list: the top XGBoost feature contributions (SHAP values in
-  log-odds, with the feature's value) then the evidence families that fired.
+- ``reasons``: JSON list, for flagged rows: the top XGBoost feature
+  contributions (SHAP values in log-odds, with the feature's value) then the
+  evidence families that fired; ``[]`` for the rest, which nobody reviews
+  (exact TreeSHAP is the dearest part of scoring, and most rows are not flagged).
 
 ``apply_model`` is the pure part (pandas in, pandas out), shared with training
 and promotion so the flag rule evaluated there is the one applied here.
@@ -222,12 +224,16 @@ def apply_model(
         index=features.index,
     )
     if with_reasons:
-        model_items = contribution_reasons(model, matrix)
-        cluster_items = evidence_items(features, strengths)
-        scored["reasons"] = [
-            json.dumps(m + c, allow_nan=False)
-            for m, c in zip(model_items, cluster_items, strict=True)
-        ]
+        flagged = scored["flagged"].to_numpy()
+        reasons = np.full(len(scored), "[]", dtype=object)
+        if flagged.any():
+            model_items = contribution_reasons(model, matrix[flagged])
+            cluster_items = evidence_items(features[flagged], strengths[flagged])
+            reasons[flagged] = [
+                json.dumps(m + c, allow_nan=False)
+                for m, c in zip(model_items, cluster_items, strict=True)
+            ]
+        scored["reasons"] = reasons
     return scored
 
 
