@@ -18,17 +18,16 @@ is the server that sends it, so it works with no hydrasweep process alive.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import urllib.parse
-import urllib.request
 from typing import Any, cast
 from uuid import UUID
 
 from flows.errors import UserError
 from flows.runtime import RunConfig
 from flows.settings import load_settings
+from jobs.webhooks import post_json
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10.0
@@ -65,14 +64,7 @@ def alert_payload(flow_name: str, run_name: str, state_name: str, message: str) 
 
 
 def send_alert(url: str, payload: dict[str, str]) -> None:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 - a configured URL
-        response.read()
+    post_json(url, payload, TIMEOUT_SECONDS)
 
 
 def alert_on_failure(flow: Any, flow_run: Any, state: Any) -> None:

@@ -34,10 +34,8 @@ This module imports GX at load time (its classes subclass GX's), so
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-import urllib.request
 from datetime import date
 from typing import Any, Literal
 
@@ -55,6 +53,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 from great_expectations.exceptions import InvalidKeyError
 from great_expectations.render.renderer.site_builder import DefaultSiteIndexBuilder
 
+from jobs.webhooks import post_json
 from lakeio import LakeError, LocalStore, ObjectStore, layout, open_store
 
 log = logging.getLogger(__name__)
@@ -341,7 +340,7 @@ class FailureWebhookAction(ValidationAction):
         if checkpoint_result.success:
             return {"notified": False}
         try:
-            _post_json(self.url, self.payload(checkpoint_result))
+            post_json(self.url, self.payload(checkpoint_result), WEBHOOK_TIMEOUT_SECONDS)
         except Exception as exc:  # noqa: BLE001 - an alert must never decide the day
             # Not the URL: a webhook's URL usually carries its secret.
             log.warning("could not deliver the validation failure alert of %s: %s", self.day, exc)
@@ -374,14 +373,3 @@ class FailureWebhookAction(ValidationAction):
             "failed_expectations": failed,
             "report": lake_url(self.lake_uri, page_key(failed_results[0][0])),
         }
-
-
-def _post_json(url: str, payload: dict[str, Any]) -> None:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310 - a configured URL
-        response.read()
