@@ -32,6 +32,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from features.account import HOURS
+from features.coordination import MEMBER_WEIGHT_SCHEMA
 
 WAKE_DORMANT_DAYS = 14
 SAMPLE_PROMPTS = 5
@@ -60,6 +61,13 @@ CLUSTER_GROUP_FEATURES: tuple[str, ...] = (
     "cluster_new_model_share",
 )
 MEMBER_COLUMNS = ("hydra_cluster_id", "account_id", "customer_id", "first_seen")
+# The account's own part in its cluster (``cluster_features``).
+MEMBER_FEATURES: tuple[str, ...] = (
+    "member_block_weight",
+    "member_infrastructure_weight",
+    "member_block_families",
+    "member_synced_slots_7d",
+)
 
 
 def assign_cluster_ids(
@@ -233,15 +241,25 @@ def cluster_features(
     shared_entities: DataFrame,
     previous_members: DataFrame,
     block_stats: DataFrame,
+    member_weights: DataFrame | None = None,
 ) -> DataFrame:
-    """``rolling`` rows plus ``hydra_cluster_id``, ``group_key`` and the group cluster features.
+    """``rolling`` rows plus ``hydra_cluster_id``, ``group_key``, the group cluster features
+    and the member's own part in its cluster (``MEMBER_FEATURES``).
 
     ``assignments``: ``(customer_id, hydra_cluster_id, first_seen)`` from
     ``assign_cluster_ids``; ``memberships`` from ``features.coordination`` and
     ``shared_entities`` its ``(entity_type, entity_value)`` held by two or more
     customers; ``previous_members`` as for ``assign_cluster_ids``;
     ``block_stats``: ``(hydra_cluster_id, cluster_block_density,
-    cluster_entity_families)`` of each cluster's dense block.
+    cluster_entity_families)`` of each cluster's dense block; ``member_weights``:
+    ``features.coordination.MEMBER_WEIGHT_COLUMNS`` per customer (none: zeros).
+
+    A cluster-level share is the same number for every member, and a block can
+    hold a campaign and the customers who touched a few of its exits at once;
+    the member features say what the account itself does inside its cluster:
+    its own shared weight in the block, and ``member_synced_slots_7d``, the burst
+    slots of the week in which it acted together with another customer of its
+    cluster (SynchroTrap's matched actions, counted per account).
     """
     flags = account_sharing_flags(memberships, shared_entities)
     rows = (
@@ -262,11 +280,25 @@ def cluster_features(
             on=["group_key", "entity_value"],
             how="left_semi",
         )
-        .select("account_id")
-        .distinct()
+        .groupBy("account_id")
+        .agg(F.countDistinct("entity_value").cast("long").alias("member_synced_slots_7d"))
         .withColumn("synced", F.lit(True))
     )
-    rows = rows.join(synced_accounts, on="account_id", how="left")
+    if member_weights is None:
+        member_weights = rows.sparkSession.createDataFrame([], MEMBER_WEIGHT_SCHEMA)
+    rows = (
+        rows.join(synced_accounts, on="account_id", how="left")
+        .join(member_weights, on="customer_id", how="left")
+        .withColumns(
+            {
+                # Only a clustered account has a part in a cluster.
+                name: F.when(
+                    F.col("hydra_cluster_id").isNotNull(), F.coalesce(F.col(name), F.lit(0))
+                ).otherwise(F.lit(0))
+                for name in MEMBER_FEATURES
+            }
+        )
+    )
 
     active_requests = F.when(F.col("active_on_day"), F.col("requests_count_1d"))
 

@@ -48,6 +48,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import cast
 
+import numpy as np
+import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -252,20 +254,33 @@ def recent_models(first_seen: DataFrame, day: date, days: int, history_start: da
 
 
 BLOCK_ENTITY_COLUMNS = ("component", "entity_type", "entity_value", "customers", "weight")
+MEMBER_WEIGHT_COLUMNS = (
+    "customer_id",
+    "member_block_weight",
+    "member_infrastructure_weight",
+    "member_block_families",
+)
+MEMBER_WEIGHT_SCHEMA = (
+    "customer_id string, member_block_weight double, member_infrastructure_weight double, "
+    "member_block_families long"
+)
 
 
 def find_clusters(
     shared: DataFrame, params: CoordinationParams, blocks: DenseBlockParams
-) -> tuple[DataFrame, DataFrame, DataFrame]:
-    """Dense blocks of the shared memberships as clusters: ``(components, stats, entities)``.
+) -> tuple[DataFrame, DataFrame, DataFrame, DataFrame]:
+    """Dense blocks of the shared memberships as clusters: ``(components, stats, entities,
+    member_weights)``.
 
     ``components``: ``(node, component)`` with node a customer (the shape
     ``features.clusters.assign_cluster_ids`` names); ``stats``: ``(component,
     cluster_block_density, cluster_entity_families)``; ``entities``:
     ``BLOCK_ENTITY_COLUMNS``, the shared entities that formed each block (what a
-    reviewer is shown as the links). A component id is the block's smallest
-    customer, deterministic for a rerun. Only the shared memberships reach the
-    driver (Arrow), a few hundred thousand rows on a million-request day.
+    reviewer is shown as the links); ``member_weights``: ``MEMBER_WEIGHT_COLUMNS``,
+    what each member itself shares inside its block (``member_weights``). A
+    component id is the block's smallest customer, deterministic for a rerun.
+    Only the shared memberships reach the driver (Arrow), a few hundred thousand
+    rows on a million-request day.
     """
     spark = shared.sparkSession
     frame = shared.select("customer_id", "entity_type", "entity_value").toPandas()
@@ -281,7 +296,9 @@ def find_clusters(
                 "component string, entity_type string, entity_value string, customers long, "
                 "weight double",
             ),
+            spark.createDataFrame([], MEMBER_WEIGHT_SCHEMA),
         )
+    weights = member_weights(frame, members, entities)
     component = members.groupby("block")["customer_id"].min().rename("component")
     members = members.join(component, on="block")
     entities = entities.join(component, on="block")
@@ -312,7 +329,48 @@ def find_clusters(
             "component string, entity_type string, entity_value string, customers long, "
             "weight double",
         ),
+        spark.createDataFrame(weights[list(MEMBER_WEIGHT_COLUMNS)], MEMBER_WEIGHT_SCHEMA),
     )
+
+
+def member_weights(
+    memberships: pd.DataFrame, members: pd.DataFrame, entities: pd.DataFrame
+) -> pd.DataFrame:
+    """What each block member itself shares inside its block: ``MEMBER_WEIGHT_COLUMNS``.
+
+    A block's density is an average: a proxy pool's block can take in a carrier's
+    customers who touched a few of its exits, a tutoring app behind the same cloud
+    egress, and every one of them would read the pool's density as its own. The
+    member's weight is the sum of the weights of the block's entities *it* holds
+    (``features.dense_blocks`` column weights), in total and from infrastructure
+    alone, and ``member_block_families`` counts the entity families among them
+    (infrastructure, behaviour, content): one family is one kind of coincidence,
+    three are a network.
+    """
+    held = (
+        memberships[["customer_id", "entity_type", "entity_value"]]
+        .astype({"entity_value": str})
+        .drop_duplicates()
+    )
+    inside = held.merge(members[["block", "customer_id"]], on="customer_id").merge(
+        entities[["block", "entity_type", "entity_value", "weight"]],
+        on=["block", "entity_type", "entity_value"],
+    )
+    inside["family"] = inside["entity_type"].map(ENTITY_FAMILIES).fillna("other")
+    inside["infrastructure"] = np.where(inside["family"] == "infrastructure", inside["weight"], 0.0)
+    per_member = inside.groupby("customer_id").agg(
+        member_block_weight=("weight", "sum"),
+        member_infrastructure_weight=("infrastructure", "sum"),
+        member_block_families=("family", "nunique"),
+    )
+    weights = (
+        members[["customer_id"]]
+        .drop_duplicates()
+        .join(per_member, on="customer_id")
+        .fillna({"member_block_weight": 0.0, "member_infrastructure_weight": 0.0})
+    )
+    weights["member_block_families"] = weights["member_block_families"].fillna(0).astype("int64")
+    return weights
 
 
 def content_slots(

@@ -244,6 +244,26 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
         "Mean new_model_share_3d over the cluster's accounts (a network pivoting to a new model).",
     ),
     _c(
+        "member_block_weight",
+        "double",
+        "The account's own shared weight inside its cluster's dense block: the summed column weights of the block's entities its customer holds (cluster_block_density is the members' average); 0 when unlinked.",
+    ),
+    _c(
+        "member_infrastructure_weight",
+        "double",
+        "member_block_weight from infrastructure entities only (egress addresses and prefixes, payment, sign-up address, e-mail domain); 0 when unlinked.",
+    ),
+    _c(
+        "member_block_families",
+        "long",
+        "Entity families (infrastructure, behaviour, content) among the block entities the account's customer holds; 0 when unlinked.",
+    ),
+    _c(
+        "member_synced_slots_7d",
+        "long",
+        "Burst slots of the 7 days in which the account sent extraction content together with another customer of its cluster; 0 when unlinked.",
+    ),
+    _c(
         "cohort_size",
         "long",
         "Accounts created in the same hour from the same signup /24 (/48), or created on the same day and woken on the same day after 14+ dormant days, as this one (the larger); 1 when alone.",
@@ -257,6 +277,6 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
 
 FEATURE_SET = FeatureSet(
     name="hydrasweep_account_day",
-    version=2,
+    version=3,
     specs=ACCOUNT_FEATURES + CLUSTER_FEATURES,
 )

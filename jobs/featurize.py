@@ -340,7 +340,7 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
 
     # 4. Dense blocks as hydra clusters, and stable ids.
     with timer.stage("components"):
-        components, block_stats, block_entities = find_clusters(
+        components, block_stats, block_entities, block_member_weights = find_clusters(
             shared, params.coordination, params.blocks
         )
         previous_members = _previous_members(tables, day, params)
@@ -368,7 +368,15 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
         activity_day = activity_window.where(F.col("dt") == F.lit(day))
         cohorts = cohort_features(accounts, rolling, activity_day)
         clustered = (
-            cluster_features(rolling, assignments, shared, shared_entities, previous_members, stats)
+            cluster_features(
+                rolling,
+                assignments,
+                shared,
+                shared_entities,
+                previous_members,
+                stats,
+                block_member_weights,
+            )
             .join(cohorts, on="account_id", how="left")
             .localCheckpoint(eager=True)
         )

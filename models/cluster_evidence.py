@@ -4,10 +4,12 @@ Labels cover only campaigns already enforced; the next one arrives with a new
 tactic. What a hydra campaign cannot easily avoid is being *many customers that
 behave as one* while *harvesting the model*. Evidence therefore has two sides:
 
-- **coordination**, five independent families scored 0..1 from the cluster
-  features: shared infrastructure (egress IPs, payment instruments), lockstep
-  activity, fresh or freshly woken accounts, load-balanced volume, and egress
-  rotating through many networks per account (residential proxy pools);
+- **coordination**, independent families scored 0..1 from the account's own
+  part in its cluster: what it shares inside the cluster's dense block
+  (egress IPs, payment instruments, prompts), lockstep activity (the bursts it
+  joined), a fresh or freshly woken account, load-balanced volume, egress
+  rotating through many networks a day (residential proxy pools), a pivot to
+  a new model;
 - **extraction content**: the cluster's traffic elicits chain-of-thought, or
   the account uses the model as a grader.
 
@@ -26,9 +28,14 @@ and so does reasoning-heavy content alone (a benchmark lab). So the evidence is
 - ``coordination = clip(sum of witnesses - 1, 0, 1)``: one witness gives 0, two
   give 1; the evidence score is ``min(coordination, content)``: at least three
   independent witnesses (two coordination witnesses and the content) for 1;
-- the content is the **account's own** traffic (``content_share_7d``), never the
-  cluster's: a component can hold a class, a carrier's customers and a campaign
-  at once, and the campaign's prompts must not count against the class;
+- every witness is the **account's own**, never a share or mean over its
+  cluster: a block can hold a proxy pool and the carrier customers, tutoring
+  apps and researchers who touched a few of its exits, and the pool's
+  synchrony, shared cards or density must not count against them. The content
+  is the account's own traffic (``content_share_7d``), the infrastructure and
+  block its own shared weight (``member_*_weight``), the lockstep the bursts it
+  joined (``member_synced_slots_7d``); only the load balance is a cluster
+  property by nature;
 - scoring (``models.scoring``) flags on evidence alone at ``EVIDENCE_ALONE``, or,
   when the account's own supervised score is above most legitimate accounts' (a
   corroboration floor chosen on validation data), from ``EVIDENCE_MIN`` of the
@@ -47,15 +54,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-# Where the constants come from. None was fitted to a seed, and none may be
-# fitted to an evaluation seed (``flows.evaluate``): they are priors, set by what
-# each signal means. Shares ramp from 0.3 (a minority of the cluster) to 0.7 (most
-# of it); BLOCK_LOW/HIGH are shared weight per member (``features.dense_blocks``):
-# an entity of weight 1 held by a few customers weighs about 1/ln(7) ~ 0.5, so 1.0
-# is two such things shared per member and 3.0 about six; YOUNG and WOKEN are two
-# weeks, the span of a training window; egress ramps 3..8 networks a day (a
-# person roams over home, work and a phone's carrier, a pool over many). Tuning
-# them on ``--seeds tuning`` matrices is open work.
+# Where the constants come from. None may be fitted to an evaluation seed
+# (``flows.evaluate``). Most are priors, set by what each signal means: shares ramp
+# from 0.3 (a minority) to 0.7 (most); an entity of weight 1 held by a few customers
+# weighs about 1/ln(7) ~ 0.5 in a block (``features.dense_blocks``); YOUNG and WOKEN
+# are two weeks, the span of a training window; egress ramps 3..8 networks a day (a
+# person roams over home, work and a phone's carrier, a pool over many).
+#
+# Fitted on tuning seeds 9101 and 9102 (bench/README.md, "Member-level witnesses"):
+# BLOCK_LOW/HIGH and SYNCED_LOW/HIGH, by replaying the whole flag rule over the
+# swept days' feature rows on a grid (block 0..1.5, synchrony 0..5 slots). With
+# every witness the account's own, lower block ramps raised recall on both seeds
+# without flagging another legitimate account (9101: 0 at every grid point; 9102:
+# 22-24, all of them from the model arm, the students' evidence alone, or the floor);
+# 0.5/1.0 is also what the block's attach rule says (two shared things link).
 #
 # Chosen on tuning seed 9101 (bench/README.md, "Detection matrices"), before any
 # evaluation seed was run with them: counting the dense block and shared
@@ -74,7 +86,13 @@ COHORT_MIN = 3
 OWN_CONTENT_LOW, OWN_CONTENT_HIGH = 0.2, 0.6
 # Families that read the same evidence count as one witness (the strongest of them).
 SAME_WITNESS: tuple[tuple[str, ...], ...] = (("dense_block", "shared_infrastructure"),)
-BLOCK_LOW, BLOCK_HIGH = 1.0, 3.0
+# The account's own shared weight in its block (``member_block_weight``, the column
+# weights of ``features.dense_blocks``): one specific thing shared (about 0.5) is a
+# coincidence, two (1.0) a link, as for the block's own attach rule (two shared columns).
+BLOCK_LOW, BLOCK_HIGH = 0.5, 1.0
+# SynchroTrap's matched actions, per account: one burst slot of the week shared with its
+# cluster is half a witness, two (the scheduler again) a whole one.
+SYNCED_LOW, SYNCED_HIGH = 0.0, 2.0
 YOUNG_DAYS = 14.0
 WOKEN_DORMANT_DAYS = 14.0
 CONTENT = "extraction_content"
@@ -92,23 +110,28 @@ FAMILIES: tuple[EvidenceFamily, ...] = (
     EvidenceFamily(
         "dense_block",
         "the cluster is a dense block of customers sharing many specific things (Fraudar)",
-        ("cluster_block_density", "cluster_entity_families", "cluster_customers_count"),
+        (
+            "member_block_weight",
+            "member_block_families",
+            "cluster_block_density",
+            "cluster_customers_count",
+        ),
     ),
     EvidenceFamily(
         "shared_infrastructure",
-        "distinct customers share egress IPs/prefixes or payment instruments",
-        ("cluster_customers_count", "cluster_shared_ip_share", "cluster_shared_payment_share"),
+        "the account shares egress IPs/prefixes or payment instruments with its cluster",
+        ("member_infrastructure_weight", "cluster_customers_count", "cluster_shared_ip_share"),
     ),
     EvidenceFamily(
         "lockstep_activity",
-        "the cluster's accounts (or the account's cohort) are active in the same minutes",
-        ("cluster_synchrony_score", "cohort_size", "cohort_sync_share"),
+        "the account acts in the same burst minutes as other customers of its cluster (or "
+        "of its sign-up cohort)",
+        ("member_synced_slots_7d", "cluster_synchrony_score", "cohort_size", "cohort_sync_share"),
     ),
     EvidenceFamily(
         "fresh_or_woken_cohort",
-        "accounts created in a burst, or young or long-dormant accounts in a multi-customer cluster",
+        "a young or long-dormant account in a multi-customer cluster",
         (
-            "cluster_creation_burst_share",
             "account_age_days",
             "dormant_days_before_activity",
             "cohort_size",
@@ -121,13 +144,13 @@ FAMILIES: tuple[EvidenceFamily, ...] = (
     ),
     EvidenceFamily(
         "rotating_egress",
-        "the accounts' traffic rotates through many networks a day (a proxy pool)",
-        ("egress_asns_max_1d", "cluster_egress_asns_mean", "distinct_ip_prefixes_7d"),
+        "the account's traffic rotates through many networks a day (a proxy pool)",
+        ("egress_asns_max_1d", "distinct_ip_prefixes_7d", "cluster_egress_asns_mean"),
     ),
     EvidenceFamily(
         "model_pivot",
-        "the cluster moved its traffic to a newly released model at once",
-        ("cluster_new_model_share", "new_model_share_3d"),
+        "the account moved its traffic to a newly released model at once",
+        ("new_model_share_3d", "cluster_new_model_share"),
     ),
 )
 CONTENT_FAMILY = EvidenceFamily(
@@ -153,18 +176,23 @@ def _falling_ramp(values: pd.Series, high: float, low: float) -> np.ndarray:
 
 
 def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
-    """Per row, the strength (0..1) of each evidence family; zero outside hydra clusters."""
+    """Per row, the strength (0..1) of each evidence family; zero outside hydra clusters.
+
+    Every family reads the **account's own** part in its cluster (``member_*``
+    features, its own egress, age and model use), never a share or mean over the
+    cluster: a dense block can hold a proxy pool and the carrier customers,
+    tutoring apps and researchers who touched a few of its exits, and a cluster
+    share is the same number for all of them. Only the load balance is a
+    cluster property by nature (one account has no spread of volume).
+    """
     f = features
     cohort = f["cohort_size"].astype("float64").fillna(0).to_numpy() >= COHORT_MIN
     in_hydra = (
         f["cluster_customers_count"].astype("float64").fillna(0).to_numpy() >= MIN_CLUSTER_CUSTOMERS
     )
-    infrastructure = np.maximum(
-        _ramp(f["cluster_shared_ip_share"], 0.3, 0.7),
-        _ramp(f["cluster_shared_payment_share"], 0.3, 0.7),
-    )
+    infrastructure = _ramp(f["member_infrastructure_weight"], BLOCK_LOW, BLOCK_HIGH)
     lockstep = np.maximum(
-        _ramp(f["cluster_synchrony_score"], 0.3, 0.7),
+        _ramp(f["member_synced_slots_7d"], SYNCED_LOW, SYNCED_HIGH),
         np.where(cohort, _ramp(f["cohort_sync_share"], 0.3, 0.7), 0.0),
     )
     young = f["account_age_days"].astype("float64").fillna(np.inf).to_numpy() <= YOUNG_DAYS
@@ -172,20 +200,15 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
         f["dormant_days_before_activity"].astype("float64").fillna(0).to_numpy()
         >= WOKEN_DORMANT_DAYS
     )
-    fresh = np.maximum(
-        _ramp(f["cluster_creation_burst_share"], 0.3, 0.7),
-        np.where(young | woken, 1.0, 0.0),
-    )
+    fresh = np.where(young | woken, 1.0, 0.0)
     balanced = np.where(
         f["cluster_accounts_count"].astype("float64").fillna(0).to_numpy() >= COHORT_MIN,
         _falling_ramp(f["cluster_volume_cv_1d"], 0.6, 0.25),
         0.0,
     )
-    rotating = np.maximum(
-        _ramp(f["egress_asns_max_1d"], 3, 8), _ramp(f["cluster_egress_asns_mean"], 3, 8)
-    )
-    pivot = _ramp(f["cluster_new_model_share"], 0.3, 0.7)
-    block = _ramp(f["cluster_block_density"], BLOCK_LOW, BLOCK_HIGH)
+    rotating = _ramp(f["egress_asns_max_1d"], 3, 8)
+    pivot = _ramp(f["new_model_share_3d"], 0.3, 0.7)
+    block = _ramp(f["member_block_weight"], BLOCK_LOW, BLOCK_HIGH)
     content = _ramp(f["content_share_7d"], OWN_CONTENT_LOW, OWN_CONTENT_HIGH)
     strengths = pd.DataFrame(
         {

@@ -99,7 +99,7 @@ def test_a_low_and_slow_group_with_two_requests_a_day_is_found_through_synchrony
     memberships = coordination_memberships(
         activity, snapshot, customers, content, no_models, DAY, params
     )
-    components, stats, entities = find_clusters(
+    components, stats, entities, weights = find_clusters(
         shared_memberships(memberships), params, DenseBlockParams(min_density=0.5, min_rows=3)
     )
     found = components.toPandas()
@@ -108,6 +108,10 @@ def test_a_low_and_slow_group_with_two_requests_a_day_is_found_through_synchrony
     assert len(biggest & set(campaign)) >= 0.95 * len(campaign)
     assert len(biggest & set(background)) <= 0.01 * len(background)
     assert set(entities.toPandas()["entity_type"]) >= {"burst"}
+    # every member's own part: the bursts it shares with the others
+    own = weights.toPandas().set_index("customer_id").loc[sorted(biggest & set(campaign))]
+    assert (own["member_block_weight"] > own["member_infrastructure_weight"]).all()
+    assert (own["member_block_families"] >= 1).all()
 
 
 def test_bursts_are_slots_far_above_their_neighbours_not_busy_hours(spark) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from features.coordination import member_weights
 from features.dense_blocks import DenseBlockParams, dense_blocks, expected_density, find_blocks
 
 WEIGHTS = {"ip": 1.0, "payment_fingerprint": 2.0, "system_prompt": 1.0}
@@ -106,3 +107,32 @@ def test_one_shared_exit_never_attaches_a_customer_to_a_block_two_can() -> None:
     assert any(
         c.startswith("nat-") for c in loose["customer_id"]
     )  # the guard is what keeps them out
+
+
+def test_a_member_attached_by_two_exits_holds_its_own_weight_not_the_blocks() -> None:
+    # A proxy pool's customers share exits every day and one card among them; a tutoring
+    # app's cloud egress went out through two of the pool's exits on one day.
+    rows = _proxy_pool(200, 12, 7, 4, seed=6)
+    rows += [(f"proxy-{c}", "payment_fingerprint", f"card-{c % 20}") for c in range(200)]
+    rows += [("tutor", "ip", "10.9.0.1@2"), ("tutor", "ip", "10.9.1.1@2")]
+    rows += [
+        ("tutor", "system_prompt", "tutor-prompt"),
+        ("tutor-2", "system_prompt", "tutor-prompt"),
+    ]
+    memberships = pd.DataFrame(rows, columns=["customer_id", "entity_type", "entity_value"])
+    members, entities = dense_blocks(
+        memberships, WEIGHTS, DenseBlockParams(min_density=1.0, min_rows=3, attach_share=0.0)
+    )
+    assert "tutor" in set(members["customer_id"])  # two of the block's columns attach it
+    own = member_weights(memberships, members, entities).set_index("customer_id")
+    pool = own.drop(index="tutor")
+    # the block's density is the pool's; the tutor's own part is two exits of one day
+    density = members.set_index("customer_id").loc["tutor", "block_density"]
+    assert own.loc["tutor", "member_block_weight"] < 0.2 * density
+    assert pool["member_block_weight"].median() > 0.8 * density
+    assert own.loc["tutor", "member_block_families"] == 1  # infrastructure only
+    assert (pool["member_infrastructure_weight"] == pool["member_block_weight"]).all()
+    # the prompt it shares with its sibling app is not the block's: it adds nothing
+    assert (
+        own.loc["tutor", "member_infrastructure_weight"] == own.loc["tutor", "member_block_weight"]
+    )

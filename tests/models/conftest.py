@@ -322,6 +322,17 @@ def generate(seed: int = 11) -> SyntheticData:
                     cluster_content_share=row["cluster_cot_share"],
                     cluster_block_density=2.0 if linked else 0.0,
                     cluster_entity_families=2.0 if linked else 0.0,
+                    # the account's own part: its block weight, what it shares of the
+                    # infrastructure its cluster shares, the bursts it was in
+                    member_block_weight=2.0 if linked else 0.0,
+                    member_infrastructure_weight=3.0
+                    * max(row["cluster_shared_ip_share"], row["cluster_shared_payment_share"])
+                    if linked
+                    else 0.0,
+                    member_block_families=2.0 if linked else 0.0,
+                    member_synced_slots_7d=float(round(5 * row["cluster_synchrony_score"]))
+                    if linked
+                    else 0.0,
                 )
                 row["cluster_output_tokens_sum_1d"] = float(
                     round(row["output_tokens_sum_7d"] / 7 * row["cluster_accounts_count"])

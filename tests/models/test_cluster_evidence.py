@@ -52,6 +52,11 @@ def _row(**overrides: float) -> pd.DataFrame:
         "cluster_entity_families": 0.0,
         "cluster_new_model_share": 0.0,
         "new_model_share_3d": 0.0,
+        # the account's own part in its cluster
+        "member_block_weight": 0.0,
+        "member_infrastructure_weight": 0.0,
+        "member_block_families": 0.0,
+        "member_synced_slots_7d": 0.0,
         # the account's own extraction-shaped content, present unless a case says otherwise
         "cluster_content_share": 0.0,
         "content_share_7d": 0.9,
@@ -60,50 +65,53 @@ def _row(**overrides: float) -> pd.DataFrame:
     return pd.DataFrame([{**base, **overrides}])
 
 
+# An account whose customer shares egress and cards with its block (3.5: about seven
+# specific things, above BLOCK_HIGH), and one that acted in four of its bursts.
+SHARES = {"member_infrastructure_weight": 3.5, "member_block_weight": 3.5}
+SYNCED = {"member_synced_slots_7d": 4.0}
+
+
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
         ({}, 0.0),  # content alone (a benchmark lab's reasoning prompts) is no evidence
-        ({"cluster_shared_ip_share": 0.9}, 0.0),  # one coordination family alone neither
-        ({"cluster_shared_ip_share": 0.9, "cluster_synchrony_score": 0.9}, 1.0),
-        ({"cluster_shared_payment_share": 0.5, "cluster_synchrony_score": 0.9}, 0.5),  # half ramp
+        (SHARES, 0.0),  # one coordination family alone neither
+        ({**SHARES, **SYNCED}, 1.0),
+        # half ramps: a member sharing one and a half specific things (0.75), or in one
+        # burst of the week
+        ({"member_infrastructure_weight": 0.75, **SYNCED}, 0.5),
+        ({**SHARES, "member_synced_slots_7d": 1.0}, 0.5),
         # coordination without extraction content: a class doing its homework together
-        (
-            {
-                "cluster_shared_ip_share": 0.9,
-                "cluster_synchrony_score": 0.9,
-                "cluster_volume_cv_1d": 0.1,
-                "content_share_7d": 0.1,
-            },
-            0.0,
-        ),
+        ({**SHARES, **SYNCED, "cluster_volume_cv_1d": 0.1, "content_share_7d": 0.1}, 0.0),
         # ... even inside a component whose other members' prompts are extraction-shaped:
         # the content witness is the account's own traffic, never its cluster's
+        ({**SHARES, **SYNCED, "cluster_content_share": 0.95, "content_share_7d": 0.1}, 0.0),
+        # a dense block of shared IPs and cards is one witness with those shares, not two
+        ({"member_infrastructure_weight": 3.5, "member_block_weight": 3.5}, 0.0),
+        # ... and every witness is the account's own: a tutoring app that touched one exit
+        # of a proxy pool's block reads none of the pool's cluster-wide figures as its own
         (
             {
-                "cluster_shared_ip_share": 0.9,
+                "member_block_weight": 0.4,
+                "member_infrastructure_weight": 0.4,
+                "cluster_block_density": 4.0,
+                "cluster_shared_ip_share": 0.95,
+                "cluster_shared_payment_share": 0.8,
                 "cluster_synchrony_score": 0.9,
-                "cluster_content_share": 0.95,
-                "content_share_7d": 0.1,
+                "cluster_creation_burst_share": 0.9,
+                "cluster_egress_asns_mean": 12.0,
+                "cluster_new_model_share": 0.9,
             },
             0.0,
         ),
-        # a dense block of shared IPs and cards is one witness with those shares, not two
-        ({"cluster_shared_ip_share": 0.9, "cluster_block_density": 3.5}, 0.0),
         # coordination from proxy rotation and balanced load
-        (
-            {
-                "egress_asns_max_1d": 12.0,
-                "cluster_volume_cv_1d": 0.2,
-            },
-            1.0,
-        ),
+        ({"egress_asns_max_1d": 12.0, "cluster_volume_cv_1d": 0.2}, 1.0),
         # a dense block and a pivot to the new model, without any shared IP or card
-        ({"cluster_block_density": 3.5, "cluster_new_model_share": 0.9}, 1.0),
-        ({"cluster_block_density": 2.0, "cluster_new_model_share": 0.9}, 0.5),  # half ramp
+        ({"member_block_weight": 3.5, "new_model_share_3d": 0.9}, 1.0),
+        ({"member_block_weight": 0.75, "new_model_share_3d": 0.9}, 0.5),  # half ramp
         (
             {
-                "cluster_shared_ip_share": 0.9,
+                **SHARES,
                 "cohort_size": 5.0,
                 "cohort_sync_share": 0.8,
                 "dormant_days_before_activity": 40.0,
@@ -114,22 +122,15 @@ def _row(**overrides: float) -> pd.DataFrame:
         (
             {
                 "cluster_customers_count": 1.0,
-                "cluster_shared_ip_share": 0.9,
-                "cluster_synchrony_score": 0.9,
+                **SHARES,
+                **SYNCED,
                 "cluster_volume_cv_1d": 0.1,
             },
             0.0,
         ),
         # missing values count as absent, not as suspicious
-        ({"cluster_shared_ip_share": float("nan"), "cluster_synchrony_score": 0.9}, 0.0),
-        (
-            {
-                "cluster_shared_ip_share": 0.9,
-                "cluster_synchrony_score": 0.9,
-                "content_share_7d": float("nan"),
-            },
-            0.0,
-        ),
+        ({"member_infrastructure_weight": float("nan"), **SYNCED}, 0.0),
+        ({**SHARES, **SYNCED, "content_share_7d": float("nan")}, 0.0),
     ],
 )
 def test_evidence_needs_coordination_and_content(overrides: dict, expected: float) -> None:
@@ -137,7 +138,9 @@ def test_evidence_needs_coordination_and_content(overrides: dict, expected: floa
 
 
 def test_evidence_items_name_families_with_their_signal_values() -> None:
-    row = _row(cluster_shared_ip_share=0.9, cluster_synchrony_score=0.8)
+    row = _row(
+        member_infrastructure_weight=3.5, member_synced_slots_7d=3.0, cluster_shared_ip_share=0.9
+    )
     items = evidence_items(row, family_strengths(row))[0]
     assert [item["evidence"] for item in items] == [
         "shared_infrastructure",
@@ -145,9 +148,9 @@ def test_evidence_items_name_families_with_their_signal_values() -> None:
         "extraction_content",
     ]
     assert items[0]["signals"] == {
+        "member_infrastructure_weight": 3.5,
         "cluster_customers_count": 12.0,
         "cluster_shared_ip_share": 0.9,
-        "cluster_shared_payment_share": 0.0,
     }
     assert items[1]["strength"] == pytest.approx(1.0)
 
@@ -156,9 +159,9 @@ def test_evidence_items_name_families_with_their_signal_values() -> None:
     ("overrides", "expected"),
     [
         ({}, 0.0),  # content alone
-        ({"cluster_shared_ip_share": 0.9}, 1.0),  # one witness and the content
-        ({"cluster_shared_ip_share": 0.9, "content_share_7d": 0.1}, 0.0),  # no content
-        ({"cluster_shared_ip_share": 0.9, "cluster_customers_count": 1.0}, 0.0),  # one org
+        (SHARES, 1.0),  # one witness and the content
+        ({**SHARES, "content_share_7d": 0.1}, 0.0),  # no content
+        ({**SHARES, "cluster_customers_count": 1.0}, 0.0),  # one org
     ],
 )
 def test_support_is_one_witness_and_the_content(overrides: dict, expected: float) -> None:
