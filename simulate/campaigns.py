@@ -495,7 +495,7 @@ class CampaignBuilder:
         size = max(6, round(self.fleet * r.uniform(0.1, 0.3)))
         self.datacenter_pool = b.book.pool(
             f"campaign:{self.plan.campaign_id}:dc",
-            [b.book.new_address(r, r.choice(hosts), ipv6=r.random() < 0.05) for _ in range(size)],
+            [b.book.new_address_among(r, hosts, ipv6_share=0.05) for _ in range(size)],
         )
         if tactic == config.PROXY_NETWORK:
             self.proxy_pool = self._proxy_network_pool()
@@ -526,14 +526,12 @@ class CampaignBuilder:
         for _ in range(size):
             roll = r.random()
             if roll < 0.6:
-                rows.append(b.book.new_address(r, r.choice(isps)))
+                rows.append(b.book.new_address_among(r, isps))
             elif roll < 0.85:
                 key = r.choice(sorted(b.infra.cgnat))
                 rows.append(r.choice(b.book.pools[b.infra.cgnat[key]]))
             else:
-                rows.append(
-                    b.book.new_address(r, r.choice(catalog.HOSTING_ASES + catalog.VPN_ASES))
-                )
+                rows.append(b.book.new_address_among(r, catalog.HOSTING_ASES + catalog.VPN_ASES))
         return b.book.pool(f"campaign:{self.plan.campaign_id}:proxies", rows)
 
     def _agents(self) -> list[str | None]:

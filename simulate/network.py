@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,6 +45,15 @@ def mix(*values: int) -> int:
 
 def format_ipv4(value: int) -> str:
     return f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
+
+
+# Consecutive draws of addresses already handed out after which a prefix counts as
+# full. A prefix half full repeats 64 times in a row with probability 2^-64.
+PREFIX_FULL_AFTER = 64
+
+
+class AddressSpaceFull(RuntimeError):
+    """Every prefix a draw could use has handed out all of its addresses."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +133,7 @@ class AddressBook:
     exit_sets: list[tuple[list[Prefix], list[float]]] = field(default_factory=list)
     _named: dict[str, int] = field(default_factory=dict)
     _seen: set[str] = field(default_factory=set)
+    _full: set[Prefix] = field(default_factory=set)
 
     def add(self, ip: str, asn: int, country: str) -> int:
         self.ips.append(ip)
@@ -139,13 +150,51 @@ class AddressBook:
         country: str | None = None,
         ipv6: bool = False,
     ) -> int:
-        """A fresh address of ``system`` (in ``country`` when it announces a prefix there)."""
-        candidates = [p for p in prefixes(system, ipv6=ipv6) if country in (None, p.country)]
-        prefix = r.choice(candidates or prefixes(system, ipv6=ipv6))
+        """A fresh address of ``system`` (in ``country`` when it announces a prefix there).
+
+        A prefix that yields only addresses already handed out ``PREFIX_FULL_AFTER``
+        times in a row is taken as full and another of the system's is tried; when
+        all are full, ``AddressSpaceFull`` (a large scale asks a small hosting AS for
+        more hosts than it announces). Draws are those of one prefix until then, so a
+        simulation that fills no prefix is the same as before this rule.
+        """
+        announced = prefixes(system, ipv6=ipv6)
+        candidates = [p for p in announced if country in (None, p.country)] or announced
+        prefix = r.choice(candidates)
         while True:
-            ip = prefix.address(r.getrandbits(64))
-            if ip not in self._seen:
-                return self.add(ip, prefix.asn, prefix.country)
+            for _ in range(PREFIX_FULL_AFTER):
+                ip = prefix.address(r.getrandbits(64))
+                if ip not in self._seen:
+                    return self.add(ip, prefix.asn, prefix.country)
+            self._full.add(prefix)
+            left = [p for p in announced if p not in self._full]
+            if not left:
+                version = "IPv6" if ipv6 else "IPv4"
+                raise AddressSpaceFull(
+                    f"AS{system.asn} ({system.name}) has no free {version} address left "
+                    f"after {len(self.ips):,} handed out"
+                )
+            prefix = r.choice([p for p in left if p in candidates] or left)
+
+    def new_address_among(
+        self, r: random.Random, systems: Sequence[AutonomousSystem], ipv6_share: float = 0.0
+    ) -> int:
+        """A fresh address of a system drawn from ``systems`` (IPv6 at ``ipv6_share``).
+
+        A full system is passed over for another of ``systems``; ``AddressSpaceFull``
+        only when every one of them is.
+        """
+        left = list(systems)
+        system = r.choice(left)
+        ipv6 = ipv6_share > 0 and r.random() < ipv6_share
+        while True:
+            try:
+                return self.new_address(r, system, ipv6=ipv6)
+            except AddressSpaceFull:
+                left.remove(system)
+                if not left:
+                    raise
+                system = r.choice(left)
 
     def neighbours(self, r: random.Random, row: int, count: int) -> list[int]:
         """``count`` more addresses in the /24 of IPv4 ``row`` (an office or campus block)."""
