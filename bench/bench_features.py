@@ -29,7 +29,9 @@ from _harness import jvm_peak_mb, print_result, python_peak_mb, run_child
 DAY = date(2026, 11, 2)
 
 
-def measure_spark(root: Path, scale: float, master: str, driver_memory: str) -> dict:
+def measure_spark(
+    root: Path, scale: float, master: str, driver_memory: str, adaptive: bool = False
+) -> dict:
     from flows.settings import apply_offline_defaults
 
     apply_offline_defaults()
@@ -46,7 +48,12 @@ def measure_spark(root: Path, scale: float, master: str, driver_memory: str) -> 
     if not (lake / "raw").exists():
         run_simulation(open_store(str(lake)), SimulationConfig(start=DAY, days=1, scale=scale))
     spark = build_spark_session(
-        SparkConfig(master=master, app_name="bench-features", driver_memory=driver_memory)
+        SparkConfig(
+            master=master,
+            app_name="bench-features",
+            driver_memory=driver_memory,
+            adaptive=adaptive,
+        )
     )
     if not (lake / "curated").exists():
         run_ingest(spark, IngestParams(day=DAY, lake=LakeRef(str(lake), scratch)))
@@ -117,12 +124,21 @@ def main() -> None:
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--driver-memory", default="6g")
     parser.add_argument("--keep", default=None, help="work in this folder and keep it")
+    parser.add_argument(
+        "--adaptive", choices=("on", "off"), default="off", help="spark.sql.adaptive.enabled"
+    )
     parser.add_argument("--child", choices=("spark", "duckdb"), help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child == "spark":
-        result = measure_spark(Path(args.root), args.scales[0], args.master, args.driver_memory)
+        result = measure_spark(
+            Path(args.root),
+            args.scales[0],
+            args.master,
+            args.driver_memory,
+            adaptive=args.adaptive == "on",
+        )
         print_result(result)
         return
     if args.child == "duckdb":
@@ -146,6 +162,8 @@ def main() -> None:
                 args.master,
                 "--driver-memory",
                 args.driver_memory,
+                "--adaptive",
+                args.adaptive,
             ],
         )
         duck_result = run_child(__file__, ["--child", "duckdb", "--root", str(root)])

@@ -80,6 +80,7 @@ def spark_session(settings: Settings) -> SparkSession:
             app_name="hydrasweep",
             driver_memory=settings.spark_driver_memory,
             shuffle_partitions=settings.spark_shuffle_partitions,
+            adaptive=settings.spark_adaptive,
         )
     )
     set_checkpoint_dir(spark, settings.scratch_dir / "spark-checkpoints")

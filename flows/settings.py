@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     )
     spark_driver_memory: str = Field(default="4g", description="spark.driver.memory.")
     spark_shuffle_partitions: int = Field(default=8, ge=1)
+    spark_adaptive: bool = Field(
+        default=False,
+        description="spark.sql.adaptive.enabled (adaptive query execution; jobs.session).",
+    )
     spark_s3a: bool = Field(
         default=False,
         description=(

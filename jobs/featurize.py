@@ -36,6 +36,7 @@ from typing import Any
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from features.account import (
     NEW_MODEL_DAYS,
@@ -85,7 +86,16 @@ from lakeio.reports import StageSummary
 from lakeio.tables import LakeTables
 
 LINKS_TYPE = "array<struct<type:string,value:string>>"
-MEMBERS_SCHEMA = "hydra_cluster_id string, account_id string, customer_id string, first_seen date"
+# The stable-id columns of ``features/cluster_members`` (``MEMBER_COLUMNS``): read with
+# this schema, the Parquet footers are not inferred by a Spark job of their own.
+MEMBERS_SCHEMA = T.StructType(
+    [
+        T.StructField("hydra_cluster_id", T.StringType()),
+        T.StructField("account_id", T.StringType()),
+        T.StructField("customer_id", T.StringType()),
+        T.StructField("first_seen", T.DateType()),
+    ]
+)
 
 
 class FeatureInputError(JobError):
@@ -309,7 +319,10 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
     with timer.stage("account_features"):
         activity_window = tables.read(layout.ACCOUNT_ACTIVITY, window_days).persist()
         rolling = rolling_account_features(activity_window, accounts, day, days.history_start)
-        rolling = rolling.localCheckpoint(eager=True)
+        # The checkpoints of this job are lazy: each cuts the lineage the next parts
+        # plan over, and is computed by the first job that reads it rather than by
+        # an eager job of its own (five Spark jobs a day fewer, same data).
+        rolling = rolling.localCheckpoint(eager=False)
         customers = rolling.select("account_id", "customer_id")
 
     # 3. What customers share: the customer x entity graph of D-6..D.
@@ -336,7 +349,7 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
             if indicators
             else None
         )
-        shared = shared_memberships(memberships).localCheckpoint(eager=True)
+        shared = shared_memberships(memberships).localCheckpoint(eager=False)
 
     # 4. Dense blocks as hydra clusters, and stable ids.
     with timer.stage("components"):
@@ -345,7 +358,7 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
         )
         previous_members = _previous_members(tables, day, params)
         assignments = assign_cluster_ids(components, customers, previous_members, day)
-        assignments = assignments.localCheckpoint(eager=True)
+        assignments = assignments.localCheckpoint(eager=False)
         cluster_of_component = (
             components.join(
                 assignments.select(F.col("customer_id").alias("node"), "hydra_cluster_id"),
@@ -378,7 +391,7 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
                 block_member_weights,
             )
             .join(cohorts, on="account_id", how="left")
-            .localCheckpoint(eager=True)
+            .localCheckpoint(eager=False)
         )
         account_day = clustered.where("active_on_day").select(
             "account_id",
@@ -541,8 +554,8 @@ def _previous_members(tables: LakeTables, day: date, params: FeatureParams) -> D
     earlier = tables.days(layout.CLUSTER_MEMBERS, start=earliest, end=day - timedelta(days=1))
     if not earlier:
         return tables.spark.createDataFrame([], MEMBERS_SCHEMA)
-    previous = tables.read(layout.CLUSTER_MEMBERS, [earlier[-1]])
-    return previous.select(*MEMBER_COLUMNS).localCheckpoint(eager=True)
+    previous = tables.read(layout.CLUSTER_MEMBERS, [earlier[-1]], MEMBERS_SCHEMA)
+    return previous.select(*MEMBER_COLUMNS).localCheckpoint(eager=False)
 
 
 def _summarise(
@@ -555,35 +568,49 @@ def _summarise(
     unusable: list[date],
     timings: dict[str, float],
 ) -> FeatureSummary:
-    # Every collect below is of aggregates (a handful of rows), never per-request data.
-    totals = clustered.agg(
-        F.sum(F.col("active_on_day").cast("int")).alias("accounts"),
-        F.countDistinct("hydra_cluster_id").alias("clusters"),
-        F.count("hydra_cluster_id").alias("linked_accounts"),
-        F.countDistinct(F.when(F.col("hydra_cluster_id").isNotNull(), F.col("customer_id"))).alias(
-            "linked_customers"
-        ),
-    ).collect()[0]
-    largest = (
-        clustered.where(F.col("hydra_cluster_id").isNotNull())
-        .groupBy("hydra_cluster_id")
-        .agg(
-            F.count(F.lit(1)).alias("accounts"),
-            F.countDistinct("customer_id").alias("customers"),
-        )
-        .orderBy(F.col("accounts").desc(), "hydra_cluster_id")
-        .limit(params.largest_clusters_reported)
-        .collect()
+    # One collect (one Spark job) of aggregates, never per-request data: a row per
+    # cluster (and one for the unclustered accounts), and a row per block entity type.
+    per_cluster = clustered.groupBy("hydra_cluster_id").agg(
+        F.sum(F.col("active_on_day").cast("long")).alias("active"),
+        F.count(F.lit(1)).alias("accounts"),
+        F.countDistinct("customer_id").alias("customers"),
     )
-    entities = links.groupBy("entity_type").count().collect()
+    rows = (
+        per_cluster.select(
+            F.lit("cluster").alias("kind"),
+            F.col("hydra_cluster_id").alias("key"),
+            "active",
+            "accounts",
+            "customers",
+        )
+        .unionByName(
+            links.groupBy("entity_type").agg(F.count(F.lit(1)).alias("accounts"))
+            .select(
+                F.lit("entity").alias("kind"),
+                F.col("entity_type").alias("key"),
+                F.lit(0).cast("long").alias("active"),
+                "accounts",
+                F.lit(0).cast("long").alias("customers"),
+            )
+        )
+        .collect()
+    )  # fmt: skip
+    clusters = [r for r in rows if r["kind"] == "cluster" and r["key"] is not None]
+    largest = sorted(clusters, key=lambda r: (-r["accounts"], r["key"]))
     return FeatureSummary(
         day=day,
-        accounts=int(totals["accounts"] or 0),
-        clusters=int(totals["clusters"] or 0),
-        linked_accounts=int(totals["linked_accounts"] or 0),
-        linked_customers=int(totals["linked_customers"] or 0),
-        largest_clusters=[row.asDict() for row in largest],
-        block_entities_by_type={row["entity_type"]: int(row["count"]) for row in entities},
+        accounts=sum(int(r["active"] or 0) for r in rows if r["kind"] == "cluster"),
+        clusters=len(clusters),
+        linked_accounts=sum(int(r["accounts"]) for r in clusters),
+        # A customer is in one cluster at most (clusters are blocks of customers).
+        linked_customers=sum(int(r["customers"]) for r in clusters),
+        largest_clusters=[
+            {"hydra_cluster_id": r["key"], "accounts": r["accounts"], "customers": r["customers"]}
+            for r in largest[: params.largest_clusters_reported]
+        ],
+        block_entities_by_type={
+            r["key"]: int(r["accounts"]) for r in rows if r["kind"] == "entity"
+        },
         activity_days_computed=list(computed),
         unusable_days=list(unusable),
         timings=dict(timings),

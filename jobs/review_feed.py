@@ -25,12 +25,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from lakeio import LakeRef, layout
 from lakeio.reports import StageSummary
 from lakeio.tables import LakeTables
+from models.scoring import SCORES_SCHEMA
 
 ACCOUNT_FIELDS: tuple[str, ...] = (
     "account_id",
@@ -111,7 +112,7 @@ def review_feed(
 def run(spark: SparkSession, params: ReviewFeedParams) -> ReviewFeedSummary:
     day = params.day
     tables = LakeTables.open(spark, params.lake)
-    scores = tables.read(layout.SCORES, [day])
+    scores = tables.read(layout.SCORES, [day], SCORES_SCHEMA)  # no footer-inference job
     # The features job's activity rows: one per account-day, counted from the
     # curated day, far fewer rows to read (or stage) than the day's requests.
     volumes = tables.read(layout.ACCOUNT_ACTIVITY, [day]).select(
@@ -126,16 +127,16 @@ def run(spark: SparkSession, params: ReviewFeedParams) -> ReviewFeedSummary:
             "links"
         ),
     )
-    tables.write_day(review_feed(scores, volumes, evidence, links), layout.REVIEW_FEED, day)
-    counts = (
-        tables.read(layout.REVIEW_FEED, [day])
-        .agg(
-            F.sum(F.size("accounts")).alias("accounts"),
-            F.count("cluster_id").alias("clusters"),
-            F.sum(F.when(F.col("cluster_id").isNull(), F.size("accounts"))).alias("lone"),
-        )
-        .collect()[0]
+    # The counts are observed while the feed is written, not read back by another job.
+    written = Observation("review_feed")
+    feed = review_feed(scores, volumes, evidence, links).observe(
+        written,
+        F.sum(F.size("accounts")).alias("accounts"),
+        F.count("cluster_id").alias("clusters"),
+        F.sum(F.when(F.col("cluster_id").isNull(), F.size("accounts"))).alias("lone"),
     )
+    tables.write_day(feed, layout.REVIEW_FEED, day)
+    counts = written.get
     return ReviewFeedSummary(
         day=day,
         flagged_accounts=int(counts["accounts"] or 0),

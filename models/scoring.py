@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 from mlflow.models import Model
-from pyspark.sql import SparkSession
+from pyspark.sql import Observation, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -338,19 +338,20 @@ def score_day(spark: SparkSession, params: ScoreParams) -> ScoreSummary:
             scored["model_version"] = version
             yield scored[list(SCORE_COLUMNS)]
 
-    # A rerun of the day replaces its scores; other days stay.
-    tables.write_day(
-        features.mapInPandas(score_batches, schema=SCORES_SCHEMA), layout.SCORES, params.day
-    )
-    written = tables.read(layout.SCORES, [params.day], SCORES_SCHEMA)
-    stats = written.agg(
+    # A rerun of the day replaces its scores; other days stay. The summary's figures
+    # are observed while the scores are written: no second job reads them back.
+    written = Observation("scores")
+    scores = features.mapInPandas(score_batches, schema=SCORES_SCHEMA).observe(
+        written,
         F.count(F.lit(1)).alias("rows"),
         F.sum(F.col("flagged").cast("int")).alias("flagged"),
         F.sum(
             (F.col("flagged") & (F.col("model_score") < F.lit(rule.threshold))).cast("int")
         ).alias("by_evidence"),
         F.percentile_approx("score", [0.5, 0.9, 0.99, 1.0]).alias("quantiles"),
-    ).collect()[0]
+    )
+    tables.write_day(scores, layout.SCORES, params.day)
+    stats = written.get
     quantiles = stats["quantiles"] or [float("nan")] * 4
     return ScoreSummary(
         day=params.day,
