@@ -27,11 +27,11 @@ from datetime import date
 
 from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from lakeio import LakeRef, layout
 from lakeio.reports import StageSummary
 from lakeio.tables import LakeTables
-from models.scoring import SCORES_SCHEMA
 
 ACCOUNT_FIELDS: tuple[str, ...] = (
     "account_id",
@@ -44,6 +44,20 @@ ACCOUNT_FIELDS: tuple[str, ...] = (
     "links",
 )
 LINKS_TYPE = "array<struct<type:string,value:string>>"
+# The columns of ``scores/`` (``models.scoring.SCORES_SCHEMA``) the feed reads; with a
+# schema the Parquet footers are not inferred by a Spark job of their own. Named here,
+# not imported: jobs do not import models (tests/test_architecture.py).
+SCORES_READ_SCHEMA = T.StructType(
+    [
+        T.StructField("account_id", T.StringType()),
+        T.StructField("customer_id", T.StringType()),
+        T.StructField("hydra_cluster_id", T.StringType()),
+        T.StructField("score", T.DoubleType()),
+        T.StructField("flagged", T.BooleanType()),
+        T.StructField("reasons", T.StringType()),
+        T.StructField("model_version", T.StringType()),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -112,7 +126,7 @@ def review_feed(
 def run(spark: SparkSession, params: ReviewFeedParams) -> ReviewFeedSummary:
     day = params.day
     tables = LakeTables.open(spark, params.lake)
-    scores = tables.read(layout.SCORES, [day], SCORES_SCHEMA)  # no footer-inference job
+    scores = tables.read(layout.SCORES, [day], SCORES_READ_SCHEMA)
     # The features job's activity rows: one per account-day, counted from the
     # curated day, far fewer rows to read (or stage) than the day's requests.
     volumes = tables.read(layout.ACCOUNT_ACTIVITY, [day]).select(

@@ -148,3 +148,11 @@ def test_a_day_without_flags_lands_nothing_and_a_day_without_a_feed_is_refused(
     assert (landing.accounts, landing.clusters, landing.model_version) == ([], [], "none")
     with pytest.raises(LandingError, match="no review feed for 2026-11-04"):
         read_review_feed(open_store(str(tmp_path / "lake")), date(2026, 11, 4), "run-2")
+
+
+def test_the_feed_reads_scores_with_the_columns_scoring_writes() -> None:
+    from jobs.review_feed import SCORES_READ_SCHEMA
+    from models.scoring import SCORES_SCHEMA
+
+    written = {f.name: f.dataType for f in SCORES_SCHEMA.fields}
+    assert {f.name: f.dataType for f in SCORES_READ_SCHEMA.fields}.items() <= written.items()
