@@ -33,9 +33,12 @@ from pyspark.sql import functions as F
 
 from features.account import HOURS
 from features.coordination import MEMBER_WEIGHT_SCHEMA
+from features.skew import salted_join
 
 WAKE_DORMANT_DAYS = 14
 SAMPLE_PROMPTS = 5
+# Buckets the sample is drawn from (a few per sample, so that small clusters still fill it).
+SAMPLE_BUCKETS = 4 * SAMPLE_PROMPTS
 SAMPLE_SYSTEM_PROMPTS = 3
 TOP_ENTITIES = 5
 IP_ENTITY_TYPES = ("ip", "ip_prefix", "datacenter_ip", "datacenter_ip_prefix")
@@ -125,7 +128,7 @@ def assign_cluster_ids(
             F.coalesce("first_seen", F.lit(day)).alias("first_seen"),
         )
     )
-    return components.join(named, on="component", how="inner").select(
+    return salted_join(components, named, on="component", spread_by="node").select(
         F.col("node").alias("customer_id"), "hydra_cluster_id", "first_seen"
     )
 
@@ -179,9 +182,16 @@ def cohort_features(accounts: DataFrame, rolling: DataFrame, activity_day: DataF
     sized = (
         active.select("account_id")
         .join(creation, on="account_id", how="left")
-        .join(creation_sizes, on="creation_cohort", how="left")
         .join(woken, on="account_id", how="left")
-        .join(wake_sizes, on="wake_cohort", how="left")
+    )
+    # Most accounts are in no cohort (a null key) and a sign-up burst is one key: salted.
+    sized = (
+        salted_join(sized, creation_sizes, on="creation_cohort", spread_by="account_id", how="left")
+        .transform(
+            lambda rows: salted_join(
+                rows, wake_sizes, on="wake_cohort", spread_by="account_id", how="left"
+            )
+        )
         .select(
             "account_id",
             F.coalesce("creation_cohort_size", F.lit(1)).alias("creation_size"),
@@ -360,7 +370,7 @@ def cluster_features(
         )
         .select("group_key", *CLUSTER_GROUP_FEATURES)
     )
-    return rows.join(groups, on="group_key", how="inner")
+    return salted_join(rows, groups, on="group_key", spread_by="account_id")
 
 
 def cluster_evidence(
@@ -429,12 +439,22 @@ def cluster_evidence(
     )
 
     cluster_requests = requests_day.join(F.broadcast(account_cluster), on="account_id", how="inner")
-    sample_rank = Window.partitionBy("hydra_cluster_id").orderBy(
-        F.xxhash64("request_id"), F.col("request_id")
+    # The sample: the request of least hash in each of SAMPLE_BUCKETS hash buckets of the
+    # cluster, then the SAMPLE_PROMPTS least of those. An aggregation, so each task reduces
+    # its own rows before anything moves: ranking all of a cluster's requests in a window
+    # put a giant cluster's whole day, text included, in one task (bench/bench_skew.py).
+    hashed = cluster_requests.select(
+        "hydra_cluster_id",
+        F.struct(F.xxhash64("request_id").alias("h"), "request_id", "prompt").alias("pick"),
     )
+    sample_rank = Window.partitionBy("hydra_cluster_id").orderBy("pick.h", "pick.request_id")
     prompts = (
-        cluster_requests.select(
-            "hydra_cluster_id", "prompt", F.row_number().over(sample_rank).alias("rank")
+        hashed.groupBy("hydra_cluster_id", F.pmod(F.col("pick.h"), F.lit(SAMPLE_BUCKETS)))
+        .agg(F.min("pick").alias("pick"))
+        .select(
+            "hydra_cluster_id",
+            F.col("pick.prompt").alias("prompt"),
+            F.row_number().over(sample_rank).alias("rank"),
         )
         .where(F.col("rank") <= SAMPLE_PROMPTS)
         .groupBy("hydra_cluster_id")

@@ -55,6 +55,7 @@ from pyspark.sql import functions as F
 
 from features import reference
 from features.dense_blocks import DenseBlockParams, dense_blocks
+from features.skew import salted_join
 
 ENTITY_TYPE_WEIGHTS: dict[str, float] = {
     "payment_fingerprint": 2.0,
@@ -242,7 +243,15 @@ def shared_memberships(memberships: DataFrame) -> DataFrame:
         .agg(F.countDistinct("customer_id").alias("customers"))
         .where(F.col("customers") >= 2)
     )
-    return memberships.join(shared, on=["entity_type", "entity_value"], how="left_semi")
+    # Salted: a hydra's shared entity (its pool's exits, its system prompt) is held by
+    # thousands of accounts, and a plain join by entity puts all of them in one task.
+    return salted_join(
+        memberships,
+        shared,
+        on=["entity_type", "entity_value"],
+        spread_by="account_id",
+        how="left_semi",
+    )
 
 
 def recent_models(first_seen: DataFrame, day: date, days: int, history_start: date) -> DataFrame:

@@ -370,9 +370,12 @@ def _stage_dataset(tables: LakeTables, dataset: _Dataset, params: IngestParams) 
         }
         good = counts.pop(None, 0)
         lines_read = good + sum(counts.values())
+        # One file per rows_per_file bad lines, hashed by line: a day of many bad lines
+        # is not written by one task (one file, as before, while they are few).
+        quarantine_files = max(1, math.ceil(sum(counts.values()) / params.rows_per_file))
         tables.write_day(
             quarantine_rows(classified)
-            .repartition(1)
+            .repartition(quarantine_files, SOURCE_FILE_COLUMN, LINE_COLUMN)
             .sortWithinPartitions(SOURCE_FILE_COLUMN, LINE_COLUMN, REASON_COLUMN),
             dataset.quarantine_table,
             day,
