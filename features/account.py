@@ -38,6 +38,7 @@ from pyspark.sql import functions as F
 
 from features import reference
 from features.feature_set import ACCOUNT_FEATURES
+from features.skew import salted_join
 from features.text import (
     TASK_CATEGORIES,
     TemplateParams,
@@ -400,13 +401,15 @@ def rolling_account_features(
     system_prompt_users = week.select(
         "account_id", F.explode("system_prompt_hashes").alias("system_prompt_hash")
     ).join(customers, on="account_id", how="inner")
+    # Salted: a network's system prompt is one key held by thousands of accounts.
     system_prompt_sharing = (
-        system_prompt_users.join(
+        salted_join(
+            system_prompt_users,
             system_prompt_users.groupBy("system_prompt_hash").agg(
                 F.countDistinct("customer_id").alias("customers")
             ),
             on="system_prompt_hash",
-            how="inner",
+            spread_by="account_id",
         )
         .groupBy("account_id")
         .agg((F.max("customers") - 1).cast("long").alias("system_prompt_sharing_customers_7d"))
