@@ -38,6 +38,15 @@ def print_result(result: dict[str, Any]) -> None:
     print(RESULT_PREFIX + json.dumps(result, default=str), flush=True)
 
 
+def child_options(**options: Any) -> list[str]:
+    """``--name value`` arguments for a child process (underscores become dashes)."""
+    return [
+        item
+        for name, value in options.items()
+        for item in (f"--{name.replace('_', '-')}", str(value))
+    ]
+
+
 def run_child(script: str, args: list[str]) -> dict[str, Any]:
     """Run ``script`` with ``args`` in a fresh interpreter and return its result."""
     completed = subprocess.run(

@@ -47,7 +47,8 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _harness import jvm_peak_mb, print_result, python_peak_mb, run_child
+import bench_sweep
+from _harness import child_options, print_result, run_child
 from bench_sweep import SWEEP_DAY, _config, setup
 
 MIN_STAGE_RECORDS = 10_000
@@ -68,31 +69,25 @@ def _valid(record: object) -> bool:
     )
 
 
-def _sample_records(day_dir: Path, limit: int) -> list[dict]:
+def _scan_day(day_dir: Path, limit: int) -> tuple[int, list[dict]]:
+    """The day's request lines (bad ones too), and the first ``limit`` valid records."""
+    lines_read = 0
     records: list[dict] = []
     for path in sorted(day_dir.glob("part-*.jsonl.gz")):
         if path.name == SKEW_PART:
             continue
         with gzip.open(path, "rt", encoding="utf-8") as lines:
             for line in lines:
+                lines_read += 1
+                if len(records) >= limit:
+                    continue
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # the simulator's bad lines
                 if _valid(record):
                     records.append(record)
-                if len(records) >= limit:
-                    return records
-    return records
-
-
-def _count_requests(day_dir: Path) -> int:
-    total = 0
-    for path in sorted(day_dir.glob("part-*.jsonl.gz")):
-        if path.name != SKEW_PART:
-            with gzip.open(path, "rb") as lines:
-                total += sum(1 for _ in lines)
-    return total
+    return lines_read, records
 
 
 def add_skew(lake: Path, hydra_accounts: int, heavy_share: float, seed: int = 23) -> dict:
@@ -101,8 +96,7 @@ def add_skew(lake: Path, hydra_accounts: int, heavy_share: float, seed: int = 23
     day = SWEEP_DAY
     requests_dir = lake / "raw" / "requests" / f"dt={day}"
     accounts_dir = lake / "raw" / "accounts" / f"dt={day}"
-    base_requests = _count_requests(requests_dir)
-    samples = _sample_records(requests_dir, 50_000)
+    base_requests, samples = _scan_day(requests_dir, 50_000)
     if not samples:
         raise SystemExit(f"no request records to resample under {requests_dir}")
     midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
@@ -292,12 +286,9 @@ def print_report(rows: list[dict]) -> None:
 
 
 def measure_sweep(root: Path, master: str, driver_memory: str, event_dir: Path) -> dict:
+    """``bench_sweep``'s timed sweep, with Spark's event log written to ``event_dir``."""
     import os
 
-    from flows.settings import apply_offline_defaults
-
-    apply_offline_defaults()
-    os.environ["HYDRASWEEP_SPARK_DRIVER_MEMORY"] = driver_memory
     conf = root / "spark-conf"
     conf.mkdir(exist_ok=True)
     event_dir.mkdir(parents=True, exist_ok=True)
@@ -307,25 +298,11 @@ def measure_sweep(root: Path, master: str, driver_memory: str, event_dir: Path) 
         "spark.eventLog.compress false\n"
     )
     os.environ["SPARK_CONF_DIR"] = str(conf)  # read by spark-submit when the JVM starts
-    from flows.daily import daily_sweep
     from flows.runtime import spark_session
 
-    config = _config(root, "lake", master)
-    started = time.perf_counter()
-    result = daily_sweep(day=SWEEP_DAY, config=config)
-    seconds = time.perf_counter() - started
-    spark = spark_session(config.settings())
-    jvm = jvm_peak_mb(spark)
-    return {
-        "seconds": seconds,
-        "peak_mb": jvm + python_peak_mb(),
-        "curated": result["ingest"].get("curated_rows"),
-        "accounts": result["features"].get("accounts"),
-        "clusters": result["features"].get("clusters"),
-        "flagged": result["score"].get("flagged"),
-        "stage_seconds": result.get("stage_seconds"),
-        "application_id": spark.sparkContext.applicationId,
-    }
+    result = bench_sweep.measure_sweep(root, master, driver_memory)
+    spark = spark_session(_config(root, "lake", master).settings())
+    return {**result, "application_id": spark.sparkContext.applicationId}
 
 
 def main() -> None:
@@ -360,16 +337,13 @@ def main() -> None:
             "--child",
             "setup",
             *common,
-            "--scale",
-            str(args.scale),
-            "--hydra-accounts",
-            str(args.hydra_accounts),
-            "--heavy-share",
-            str(args.heavy_share),
-            "--history-days",
-            str(args.history_days),
-            "--history-scale",
-            str(args.history_scale),
+            *child_options(
+                scale=args.scale,
+                hydra_accounts=args.hydra_accounts,
+                heavy_share=args.heavy_share,
+                history_days=args.history_days,
+                history_scale=args.history_scale,
+            ),
         ],
     )
     print(f"setup (not timed): {time.perf_counter() - started:.0f} s, {prepared}", flush=True)

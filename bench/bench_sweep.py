@@ -38,7 +38,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from _harness import jvm_peak_mb, print_result, python_peak_mb, run_child
+from _harness import child_options, jvm_peak_mb, print_result, python_peak_mb, run_child
 
 HISTORY_START = date(2026, 10, 1)
 SWEEP_DAY = date(2026, 11, 2)
@@ -296,12 +296,9 @@ def main() -> None:
             "--child",
             "setup",
             *common,
-            "--scale",
-            str(args.scale),
-            "--history-days",
-            str(args.history_days),
-            "--history-scale",
-            str(args.history_scale),
+            *child_options(
+                scale=args.scale, history_days=args.history_days, history_scale=args.history_scale
+            ),
         ],
     )
     print(f"setup (not timed): {time.perf_counter() - started:.0f} s, {prepared}", flush=True)
