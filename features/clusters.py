@@ -32,7 +32,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from features.account import HOURS
-from features.coordination import MEMBER_WEIGHT_SCHEMA
+from features.coordination import CONTENT_ACCOUNT_SHARE, MEMBER_WEIGHT_SCHEMA
 from features.skew import salted_join
 
 WAKE_DORMANT_DAYS = 14
@@ -70,6 +70,11 @@ MEMBER_FEATURES: tuple[str, ...] = (
     "member_infrastructure_weight",
     "member_block_families",
     "member_synced_slots_7d",
+)
+# What the other customers holding the account's payment instrument do (``payment_peers``).
+PAYMENT_PEER_FEATURES: tuple[str, ...] = (
+    "payment_peer_customers",
+    "payment_peer_content_share",
 )
 
 
@@ -240,6 +245,64 @@ def account_sharing_flags(memberships: DataFrame, shared_entities: DataFrame) ->
     )
 
 
+def payment_peers(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
+    """``(customer_id, payment_peer_customers, payment_peer_content_share)`` of every customer
+    holding a payment instrument that another customer holds too.
+
+    A card shared by several customers is either a payment hub (an agency or a
+    marketplace paying for its clients) or an operator's card paying for its
+    fleet. The two differ in what the *other* holders do: an agency's clients
+    are ordinary customers, a fleet's accounts all harvest the model, even when
+    each one hides its extraction in ordinary traffic and looks like a person on
+    its own. So, per instrument, the other customers holding it (an org counts
+    once) and the share of them that are content accounts (``content_share_7d >=
+    CONTENT_ACCOUNT_SHARE`` for any of their accounts): leave-one-out, so the
+    account's own traffic never counts as its peers'. A customer with several
+    shared instruments takes the one with the most peers (then the highest share).
+
+    ``memberships``: the shared memberships (``features.coordination``), where
+    payment instruments are account-snapshot entities; ``rolling``: the rolling
+    account features (``content_share_7d``).
+    """
+    holders = memberships.where(F.col("entity_type") == "payment_fingerprint").select(
+        "account_id", "customer_id", F.col("entity_value").alias("instrument")
+    )
+    per_customer = (
+        holders.join(rolling.select("account_id", "content_share_7d"), on="account_id", how="left")
+        .groupBy("instrument", "customer_id")
+        .agg(
+            F.max(F.coalesce(F.col("content_share_7d"), F.lit(0.0)) >= F.lit(CONTENT_ACCOUNT_SHARE))
+            .cast("long")
+            .alias("content_customer")
+        )
+    )
+    per_instrument = per_customer.groupBy("instrument").agg(
+        F.count(F.lit(1)).alias("holders"), F.sum("content_customer").alias("content_holders")
+    )
+    # Salted: an operator's card is held by hundreds of its accounts' customers.
+    peers = salted_join(
+        per_customer, per_instrument, on="instrument", spread_by="customer_id"
+    ).select(
+        "customer_id",
+        (F.col("holders") - 1).alias("peers"),
+        (
+            (F.col("content_holders") - F.col("content_customer"))
+            / F.greatest(F.col("holders") - 1, F.lit(1))
+        ).alias("share"),
+    )
+    best = F.max(F.struct("peers", "share"))
+    return (
+        peers.where(F.col("peers") >= 1)
+        .groupBy("customer_id")
+        .agg(best.alias("best"))
+        .select(
+            "customer_id",
+            F.col("best.peers").cast("long").alias("payment_peer_customers"),
+            F.col("best.share").cast("double").alias("payment_peer_content_share"),
+        )
+    )
+
+
 def group_key(hydra_cluster_id: F.Column, customer_id: F.Column) -> F.Column:
     return F.coalesce(hydra_cluster_id, F.concat(F.lit("customer:"), customer_id))
 
@@ -269,7 +332,9 @@ def cluster_features(
     the member features say what the account itself does inside its cluster:
     its own shared weight in the block, and ``member_synced_slots_7d``, the burst
     slots of the week in which it acted together with another customer of its
-    cluster (SynchroTrap's matched actions, counted per account).
+    cluster (SynchroTrap's matched actions, counted per account). The payment
+    peers (``payment_peers``) are read over the holders of one specific
+    instrument, not the cluster: 0 when the account shares no instrument.
     """
     flags = account_sharing_flags(memberships, shared_entities)
     rows = (
@@ -299,6 +364,8 @@ def cluster_features(
     rows = (
         rows.join(synced_accounts, on="account_id", how="left")
         .join(member_weights, on="customer_id", how="left")
+        .join(payment_peers(memberships, rolling), on="customer_id", how="left")
+        .fillna(0, subset=list(PAYMENT_PEER_FEATURES))
         .withColumns(
             {
                 # Only a clustered account has a part in a cluster.

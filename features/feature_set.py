@@ -264,6 +264,16 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
         "Burst slots of the 7 days in which the account sent extraction content together with another customer of its cluster; 0 when unlinked.",
     ),
     _c(
+        "payment_peer_customers",
+        "long",
+        "Other customers (an org counts once) holding the account's payment instrument (the shared instrument with most of them); 0 when it shares none.",
+    ),
+    _c(
+        "payment_peer_content_share",
+        "double",
+        "Share of those other customers that are content accounts (content_share_7d >= 0.2 for one of their accounts): an operator's card pays for harvesting accounts, an agency's for ordinary clients; 0 when it shares none.",
+    ),
+    _c(
         "cohort_size",
         "long",
         "Accounts created in the same hour from the same signup /24 (/48), or created on the same day and woken on the same day after 14+ dormant days, as this one (the larger); 1 when alone.",
@@ -277,6 +287,6 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
 
 FEATURE_SET = FeatureSet(
     name="hydrasweep_account_day",
-    version=3,
+    version=4,
     specs=ACCOUNT_FEATURES + CLUSTER_FEATURES,
 )

@@ -13,6 +13,20 @@ behave as one* while *harvesting the model*. Evidence therefore has two sides:
 - **extraction content**: the cluster's traffic elicits chain-of-thought, or
   the account uses the model as a grader.
 
+One coordination family reads a group narrower than the cluster: the **payment
+peers**, the other customers holding the account's payment instrument. A card
+shared by several customers is a payment hub (an agency paying for ordinary
+clients) or an operator's card paying for a fleet, and only the fleet's
+holders are content accounts. A fleet that hides its extraction in ordinary
+traffic makes every account look like a person on its own (a fifth to a third
+of its requests extraction-shaped); its card is what gives it away. So when the
+account itself is a content account (``CONTENT_ACCOUNT_SHARE``: more than twice
+an ordinary week) and most of its payment peers are too, its content counts as
+extraction content at the peers' strength: its diluted share is the fleet's
+work, not a person's homework. The peers are other customers' own traffic
+(leave-one-out), on one specific instrument, so a carrier's or a cloud's
+customers who touched a pool's exits never inherit it.
+
 Each coordination family alone has an innocent explanation (a SaaS platform's
 customers share its egress IPs; a university class signs up the same hour and
 works the same assignment; a reseller's traffic rotates through many networks),
@@ -54,6 +68,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.coordination import CONTENT_ACCOUNT_SHARE
+
 # Where the constants come from. None may be fitted to an evaluation seed
 # (``flows.evaluate``). Most are priors, set by what each signal means: shares ramp
 # from 0.3 (a minority) to 0.7 (most); an entity of weight 1 held by a few customers
@@ -93,6 +109,11 @@ BLOCK_LOW, BLOCK_HIGH = 0.5, 1.0
 # SynchroTrap's matched actions, per account: one burst slot of the week shared with its
 # cluster is half a witness, two (the scheduler again) a whole one.
 SYNCED_LOW, SYNCED_HIGH = 0.0, 2.0
+# Payment peers: other customers on the account's instrument, so that with it they are a
+# multi-customer group (MIN_CLUSTER_CUSTOMERS); their content-account share ramps over the
+# shares' prior 0.3..0.7 (a minority .. most).
+PAYMENT_PEERS_MIN = MIN_CLUSTER_CUSTOMERS - 1
+PEERS_LOW, PEERS_HIGH = 0.3, 0.7
 YOUNG_DAYS = 14.0
 WOKEN_DORMANT_DAYS = 14.0
 CONTENT = "extraction_content"
@@ -148,6 +169,12 @@ FAMILIES: tuple[EvidenceFamily, ...] = (
         ("egress_asns_max_1d", "distinct_ip_prefixes_7d", "cluster_egress_asns_mean"),
     ),
     EvidenceFamily(
+        "payment_peers",
+        "most other customers paying with the account's payment instrument send extraction "
+        "content too (an operator's card, not an agency's)",
+        ("payment_peer_customers", "payment_peer_content_share", "content_share_7d"),
+    ),
+    EvidenceFamily(
         "model_pivot",
         "the account moved its traffic to a newly released model at once",
         ("new_model_share_3d", "cluster_new_model_share"),
@@ -157,7 +184,12 @@ CONTENT_FAMILY = EvidenceFamily(
     CONTENT,
     "the prompts are extraction-shaped: dataset items, chain-of-thought elicitation, grading "
     "(the text model and the curated multilingual phrases)",
-    ("cluster_content_share", "content_share_7d", "intent_score_mean_7d"),
+    (
+        "cluster_content_share",
+        "content_share_7d",
+        "intent_score_mean_7d",
+        "payment_peer_content_share",
+    ),
 )
 SHOWN_FAMILIES: tuple[EvidenceFamily, ...] = (*FAMILIES, CONTENT_FAMILY)
 EVIDENCE_COLUMNS: tuple[str, ...] = tuple(
@@ -209,7 +241,20 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
     rotating = _ramp(f["egress_asns_max_1d"], 3, 8)
     pivot = _ramp(f["new_model_share_3d"], 0.3, 0.7)
     block = _ramp(f["member_block_weight"], BLOCK_LOW, BLOCK_HIGH)
-    content = _ramp(f["content_share_7d"], OWN_CONTENT_LOW, OWN_CONTENT_HIGH)
+    peers = np.where(
+        f["payment_peer_customers"].astype("float64").fillna(0).to_numpy() >= PAYMENT_PEERS_MIN,
+        _ramp(f["payment_peer_content_share"], PEERS_LOW, PEERS_HIGH),
+        0.0,
+    )
+    content_account = (
+        f["content_share_7d"].astype("float64").fillna(0).to_numpy() >= CONTENT_ACCOUNT_SHARE
+    )
+    # The account's own content, or, when it is a content account itself, its payment
+    # peers' (a fleet's diluted share; module docstring).
+    content = np.maximum(
+        _ramp(f["content_share_7d"], OWN_CONTENT_LOW, OWN_CONTENT_HIGH),
+        np.where(content_account, peers, 0.0),
+    )
     strengths = pd.DataFrame(
         {
             "dense_block": block,
@@ -218,6 +263,7 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
             "fresh_or_woken_cohort": fresh,
             "load_balanced_volume": balanced,
             "rotating_egress": rotating,
+            "payment_peers": peers,
             "model_pivot": pivot,
             CONTENT: content,
         },

@@ -11,6 +11,7 @@ from features.clusters import (
     assign_cluster_ids,
     cluster_features,
     cohort_features,
+    payment_peers,
 )
 from tests.features.conftest import DAY, account, accounts_frame, assert_rows_equal
 
@@ -98,7 +99,8 @@ ROLLING_SCHEMA = (
     "account_id string, customer_id string, active_on_day boolean, requests_count_1d long, "
     "output_tokens_1d long, template_reuse_share_7d double, requests_7d long, "
     "cot_requests_7d long, countries_7d array<string>, asns_7d array<long>, created_at timestamp, "
-    "content_requests_7d long, egress_asns_max_1d long, new_model_share_3d double"
+    "content_requests_7d long, egress_asns_max_1d long, new_model_share_3d double, "
+    "content_share_7d double"
 )
 
 
@@ -107,12 +109,12 @@ def test_cluster_features_describe_the_cluster_or_the_customer(spark) -> None:
     rolling = spark.createDataFrame(
         [
             # a hydra cluster: three customers, one account idle today
-            ("h1", "h1", True, 10, 100, 1.0, 70, 35, ["US"], [9009], c1, 35, 1, 0.0),
-            ("h2", "h2", True, 30, 300, 0.5, 70, 35, ["SG"], [9009, 16276], c1, 35, 2, 0.5),
-            ("h3", "h3", False, 0, 0, 0.0, 60, 0, ["US"], [16276], c2, 0, 1, 0.0),
+            ("h1", "h1", True, 10, 100, 1.0, 70, 35, ["US"], [9009], c1, 35, 1, 0.0, 0.5),
+            ("h2", "h2", True, 30, 300, 0.5, 70, 35, ["SG"], [9009, 16276], c1, 35, 2, 0.5, 0.5),
+            ("h3", "h3", False, 0, 0, 0.0, 60, 0, ["US"], [16276], c2, 0, 1, 0.0, 0.0),
             # an unlinked enterprise org with two accounts
-            ("e1", "org-e", True, 5, 50, 0.0, 20, 0, ["DE"], [3320], c1, 0, 1, 0.0),
-            ("e2", "org-e", True, 5, 60, 0.0, 20, 10, ["DE"], [3320], c2, 10, 1, 0.0),
+            ("e1", "org-e", True, 5, 50, 0.0, 20, 0, ["DE"], [3320], c1, 0, 1, 0.0, 0.0),
+            ("e2", "org-e", True, 5, 60, 0.0, 20, 10, ["DE"], [3320], c2, 10, 1, 0.0, 0.5),
         ],
         ROLLING_SCHEMA,
     )
@@ -181,6 +183,56 @@ def test_cluster_features_describe_the_cluster_or_the_customer(spark) -> None:
         "cluster_asn_count int, cluster_growth_ratio_1d double, cluster_block_density double, "
         "cluster_entity_families long, cluster_content_share double, "
         "cluster_egress_asns_mean double, cluster_new_model_share double",
+    )
+    assert_rows_equal(got, expected)
+
+
+def test_payment_peers_read_what_the_other_holders_of_a_card_do(spark) -> None:
+    # Accounts and their 7-day content shares (a content account is >= 0.2).
+    shares = {
+        # an operator's card: three of its four customers harvest, each modestly (a fleet
+        # that hides its extraction in ordinary traffic), one is a fresh account idle so far
+        "f1": 0.25, "f2": 0.3, "f3": 0.22, "f4": 0.05,
+        # an agency's card: four ordinary clients, one of them a tutoring app
+        "a1": 0.9, "a2": 0.05, "a3": 0.08, "a4": 0.06,
+        # an org with two accounts on one card with one other customer: the org counts once
+        "x1": 0.3, "x2": 0.0, "y": 0.5,
+        # a card nobody else holds
+        "solo": 0.9,
+    }  # fmt: skip
+    customer = {"x1": "org-x", "x2": "org-x"}
+    rolling = spark.createDataFrame(
+        [(a, share) for a, share in shares.items()], "account_id string, content_share_7d double"
+    )
+    holdings = [
+        *[(a, "op") for a in ("f1", "f2", "f3", "f4")],
+        *[(a, "ag") for a in ("a1", "a2", "a3", "a4")],
+        *[(a, "ox") for a in ("x1", "x2", "y")],
+        # f1 also shares a second card with one agency client: the card with most peers counts
+        ("f1", "two"),
+        ("a2", "two"),
+    ]
+    memberships = spark.createDataFrame(
+        [(a, customer.get(a, a), "payment_fingerprint", card) for a, card in holdings]
+        # other entity types are not payment peers
+        + [("solo", "solo", "ip", "1.2.3.4@2026-11-26"), ("a1", "a1", "ip", "1.2.3.4@2026-11-26")],
+        "account_id string, customer_id string, entity_type string, entity_value string",
+    )
+    got = payment_peers(memberships, rolling)
+    expected = spark.createDataFrame(
+        [
+            ("f1", 3, 2 / 3),
+            ("f2", 3, 2 / 3),
+            ("f3", 3, 2 / 3),
+            ("f4", 3, 1.0),  # its peers harvest even though it does not yet
+            ("a1", 3, 0.0),  # the tutoring app's peers are ordinary clients
+            ("a2", 3, 1 / 3),
+            ("a3", 3, 1 / 3),
+            ("a4", 3, 1 / 3),
+            ("org-x", 1, 1.0),
+            ("y", 1, 1.0),
+        ],
+        "customer_id string, payment_peer_customers long, payment_peer_content_share double",
     )
     assert_rows_equal(got, expected)
 

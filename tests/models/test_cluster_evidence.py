@@ -57,6 +57,9 @@ def _row(**overrides: float) -> pd.DataFrame:
         "member_infrastructure_weight": 0.0,
         "member_block_families": 0.0,
         "member_synced_slots_7d": 0.0,
+        # the other customers on its payment instrument (none)
+        "payment_peer_customers": 0.0,
+        "payment_peer_content_share": 0.0,
         # the account's own extraction-shaped content, present unless a case says otherwise
         "cluster_content_share": 0.0,
         "content_share_7d": 0.9,
@@ -69,6 +72,8 @@ def _row(**overrides: float) -> pd.DataFrame:
 # specific things, above BLOCK_HIGH), and one that acted in four of its bursts.
 SHARES = {"member_infrastructure_weight": 3.5, "member_block_weight": 3.5}
 SYNCED = {"member_synced_slots_7d": 4.0}
+# Eight other customers pay with the account's card, seven of them content accounts.
+FLEET_CARD = {"payment_peer_customers": 8.0, "payment_peer_content_share": 7 / 8}
 
 
 @pytest.mark.parametrize(
@@ -125,6 +130,33 @@ SYNCED = {"member_synced_slots_7d": 4.0}
                 **SHARES,
                 **SYNCED,
                 "cluster_volume_cv_1d": 0.1,
+            },
+            0.0,
+        ),
+        # an operator's card: the account shares it (one witness) and most of the other
+        # customers paying with it harvest the model (a second one) ...
+        ({"member_infrastructure_weight": 1.0, **FLEET_CARD}, 1.0),
+        # ... which makes a content account's diluted share the fleet's extraction content
+        ({"member_infrastructure_weight": 1.0, **FLEET_CARD, "content_share_7d": 0.25}, 1.0),
+        # ... but not an ordinary account's: its own week is not content
+        ({"member_infrastructure_weight": 1.0, **FLEET_CARD, "content_share_7d": 0.1}, 0.0),
+        # an agency's card: its other clients are ordinary, so a tutoring app among them
+        # has one witness (the shared card) and nothing from its peers
+        (
+            {
+                "member_infrastructure_weight": 1.0,
+                "payment_peer_customers": 12.0,
+                "payment_peer_content_share": 0.08,
+            },
+            0.0,
+        ),
+        # a card with one other customer is a pair, not a group
+        (
+            {
+                "member_infrastructure_weight": 1.0,
+                "payment_peer_customers": 1.0,
+                "payment_peer_content_share": 1.0,
+                "content_share_7d": 0.25,
             },
             0.0,
         ),
