@@ -10,7 +10,9 @@ Two steps, so that a day's requests are read once and rolling windows are cheap:
    /24-/48 prefixes, split by datacenter or not, ASNs, countries, system-prompt
    hashes, task categories, template LSH buckets, active minutes, API keys, client
    strings, the first minute on each model, the text model's intent scores)
-   and requests per model. ``with_template_reuse`` then adds
+   and requests per model. ``with_crowd_content`` then counts the bare
+   extraction-shaped questions a crowd of customers asked that day
+   (``crowd_content_requests``, left out of the account's content), and ``with_template_reuse`` adds
    ``template_reused_requests``: the account's templated prompts when its
    template bucket is used by another customer within the 7 days up to that day.
 2. ``rolling_account_features(activity, accounts, day, history_start)`` reads the
@@ -25,7 +27,8 @@ first_ts, last_ts, ips, datacenter_ips, ip_prefixes, datacenter_ip_prefixes,
 asns, countries, system_prompt_hashes, task_categories, active_minutes
 (array<int>, minute of the UTC day), model_requests (map<string,long>),
 template_share, template_buckets, template_reused_requests, intent_requests,
-intent_score_sum, content_requests, api_keys, user_agents, model_first_minute.
+intent_score_sum, content_requests, crowd_content_requests, api_keys, user_agents,
+model_first_minute.
 """
 
 from __future__ import annotations
@@ -95,7 +98,11 @@ def account_day_activity(
     # The text model's score when the job was given one (features.text_intent).
     intent = F.col(INTENT_COLUMN) if INTENT_COLUMN in requests.columns else F.lit(None)
     intent_hit = F.coalesce(intent >= F.lit(INTENT_THRESHOLD), F.lit(False))
-    content_hit = intent_hit | (F.col("is_cot") > 0) | (F.col("is_grader") > 0)
+    elicited = (F.col("is_cot") > 0) | (F.col("is_grader") > 0)
+    content_hit = intent_hit | elicited
+    # A bare extraction-shaped request (the text model's hit, no chain-of-thought or grading
+    # wrapper) is a question; its item key lets ``with_crowd_content`` find those a crowd asks.
+    bare_item = F.when(intent_hit & ~elicited, content_item_key(F.col("prompt")))
     base = signals.groupBy("account_id", "dt").agg(
         F.max("org_id").alias("org_id"),
         F.count(F.lit(1)).alias("requests"),
@@ -110,6 +117,7 @@ def account_day_activity(
         count_where(intent_hit).alias("intent_requests"),
         F.coalesce(F.sum(intent), F.lit(0.0)).cast("double").alias("intent_score_sum"),
         count_where(content_hit).alias("content_requests"),
+        F.collect_list(bare_item).alias("content_items"),
         F.array_sort(F.collect_set("api_key_id")).alias("api_keys"),
         F.array_sort(F.collect_set(F.coalesce("user_agent", F.lit("")))).alias("user_agents"),
         F.array(*[count_where(F.col("hour") == hour) for hour in range(HOURS)]).alias(
@@ -153,11 +161,16 @@ def account_day_activity(
     return (
         base.join(models, on=["account_id", "dt"], how="left")
         .join(templates, on=["account_id", "dt"], how="left")
-        .select(*ACTIVITY_COLUMNS_BEFORE_REUSE)
+        .select(*DAY_ACTIVITY_COLUMNS)
     )
 
 
-ACTIVITY_COLUMNS_BEFORE_REUSE: tuple[str, ...] = (
+def content_item_key(prompt: F.Column) -> F.Column:
+    """The same question whatever its case, punctuation and spacing: a 64-bit hash."""
+    return F.xxhash64(F.trim(F.regexp_replace(F.lower(prompt), r"[^\p{L}\p{N}]+", " ")))
+
+
+_AGGREGATED_COLUMNS: tuple[str, ...] = (
     "account_id",
     "dt",
     "org_id",
@@ -193,7 +206,14 @@ ACTIVITY_COLUMNS_BEFORE_REUSE: tuple[str, ...] = (
     "template_share",
     "template_buckets",
 )
+# What ``account_day_activity`` returns: the item keys of the bare content requests are
+# replaced by their crowd count (``with_crowd_content``) before the rows are stored.
+DAY_ACTIVITY_COLUMNS: tuple[str, ...] = (*_AGGREGATED_COLUMNS, "content_items")
+ACTIVITY_COLUMNS_BEFORE_REUSE: tuple[str, ...] = (*_AGGREGATED_COLUMNS, "crowd_content_requests")
 ACTIVITY_COLUMNS: tuple[str, ...] = (*ACTIVITY_COLUMNS_BEFORE_REUSE, "template_reused_requests")
+# A question is a crowd's when this many customers (an org once) ask it the same day: the
+# "several customers" of a hydra cluster (``models.cluster_evidence.MIN_CLUSTER_CUSTOMERS``).
+CROWD_CUSTOMERS = 3
 
 
 def customer_ids(accounts: DataFrame, activity: DataFrame) -> DataFrame:
@@ -211,6 +231,48 @@ def customer_ids(accounts: DataFrame, activity: DataFrame) -> DataFrame:
     ).select(
         "account_id",
         F.coalesce("snapshot_org_id", "seen_org_id", "account_id").alias("customer_id"),
+    )
+
+
+def with_crowd_content(activity_day: DataFrame, customers: DataFrame) -> DataFrame:
+    """Replace ``content_items`` of one day's activity rows by ``crowd_content_requests``.
+
+    Distillation harvests *coverage*: every item a campaign pays for is one its
+    student model has not seen, so a fleet spreads a dataset over its accounts
+    and does not send one question from many of them. A question that several
+    customers ask the same day is a crowd's: a class working its assignment, a
+    popular prompt, a benchmark item many labs run. Such a bare question (the
+    text model's hit without a chain-of-thought or grading wrapper, whose
+    repetition across customers is a harness, not a crowd) is not counted as the
+    account's extraction content (``content_requests_7d`` leaves it out); the
+    text model cannot tell homework from a sweep item by its words alone.
+
+    ``customers`` maps account to customer (an org counts once). The crowd is
+    ``CROWD_CUSTOMERS`` customers asking the same item key (``content_item_key``)
+    on the same day. A campaign that sends each item from that many customers to
+    pass as a crowd pays that many times for every item.
+    """
+    items = activity_day.select("account_id", "dt", F.explode("content_items").alias("item"))
+    crowd_items = (
+        items.join(customers, on="account_id", how="left")
+        .withColumn("customer_id", F.coalesce("customer_id", "account_id"))
+        .groupBy("dt", "item")
+        .agg(F.countDistinct("customer_id").alias("askers"))
+        .where(F.col("askers") >= CROWD_CUSTOMERS)
+        .select("dt", "item")
+    )
+    crowd_requests = (
+        items.join(F.broadcast(crowd_items), on=["dt", "item"], how="left_semi")
+        .groupBy("account_id", "dt")
+        .agg(F.count(F.lit(1)).cast("long").alias("crowd_content_requests"))
+    )
+    return (
+        activity_day.join(crowd_requests, on=["account_id", "dt"], how="left")
+        .withColumn(
+            "crowd_content_requests",
+            F.coalesce("crowd_content_requests", F.lit(0).cast("long")),
+        )
+        .select(*ACTIVITY_COLUMNS_BEFORE_REUSE)
     )
 
 
@@ -290,6 +352,8 @@ def rolling_account_features(
     window_start = max(day - timedelta(days=ROLLING_DAYS - 1), history_start)
     week_start = day - timedelta(days=WEEK_DAYS - 1)
     new_model_start = day - timedelta(days=NEW_MODEL_DAYS - 1)
+    if "crowd_content_requests" not in activity.columns:  # rows stored before it existed
+        activity = activity.withColumn("crowd_content_requests", F.lit(0).cast("long"))
     window = activity.where(F.col("dt").between(F.lit(window_start), F.lit(day)))
     week = window.where(F.col("dt") >= F.lit(week_start))
     customers = customer_ids(accounts, week)
@@ -321,7 +385,10 @@ def rolling_account_features(
             F.sum("raw_http_requests").alias("raw_http_requests_7d"),
             F.sum("cot_requests").cast("long").alias("cot_requests_7d"),
             F.sum("grader_requests").alias("grader_requests_7d"),
-            F.sum("content_requests").cast("long").alias("content_requests_7d"),
+            # The account's own extraction content: a crowd's bare questions left out.
+            F.sum(F.col("content_requests") - F.coalesce("crowd_content_requests", F.lit(0)))
+            .cast("long")
+            .alias("content_requests_7d"),
             F.sum("intent_score_sum").alias("intent_score_sum_7d"),
             F.max(F.size("asns")).cast("long").alias("egress_asns_max_1d"),
             F.max(F.size("countries")).cast("long").alias("egress_countries_max_1d"),

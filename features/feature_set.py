@@ -134,7 +134,7 @@ ACCOUNT_FEATURES: tuple[FeatureSpec, ...] = (
     _a(
         "content_share_7d",
         "double",
-        "Share of requests whose prompt is extraction-shaped by the text model (score >= 0.5) or asks for step-by-step reasoning or grading in any of the curated languages, over 7 days.",
+        "Share of requests whose prompt is extraction-shaped by the text model (score >= 0.5) or asks for step-by-step reasoning or grading in any of the curated languages, over 7 days; a bare question that 3 or more customers asked the same day (a class's assignment, a popular prompt) is a crowd's, not the account's.",
     ),
     _a(
         "intent_score_mean_7d",
@@ -287,6 +287,6 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
 
 FEATURE_SET = FeatureSet(
     name="hydrasweep_account_day",
-    version=4,
+    version=5,
     specs=ACCOUNT_FEATURES + CLUSTER_FEATURES,
 )

@@ -47,6 +47,7 @@ from features.account import (
     customer_ids,
     model_first_seen,
     rolling_account_features,
+    with_crowd_content,
     with_template_reuse,
 )
 from features.clusters import (
@@ -275,7 +276,7 @@ def _write_activity(
         snapshot, bucket_history.unionByName(activity.select(*bucket_history.columns))
     )
     tables.write_day(
-        with_template_reuse(activity, bucket_history, customers),
+        with_template_reuse(with_crowd_content(activity, customers), bucket_history, customers),
         layout.ACCOUNT_ACTIVITY,
         compute_day,
     )

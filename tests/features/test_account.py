@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 from pyspark.sql import functions as F
 
 from features.account import (
+    INTENT_COLUMN,
     account_day_activity,
     rolling_account_features,
+    with_crowd_content,
     with_template_reuse,
 )
 from features.feature_set import ACCOUNT_FEATURES
@@ -74,10 +76,12 @@ def test_account_day_activity_aggregates_one_day(spark) -> None:
         ).collect()
     }
     assert extra["a"]["intent_requests"] == 0  # no text model scored these rows
+    assert activity.where("size(content_items) > 0").count() == 0  # so no bare questions
     assert extra["a"]["api_keys"] == ["key-a"]
     assert extra["a"]["model_first_minute"] == {"claude-sonnet": 600, "claude-new": 690}
     assert extra["b"]["user_agents"] == ["anthropic-python/0.40.0"]
     got = activity.drop(
+        "content_items",
         "template_buckets",
         "system_prompt_hashes",
         "intent_requests",
@@ -196,6 +200,7 @@ def test_template_reuse_counts_only_buckets_shared_with_another_customer(spark) 
         "intent_requests",
         "intent_score_sum",
         "content_requests",
+        "crowd_content_requests",
         "api_keys",
         "user_agents",
         "model_first_minute",
@@ -217,6 +222,71 @@ def test_template_reuse_counts_only_buckets_shared_with_another_customer(spark) 
         [("a", 8), ("b", 0), ("c", 0)], "account_id string, template_reused_requests long"
     )
     assert_rows_equal(got, expected)
+
+
+def test_a_bare_question_several_customers_ask_is_a_crowds_not_extraction_content(spark) -> None:
+    homework = "A train leaves at 3 pm and travels 60 miles per hour. When does it arrive?"
+    step_by_step = "Q: What is 17 times 23? A: Let's think step by step."
+    rows = [
+        # a class: three students (three customers) ask the assignment, typed their own way
+        request("s1", at(D, 14), prompt=homework),
+        request("s1", at(D, 15), prompt=homework.lower().rstrip("?")),
+        request("s2", at(D, 14), prompt=f"  {homework.upper()}  "),
+        request("s3", at(D, 16), prompt=homework.replace(" pm", " PM!")),
+        # s1 also asks it wrapped for chain-of-thought, as do the two others: a harness, kept
+        request("s1", at(D, 17), prompt=step_by_step),
+        request("s2", at(D, 17), prompt=step_by_step),
+        request("s3", at(D, 17), prompt=step_by_step),
+        # a fleet account: every item its own
+        request("fleet", at(D, 9), prompt="Solve: a rectangle has sides 3 and 4; find its area."),
+        request("fleet", at(D, 10), prompt="Which gas do plants absorb during photosynthesis?"),
+        request("fleet", at(D, 11), prompt=homework),  # one item the class asks too
+        request("fleet", at(D, 12), prompt="hello there"),  # ordinary: never content
+        # one org's two accounts and one other customer: two customers, no crowd
+        request("org-a1", at(D, 9), org_id="org", prompt="Name the largest planet."),
+        request("org-a2", at(D, 9), org_id="org", prompt="name the largest planet"),
+        request("other", at(D, 9), prompt="Name the largest planet!"),
+    ]
+    scored = requests_frame(spark, rows).withColumn(
+        INTENT_COLUMN, F.when(F.col("prompt") == "hello there", 0.1).otherwise(0.9)
+    )
+    activity = account_day_activity(scored)
+    customers = spark.createDataFrame(
+        [
+            (a, "org" if a.startswith("org-") else a)
+            for a in ("s1", "s2", "s3", "fleet", "org-a1", "org-a2", "other")
+        ],
+        "account_id string, customer_id string",
+    )
+    got = with_crowd_content(activity, customers)
+    counts = {
+        row["account_id"]: (row["content_requests"], row["crowd_content_requests"])
+        for row in got.select("account_id", "content_requests", "crowd_content_requests").collect()
+    }
+    assert counts == {
+        "s1": (3, 2),
+        "s2": (2, 1),
+        "s3": (2, 1),
+        "fleet": (3, 1),  # the class's question, asked by a fourth customer
+        "org-a1": (1, 0),
+        "org-a2": (1, 0),
+        "other": (1, 0),
+    }
+    assert "content_items" not in got.columns
+    accounts = accounts_frame(
+        spark,
+        [account(a, org_id="org" if a.startswith("org-") else None) for a in counts],
+    )
+    rolling = rolling_account_features(
+        got.withColumn("template_reused_requests", F.lit(0).cast("long")),
+        accounts,
+        D,
+        history_start=days_ago(25),
+    )
+    shares = {r["account_id"]: r["content_share_7d"] for r in rolling.collect()}
+    assert shares["s1"] == 1 / 3  # of three requests, only the chain-of-thought one is its own
+    assert shares["fleet"] == 2 / 4
+    assert shares["other"] == 1.0
 
 
 def test_rolling_account_features(spark) -> None:
