@@ -234,7 +234,7 @@ def customer_ids(accounts: DataFrame, activity: DataFrame) -> DataFrame:
     )
 
 
-def with_crowd_content(activity_day: DataFrame, customers: DataFrame) -> DataFrame:
+def with_crowd_content(activity_day: DataFrame) -> DataFrame:
     """Replace ``content_items`` of one day's activity rows by ``crowd_content_requests``.
 
     Distillation harvests *coverage*: every item a campaign pays for is one its
@@ -247,27 +247,34 @@ def with_crowd_content(activity_day: DataFrame, customers: DataFrame) -> DataFra
     account's extraction content (``content_requests_7d`` leaves it out); the
     text model cannot tell homework from a sweep item by its words alone.
 
-    ``customers`` maps account to customer (an org counts once). The crowd is
-    ``CROWD_CUSTOMERS`` customers asking the same item key (``content_item_key``)
+    The crowd is ``CROWD_CUSTOMERS`` customers (an account's org, else the
+    account: an org counts once) asking the same item key (``content_item_key``)
     on the same day. A campaign that sends each item from that many customers to
     pass as a crowd pays that many times for every item.
+
+    Lazy and shuffled, never broadcast: a broadcast is a Spark job of its own
+    (the sweep's budget of jobs, ``tests/flows/test_flows_e2e.py``), and the
+    item keys are a few longs per request, so a hot item is a cheap task.
     """
-    items = activity_day.select("account_id", "dt", F.explode("content_items").alias("item"))
+    items = activity_day.select(
+        "account_id",
+        "dt",
+        F.coalesce("org_id", "account_id").alias("customer_id"),
+        F.explode("content_items").alias("item"),
+    )
     crowd_items = (
-        items.join(customers, on="account_id", how="left")
-        .withColumn("customer_id", F.coalesce("customer_id", "account_id"))
-        .groupBy("dt", "item")
+        items.groupBy("dt", "item")
         .agg(F.countDistinct("customer_id").alias("askers"))
         .where(F.col("askers") >= CROWD_CUSTOMERS)
         .select("dt", "item")
     )
     crowd_requests = (
-        items.join(F.broadcast(crowd_items), on=["dt", "item"], how="left_semi")
+        items.join(crowd_items.hint("shuffle_hash"), on=["dt", "item"], how="left_semi")
         .groupBy("account_id", "dt")
         .agg(F.count(F.lit(1)).cast("long").alias("crowd_content_requests"))
     )
     return (
-        activity_day.join(crowd_requests, on=["account_id", "dt"], how="left")
+        activity_day.join(crowd_requests.hint("shuffle_hash"), on=["account_id", "dt"], how="left")
         .withColumn(
             "crowd_content_requests",
             F.coalesce("crowd_content_requests", F.lit(0).cast("long")),

@@ -276,7 +276,7 @@ def _write_activity(
         snapshot, bucket_history.unionByName(activity.select(*bucket_history.columns))
     )
     tables.write_day(
-        with_template_reuse(with_crowd_content(activity, customers), bucket_history, customers),
+        with_template_reuse(with_crowd_content(activity), bucket_history, customers),
         layout.ACCOUNT_ACTIVITY,
         compute_day,
     )

@@ -251,14 +251,7 @@ def test_a_bare_question_several_customers_ask_is_a_crowds_not_extraction_conten
         INTENT_COLUMN, F.when(F.col("prompt") == "hello there", 0.1).otherwise(0.9)
     )
     activity = account_day_activity(scored)
-    customers = spark.createDataFrame(
-        [
-            (a, "org" if a.startswith("org-") else a)
-            for a in ("s1", "s2", "s3", "fleet", "org-a1", "org-a2", "other")
-        ],
-        "account_id string, customer_id string",
-    )
-    got = with_crowd_content(activity, customers)
+    got = with_crowd_content(activity)
     counts = {
         row["account_id"]: (row["content_requests"], row["crowd_content_requests"])
         for row in got.select("account_id", "content_requests", "crowd_content_requests").collect()
