@@ -12,9 +12,10 @@ Two steps, so that a day's requests are read once and rolling windows are cheap:
    strings, the first minute on each model, the text model's intent scores)
    and requests per model. ``with_crowd_content`` then counts the bare
    extraction-shaped questions a crowd of customers asked that day
-   (``crowd_content_requests``, left out of the account's content), and ``with_template_reuse`` adds
-   ``template_reused_requests``: the account's templated prompts when its
-   template bucket is used by another customer within the 7 days up to that day.
+   (``crowd_content_requests``, left out of the account's content), and
+   ``with_template_reuse`` adds ``template_reused_requests``: the account's
+   templated prompts when its template bucket is used by another customer
+   within the 7 days up to that day.
 2. ``rolling_account_features(activity, accounts, day, history_start)`` reads the
    activity rows of days D-27..D (never later) and the account snapshot of D and
    returns one row per account active in D-6..D with every ``account`` feature of
