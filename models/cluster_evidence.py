@@ -66,6 +66,7 @@ same product legitimately send the same templates; the supervised model weighs i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -317,27 +318,39 @@ def _json_value(value: object) -> float | None:
     return None if np.isnan(number) else round(number, 6)
 
 
-def evidence_items(features: pd.DataFrame, strengths: pd.DataFrame) -> list[list[dict]]:
-    """Per row, the families strong enough to show, with the signal values behind them."""
+def evidence_items(
+    features: pd.DataFrame,
+    strengths: pd.DataFrame,
+    baselines: Mapping[str, tuple[float | None, float | None]] | None = None,
+) -> list[list[dict]]:
+    """Per row, the families strong enough to show, with the signal values behind them
+    and, where ``baselines`` know a signal (``models.scoring.population_baselines``), its
+    population median and 90th percentile under ``baselines``."""
     items: list[list[dict]] = []
     signal_values = {column: features[column].to_numpy() for column in EVIDENCE_COLUMNS}
     strength_values = {family.name: strengths[family.name].to_numpy() for family in SHOWN_FAMILIES}
+    known = baselines or {}
     for row in range(len(features)):
         shown = []
         for family in SHOWN_FAMILIES:
             strength = float(strength_values[family.name][row])
             if strength >= FAMILY_SHOWN:
-                shown.append(
-                    {
-                        "kind": "cluster_evidence",
-                        "evidence": family.name,
-                        "strength": round(strength, 4),
-                        "description": family.description,
-                        "signals": {
-                            signal: _json_value(signal_values[signal][row])
-                            for signal in family.signals
-                        },
-                    }
-                )
+                item = {
+                    "kind": "cluster_evidence",
+                    "evidence": family.name,
+                    "strength": round(strength, 4),
+                    "description": family.description,
+                    "signals": {
+                        signal: _json_value(signal_values[signal][row]) for signal in family.signals
+                    },
+                }
+                typical = {
+                    signal: {"median": known[signal][0], "p90": known[signal][1]}
+                    for signal in family.signals
+                    if signal in known
+                }
+                if typical:
+                    item["baselines"] = typical
+                shown.append(item)
         items.append(shown)
     return items

@@ -18,9 +18,15 @@ Per row:
 - ``score``: the ranking reviewers see: ``model_score``, raised by noisy-OR with
   the evidence when the evidence is corroborated;
 - ``reasons``: JSON list, for flagged rows: the top XGBoost feature
-  contributions (SHAP values in log-odds, with the feature's value) then the
-  evidence families that fired; ``[]`` for the rest, which nobody reviews
-  (exact TreeSHAP is the dearest part of scoring, and most rows are not flagged).
+  contributions (SHAP values in log-odds, with the feature's value), the
+  evidence families that fired, then the features that spoke most *against*
+  abuse (kind ``model_against``: what a reviewer weighs before agreeing); each
+  value comes with the population's baseline (``baseline``: median and 90th
+  percentile over every account-day of the version's calibration window,
+  logged inside the version as ``feature_baselines``), so "1,200 requests"
+  reads against "typical 40, 9 in 10 at most 300". ``[]`` for the rest, which
+  nobody reviews (exact TreeSHAP is the dearest part of scoring, and most rows
+  are not flagged).
 
 ``apply_model`` is the pure part (pandas in, pandas out), shared with training
 and promotion so the flag rule evaluated there is the one applied here.
@@ -32,7 +38,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import cast
@@ -65,6 +71,11 @@ from models.errors import ModelError, NoChampionError
 from models.training_set import conform_features, model_matrix
 
 TOP_REASONS = 5
+# The features pulling most towards legitimate, shown after the reasons (a reviewer's
+# "what speaks against it"); two, so that the case reads as reasons first.
+TOP_AGAINST = 2
+# The baseline of a feature: these quantiles of its values over the population.
+BASELINE_QUANTILES: tuple[float, float] = (0.5, 0.9)
 SCORE_COLUMNS: tuple[str, ...] = (
     "account_id",
     "customer_id",
@@ -135,14 +146,64 @@ class FlagRule:
 MODEL_METADATA_KEY = "hydrasweep"
 
 
-def model_metadata(rule: FlagRule) -> dict[str, object]:
-    """What training logs inside the model: the flag rule and the feature set."""
+# Per feature, its ``BASELINE_QUANTILES`` over a population (None where it has no value).
+Baselines = Mapping[str, tuple[float | None, float | None]]
+
+
+def model_metadata(rule: FlagRule, baselines: Baselines | None = None) -> dict[str, object]:
+    """What training logs inside the model: the flag rule, the feature set and the
+    population baselines its reasons are read against."""
     return {
         MODEL_METADATA_KEY: {
             "flag_rule": rule.as_metadata(),
             "feature_set": f"{FEATURE_SET.name}/v{FEATURE_SET.version}",
+            "feature_baselines": {name: list(values) for name, values in (baselines or {}).items()},
         }
     }
+
+
+def population_baselines(frame: pd.DataFrame) -> dict[str, tuple[float | None, float | None]]:
+    """Median and 90th percentile of every feature over ``frame``'s rows, nulls ignored.
+
+    Training computes them over the calibration window's training rows, the
+    population the version's threshold was read on: every account active then
+    while unlabeled accounts are training rows (``TrainParams.unlabeled_weight``
+    above 0, the default), otherwise only the labeled ones.
+    """
+    matrix = model_matrix(frame).to_numpy()
+    baselines: dict[str, tuple[float | None, float | None]] = {}
+    for col, name in enumerate(FEATURE_SET.names):
+        values = matrix[:, col]
+        values = values[~np.isnan(values)]
+        if values.size == 0:
+            baselines[name] = (None, None)
+            continue
+        low, high = np.quantile(values, BASELINE_QUANTILES)
+        baselines[name] = (_json_number(low), _json_number(high))
+    return baselines
+
+
+def _read_baselines(metadata: Mapping[str, object]) -> dict[str, tuple[float | None, float | None]]:
+    """The version's ``feature_baselines``; versions logged before them have none."""
+    raw = metadata.get("feature_baselines")
+    if not isinstance(raw, Mapping):
+        return {}
+    baselines = {}
+    for name, values in raw.items():
+        if isinstance(values, list | tuple) and len(values) == len(BASELINE_QUANTILES):
+            baselines[str(name)] = (
+                None if values[0] is None else float(values[0]),
+                None if values[1] is None else float(values[1]),
+            )
+    return baselines
+
+
+def baseline_item(baselines: Baselines, name: str) -> dict[str, float | None] | None:
+    """A feature's baseline as it is shown in a reason, or None when unknown."""
+    if name not in baselines:
+        return None
+    median, p90 = baselines[name]
+    return {"median": median, "p90": p90}
 
 
 def _json_number(value: float) -> float | None:
@@ -165,32 +226,46 @@ def feature_contributions(model: xgb.XGBClassifier, matrix: pd.DataFrame) -> np.
 
 
 def contribution_reasons(
-    model: xgb.XGBClassifier, matrix: pd.DataFrame, top: int = TOP_REASONS
-) -> list[list[dict]]:
-    """Per row, the ``top`` features pushing most towards abuse, with their values.
+    model: xgb.XGBClassifier,
+    matrix: pd.DataFrame,
+    top: int = TOP_REASONS,
+    baselines: Baselines | None = None,
+    against: int = TOP_AGAINST,
+) -> tuple[list[list[dict]], list[list[dict]]]:
+    """Per row, ``(for, against)``: the ``top`` features pushing most towards abuse
+    (kind ``model``) and the ``against`` features pushing most towards legitimate
+    (kind ``model_against``, negative contributions), with their values and baselines.
 
-    Only positive contributions are reasons: a feature that makes the account look
-    legitimate does not explain a flag.
+    Only positive contributions are reasons; the negative ones are shown apart, as
+    what a reviewer should weigh before agreeing with the flag.
     """
     contributions = feature_contributions(model, matrix)
     names = list(matrix.columns)
     values = matrix.to_numpy()
+    shown = {name: baseline_item(baselines or {}, name) for name in names}
     order = np.argsort(-contributions, axis=1, kind="stable")[:, :top]
-    reasons = []
+    reverse = np.argsort(contributions, axis=1, kind="stable")[:, :against]
+
+    def item(kind: str, row: int, col: int) -> dict:
+        reason = {
+            "kind": kind,
+            "feature": names[col],
+            "value": _json_number(values[row, col]),
+            "contribution": round(float(contributions[row, col]), 6),
+        }
+        if shown[names[col]] is not None:
+            reason["baseline"] = shown[names[col]]
+        return reason
+
+    reasons, objections = [], []
     for row in range(len(matrix)):
         reasons.append(
-            [
-                {
-                    "kind": "model",
-                    "feature": names[col],
-                    "value": _json_number(values[row, col]),
-                    "contribution": round(float(contributions[row, col]), 6),
-                }
-                for col in order[row]
-                if contributions[row, col] > 0
-            ]
+            [item("model", row, col) for col in order[row] if contributions[row, col] > 0]
         )
-    return reasons
+        objections.append(
+            [item("model_against", row, col) for col in reverse[row] if contributions[row, col] < 0]
+        )
+    return reasons, objections
 
 
 def apply_model(
@@ -199,8 +274,10 @@ def apply_model(
     rule: FlagRule,
     *,
     with_reasons: bool = True,
+    baselines: Baselines | None = None,
 ) -> pd.DataFrame:
-    """Score feature rows: keys plus model_score, evidence, score, flagged (and reasons)."""
+    """Score feature rows: keys plus model_score, evidence, score, flagged (and reasons,
+    read against ``baselines``: the version's ``feature_baselines``)."""
     matrix = model_matrix(features)
     model_score = model.predict_proba(matrix)[:, 1].astype("float64")
     strengths = family_strengths(features)
@@ -227,11 +304,13 @@ def apply_model(
         flagged = scored["flagged"].to_numpy()
         reasons = np.full(len(scored), "[]", dtype=object)
         if flagged.any():
-            model_items = contribution_reasons(model, matrix[flagged])
-            cluster_items = evidence_items(features[flagged], strengths[flagged])
+            model_items, against_items = contribution_reasons(
+                model, matrix[flagged], baselines=baselines
+            )
+            cluster_items = evidence_items(features[flagged], strengths[flagged], baselines)
             reasons[flagged] = [
-                json.dumps(m + c, allow_nan=False)
-                for m, c in zip(model_items, cluster_items, strict=True)
+                json.dumps(m + c + a, allow_nan=False)
+                for m, c, a in zip(model_items, cluster_items, against_items, strict=True)
             ]
         scored["reasons"] = reasons
     return scored
@@ -257,11 +336,13 @@ class ScoreSummary(StageSummary):
 
 @dataclass(frozen=True)
 class Champion:
-    """One model version, pinned: its weights and its rule, read from one artifact."""
+    """One model version, pinned: its weights, its rule and the population baselines its
+    reasons are read against, read from one artifact."""
 
     version: str
     model: xgb.XGBClassifier
     rule: FlagRule
+    baselines: Baselines = field(default_factory=dict)
 
 
 def load_model_version(tracking_uri: str, model_name: str, version: str) -> Champion:
@@ -289,6 +370,7 @@ def load_model_version(tracking_uri: str, model_name: str, version: str) -> Cham
                 f"produces {expected!r}: train and promote a new model"
             )
         rule = FlagRule.from_metadata(metadata, where)
+        baselines = _read_baselines(metadata)
         try:
             booster = logged.flavors["python_function"]["artifacts"][tracking.BOOSTER_ARTIFACT][
                 "path"
@@ -301,7 +383,7 @@ def load_model_version(tracking_uri: str, model_name: str, version: str) -> Cham
         model = mlflow.xgboost.load_model(str(Path(local) / booster))
     # Spark already runs one scoring task per core: more OpenMP threads per task thrash.
     model.set_params(n_jobs=1)
-    return Champion(version=str(version), model=model, rule=rule)
+    return Champion(version=str(version), model=model, rule=rule, baselines=baselines)
 
 
 def load_champion(tracking_uri: str, model_name: str) -> Champion:
@@ -329,12 +411,13 @@ def score_day(spark: SparkSession, params: ScoreParams) -> ScoreSummary:
     features = conform_features(tables.read(layout.ACCOUNT_DAY_FEATURES, [params.day]))
 
     model, rule, version = champion.model, champion.rule, champion.version
+    baselines = champion.baselines
 
     def score_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         # Runs on the executors: rows are independent (cluster features are
         # already per row), so any batching gives the same scores.
         for batch in batches:
-            scored = apply_model(model, batch, rule)
+            scored = apply_model(model, batch, rule, baselines=baselines)
             scored["model_version"] = version
             yield scored[list(SCORE_COLUMNS)]
 

@@ -53,7 +53,13 @@ from models import plots, tracking
 from models.errors import TrainingDataError
 from models.evaluate import evaluate_scored, threshold_for_precision
 from models.labels import labels_known_at, read_labels
-from models.scoring import FlagRule, apply_model, feature_contributions, model_metadata
+from models.scoring import (
+    FlagRule,
+    apply_model,
+    feature_contributions,
+    model_metadata,
+    population_baselines,
+)
 from models.served import SweepFlagModel
 from models.training_set import (
     CALIBRATION,
@@ -494,8 +500,10 @@ def _log_served_model(
             signature=infer_signature(model_matrix(sample), probe.predict(None, sample)),
             input_example=model_matrix(example).head(5),
             # The flag rule travels inside the model: scoring reads the metadata,
-            # the served pyfunc its config; both are written from ``rule`` here.
-            metadata=model_metadata(rule),
+            # the served pyfunc its config; both are written from ``rule`` here. So do
+            # the baselines its reasons are read against (every account-day of the
+            # calibration window: the population the threshold was read on).
+            metadata=model_metadata(rule, population_baselines(calibration)),
             model_config={"flag_rule": rule.as_metadata()},
             pip_requirements=requirements,
         )

@@ -45,24 +45,49 @@ def reason_in_words(reason: Any, descriptions: Mapping[str, str]) -> str:
     """One reason of a flag as a sentence, from the feature set's descriptions.
 
     Model reasons (``{"feature", "value", "contribution"}``) read as the
-    feature's description with its value; cluster-evidence reasons as their
-    family's description with its signals. Anything else is shown as it came.
+    feature's description with its value and signed contribution, and those
+    that speak against the flag (kind ``model_against``) say so first;
+    cluster-evidence reasons read as their family's description with its
+    signals. A value with a population ``baseline`` (median and 90th percentile)
+    is followed by it: "1,200 (typical 40, 9 in 10 at most 300)". Anything else is
+    shown as it came.
     """
     if not isinstance(reason, dict):
         return str(reason)
     if "feature" in reason:
         name = str(reason["feature"])
         said = descriptions.get(name, name.replace("_", " "))
-        return f"{said}: {_number(reason.get('value'))} ({name}, +{_number(reason.get('contribution'))})"
+        value = _number(reason.get("value")) + _typical(reason.get("baseline"))
+        contribution = reason.get("contribution")
+        signed = (
+            f"{contribution:+.3g}"
+            if isinstance(contribution, int | float) and not isinstance(contribution, bool)
+            else str(contribution)
+        )
+        against = "against: " if reason.get("kind") == "model_against" else ""
+        return f"{against}{said}: {value} ({name}, {signed})"
     if "evidence" in reason:
         signals = reason.get("signals") or {}
+        typical = reason.get("baselines") or {}
         shown = ", ".join(
             f"{descriptions.get(str(k), str(k).replace('_', ' '))} {_number(v)}"
+            f"{_typical(typical.get(k) if isinstance(typical, dict) else None)}"
             for k, v in sorted(signals.items())
         )
         what = reason.get("description") or str(reason["evidence"]).replace("_", " ")
         return f"{what} (strength {_number(reason.get('strength'))}){': ' + shown if shown else ''}"
     return ", ".join(f"{k}={v}" for k, v in sorted(reason.items(), key=lambda kv: str(kv[0])))
+
+
+def _typical(baseline: Any) -> str:
+    """`` (typical M, 9 in 10 at most P)`` for a baseline, or nothing when there is none."""
+    if not isinstance(baseline, dict):
+        return ""
+    median, p90 = baseline.get("median"), baseline.get("p90")
+    if median is None:
+        return ""
+    tail = "" if p90 is None else f", 9 in 10 at most {_number(p90)}"
+    return f" (typical {_number(median)}{tail})"
 
 
 def _number(value: Any) -> str:

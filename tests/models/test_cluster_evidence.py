@@ -185,6 +185,20 @@ def test_evidence_items_name_families_with_their_signal_values() -> None:
         "cluster_shared_ip_share": 0.9,
     }
     assert items[1]["strength"] == pytest.approx(1.0)
+    assert all("baselines" not in item for item in items)  # none given, none shown
+
+
+def test_evidence_items_show_each_signal_against_its_population_baseline() -> None:
+    row = _row(member_infrastructure_weight=3.5, member_synced_slots_7d=3.0)
+    baselines = {"member_infrastructure_weight": (0.0, 0.4), "content_share_7d": (0.05, None)}
+    items = {i["evidence"]: i for i in evidence_items(row, family_strengths(row), baselines)[0]}
+    assert items["shared_infrastructure"]["baselines"] == {
+        "member_infrastructure_weight": {"median": 0.0, "p90": 0.4}
+    }
+    assert items["extraction_content"]["baselines"] == {
+        "content_share_7d": {"median": 0.05, "p90": None}
+    }
+    assert "baselines" not in items["lockstep_activity"]  # no baseline known for its signals
 
 
 @pytest.mark.parametrize(

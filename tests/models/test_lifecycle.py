@@ -361,7 +361,8 @@ def test_scores_carry_reasons_whose_values_match_the_input_rows(
 ) -> None:
     scores = scored_by_v2.scores
     assert set(scores["model_version"]) == {"2"}
-    champion = load_model_version(registry.tracking_uri, MODEL, "2").model
+    pinned = load_model_version(registry.tracking_uri, MODEL, "2")
+    champion, baselines = pinned.model, pinned.baselines
     inputs = synthetic.features.merge(scores[["account_id", "dt"]], on=["account_id", "dt"])
     # Reasons are computed for the flagged rows only (nobody reviews the others).
     assert (scores.loc[~scores["flagged"], "reasons"] == "[]").all()
@@ -377,6 +378,7 @@ def test_scores_carry_reasons_whose_values_match_the_input_rows(
     np.testing.assert_allclose(
         sample["model_score"], champion.predict_proba(matrix)[:, 1], rtol=1e-6
     )
+    objections = 0
     for row, (_, scored) in enumerate(sample.iterrows()):
         model_reasons = [r for r in json.loads(scored["reasons"]) if r["kind"] == "model"]
         order = np.argsort(-contributions[row], kind="stable")[:5]
@@ -390,6 +392,47 @@ def test_scores_carry_reasons_whose_values_match_the_input_rows(
             if contributions[row, col] > 0
         ]
         assert [(r["feature"], r["value"], r["contribution"]) for r in model_reasons] == expected
+        # What speaks against the flag: the two most negative contributions, shown last.
+        reasons = json.loads(scored["reasons"])
+        against = [r for r in reasons if r["kind"] == "model_against"]
+        assert reasons[len(reasons) - len(against) :] == against
+        lowest = np.argsort(contributions[row], kind="stable")[:2]
+        assert [(r["feature"], r["contribution"]) for r in against] == [
+            (FEATURE_SET.names[col], round(float(contributions[row, col]), 6))
+            for col in lowest
+            if contributions[row, col] < 0
+        ]
+        objections += len(against)
+        # Every value is read against the version's population baseline.
+        for reason in model_reasons + against:
+            median, p90 = baselines[reason["feature"]]
+            assert reason["baseline"] == {"median": median, "p90": p90}
+    assert objections > 0  # some flagged rows have features that speak against them
+
+
+def test_a_version_carries_its_population_baselines(
+    registry: Registry, scored_by_v2: Scored, synthetic: SyntheticData
+) -> None:
+    """Median and 90th percentile of every feature over the calibration window's
+    account-days (every account: unlabeled ones are training rows too), logged
+    inside the version; the reasons read values against them."""
+    baselines = load_model_version(registry.tracking_uri, MODEL, "2").baselines
+    assert set(baselines) == set(FEATURE_SET.names)
+    client = registry.client()
+    run = client.get_run(client.get_model_version(MODEL, "2").run_id)
+    start, end = (
+        date.fromisoformat(run.data.params[f"calibration_{edge}"]) for edge in ("start", "end")
+    )
+    days = pd.to_datetime(synthetic.features["dt"]).dt.date
+    window = synthetic.features[(days >= start) & (days <= end)]
+    assert len(window) > 100
+    for name in FEATURE_SET.names:
+        values = window[name].astype("float64").dropna()
+        if values.empty:
+            assert baselines[name] == (None, None)
+            continue
+        expected = np.quantile(values, [0.5, 0.9])
+        assert baselines[name] == pytest.approx(tuple(expected), abs=1e-6), name
 
 
 def test_flags_use_the_threshold_stored_with_the_version(

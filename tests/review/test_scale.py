@@ -226,6 +226,38 @@ def test_reasons_read_as_words() -> None:
     assert reason_in_words({"odd": 1}, {}) == "odd=1"
 
 
+def test_reasons_read_against_the_population_and_say_what_speaks_against() -> None:
+    descriptions = {"requests_count_1d": "requests that day"}
+    for_it = {
+        "kind": "model",
+        "feature": "requests_count_1d",
+        "value": 1200,
+        "contribution": 0.81,
+        "baseline": {"median": 40, "p90": 312.5},
+    }
+    assert reason_in_words(for_it, descriptions) == (
+        "requests that day: 1,200 (typical 40, 9 in 10 at most 312) (requests_count_1d, +0.81)"
+    )
+    against = {**for_it, "kind": "model_against", "value": 3, "contribution": -0.52}
+    assert reason_in_words(against, descriptions) == (
+        "against: requests that day: 3 (typical 40, 9 in 10 at most 312) (requests_count_1d, -0.52)"
+    )
+    unknown = {**for_it, "baseline": {"median": None, "p90": None}}
+    assert reason_in_words(unknown, descriptions).startswith("requests that day: 1,200 (requests")
+    family = {
+        "kind": "cluster_evidence",
+        "evidence": "shared_infrastructure",
+        "strength": 1.0,
+        "description": "shares egress",
+        "signals": {"member_infrastructure_weight": 3.5, "cluster_customers_count": 12},
+        "baselines": {"member_infrastructure_weight": {"median": 0.0, "p90": 0.4}},
+    }
+    assert reason_in_words(family, {}) == (
+        "shares egress (strength 1): cluster customers count 12, "
+        "member infrastructure weight 3.5 (typical 0, 9 in 10 at most 0.4)"
+    )
+
+
 def test_the_case_page_shows_a_page_of_members_and_reasons_in_words(
     console_url: str, engine: Engine
 ) -> None:
