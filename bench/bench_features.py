@@ -1,14 +1,20 @@
 """Benchmark: the features stage at 1M, 2M and 4M requests a day, beside DuckDB.
 
 Usage: ``python bench/bench_features.py [--scales 40 80 160] [--master local[2]]
-[--driver-memory 6g] [--keep DIR]``. For each scale (40 is ~1M requests a day)
+[--driver-memory 6g] [--keep DIR] [--text-model on|off]``. For each scale (40 is ~1M requests a day)
 a child process simulates one day (``simulate.run_simulation``), ingests it
 (``jobs.ingest.run``) and times ``jobs.featurize.run`` for that day: activity
 rows, rolling features, linking, connected components, clusters and every
 write. A second child process has DuckDB compute the account-day aggregates
 (volume, tokens, errors, 429s, distinct IPs / prefixes / ASNs, active hours,
 hourly histogram, chain-of-thought share) from the same curated Parquet files,
-so the ratio and the scaling of both are visible in one table. Each
+so the ratio and the scaling of both are visible in one table. The features job
+runs as the pipeline runs it, with the text model (``--text-model on``, the
+default: the packaged corpora's model, trained once into the work folder's own
+MLflow store and reused), so the extraction-intent scoring in Arrow batches and
+what reads it (the crowd's questions, the content shares) are timed too;
+``--text-model off`` times the job without them, as the benchmarks before
+2026-12-06 did. Each
 measurement runs in a fresh process so its peak memory is its own: the JVM's
 VmHWM for Spark (plus the Python driver), ``ru_maxrss`` for DuckDB.
 
@@ -30,7 +36,12 @@ DAY = date(2026, 11, 2)
 
 
 def measure_spark(
-    root: Path, scale: float, master: str, driver_memory: str, adaptive: bool = False
+    root: Path,
+    scale: float,
+    master: str,
+    driver_memory: str,
+    adaptive: bool = False,
+    text_model: bool = True,
 ) -> dict:
     from flows.settings import apply_offline_defaults
 
@@ -58,15 +69,33 @@ def measure_spark(
     if not (lake / "curated").exists():
         run_ingest(spark, IngestParams(day=DAY, lake=LakeRef(str(lake), scratch)))
     requests = spark.read.parquet(str(lake / "curated" / "requests" / f"dt={DAY}")).count()
+    model_path, model_version = None, None
+    if text_model:
+        from models.text_intent import ensure_text_model
+
+        # Outside the timing, as the daily sweep finds its champion already trained.
+        path, model_version = ensure_text_model(
+            f"sqlite:///{root.resolve() / 'mlflow.db'}",
+            str(root.resolve() / "mlartifacts"),
+            root / "scratch" / "text-intent",
+        )
+        model_path = str(path)
+    params = FeatureParams(
+        day=DAY,
+        lake=LakeRef(str(lake), scratch),
+        text_model_path=model_path,
+        text_model_version=model_version,
+    )
     started = time.perf_counter()
     with counted_jobs(spark, "features") as jobs:
-        summary = run_features(spark, FeatureParams(day=DAY, lake=LakeRef(str(lake), scratch)))
+        summary = run_features(spark, params)
     seconds = time.perf_counter() - started
     jvm = jvm_peak_mb(spark) or 0.0
     spark.stop()
     return {
         "engine": "spark",
         "scale": scale,
+        "text_model": text_model,
         "requests": requests,
         "seconds": seconds,
         "peak_mb": jvm + python_peak_mb(),
@@ -127,6 +156,9 @@ def main() -> None:
     parser.add_argument(
         "--adaptive", choices=("on", "off"), default="off", help="spark.sql.adaptive.enabled"
     )
+    parser.add_argument(
+        "--text-model", choices=("on", "off"), default="on", help="run with the text model"
+    )
     parser.add_argument("--child", choices=("spark", "duckdb"), help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -138,6 +170,7 @@ def main() -> None:
             args.master,
             args.driver_memory,
             adaptive=args.adaptive == "on",
+            text_model=args.text_model == "on",
         )
         print_result(result)
         return
@@ -164,6 +197,8 @@ def main() -> None:
                 args.driver_memory,
                 "--adaptive",
                 args.adaptive,
+                "--text-model",
+                args.text_model,
             ],
         )
         duck_result = run_child(__file__, ["--child", "duckdb", "--root", str(root)])
