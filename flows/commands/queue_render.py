@@ -82,6 +82,14 @@ def print_cases(cases: list[CaseSummary], title: str) -> None:
     console().print(table)
 
 
+def reasons_line(reasons: list[Any], descriptions: Mapping[str, str], top: int = 3) -> str:
+    """A member's reasons in one cell: the first ``top`` that speak for the flag, then
+    the first that speaks against it (``model_against``), in words."""
+    against = [r for r in reasons if isinstance(r, dict) and r.get("kind") == "model_against"]
+    for_it = [r for r in reasons if not (isinstance(r, dict) and r.get("kind") == "model_against")]
+    return "; ".join(reason_in_words(r, descriptions) for r in for_it[:top] + against[:1])
+
+
 def print_case(detail: CaseDetail, descriptions: Mapping[str, str] | None = None) -> None:
     c = detail.case
     out = console()
@@ -98,7 +106,7 @@ def print_case(detail: CaseDetail, descriptions: Mapping[str, str] | None = None
     for column in ("account", "customer", "score", "output tokens", "outcome", "top reasons"):
         members.add_column(column)
     for m in detail.members:
-        reasons = "; ".join(reason_in_words(r, descriptions or {}) for r in m.reasons[:3])
+        reasons = reasons_line(m.reasons, descriptions or {})
         members.add_row(
             shown(m.account_id),
             shown(m.customer_id or "-"),

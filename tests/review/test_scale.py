@@ -226,6 +226,23 @@ def test_reasons_read_as_words() -> None:
     assert reason_in_words({"odd": 1}, {}) == "odd=1"
 
 
+def test_the_cli_shows_three_reasons_for_and_the_first_against() -> None:
+    from flows.commands.queue_render import reasons_line
+
+    def model(feature: str, contribution: float) -> dict:
+        kind = "model" if contribution > 0 else "model_against"
+        return {"kind": kind, "feature": feature, "value": 1, "contribution": contribution}
+
+    reasons = [model(f"f{i}", 0.5 - i / 10) for i in range(4)]
+    reasons += [{"kind": "cluster_evidence", "evidence": "dense_block", "strength": 1.0}]
+    reasons += [model("a0", -0.7), model("a1", -0.2)]
+    assert reasons_line(reasons, {}) == "; ".join(
+        ["f0: 1 (f0, +0.5)", "f1: 1 (f1, +0.4)", "f2: 1 (f2, +0.3)", "against: a0: 1 (a0, -0.7)"]
+    )
+    assert reasons_line(reasons[-2:], {}) == "against: a0: 1 (a0, -0.7)"
+    assert reasons_line([], {}) == ""
+
+
 def test_reasons_read_against_the_population_and_say_what_speaks_against() -> None:
     descriptions = {"requests_count_1d": "requests that day"}
     for_it = {
