@@ -163,7 +163,8 @@ def model_metadata(rule: FlagRule, baselines: Baselines | None = None) -> dict[s
 
 
 def population_baselines(frame: pd.DataFrame) -> dict[str, tuple[float | None, float | None]]:
-    """Median and 90th percentile of every feature over ``frame``'s rows, nulls ignored.
+    """Median and 90th percentile of every feature over ``frame``'s rows (nulls and
+    infinities left out; ``(None, None)`` for a feature with no finite value).
 
     Training computes them over the calibration window's training rows, the
     population the version's threshold was read on: every account active then
@@ -174,7 +175,7 @@ def population_baselines(frame: pd.DataFrame) -> dict[str, tuple[float | None, f
     baselines: dict[str, tuple[float | None, float | None]] = {}
     for col, name in enumerate(FEATURE_SET.names):
         values = matrix[:, col]
-        values = values[~np.isnan(values)]
+        values = values[np.isfinite(values)]
         if values.size == 0:
             baselines[name] = (None, None)
             continue
@@ -183,7 +184,7 @@ def population_baselines(frame: pd.DataFrame) -> dict[str, tuple[float | None, f
     return baselines
 
 
-def _read_baselines(metadata: Mapping[str, object]) -> dict[str, tuple[float | None, float | None]]:
+def baselines_from_metadata(metadata: Mapping[str, object]) -> dict[str, tuple[float | None, float | None]]:
     """The version's ``feature_baselines``; versions logged before them have none."""
     raw = metadata.get("feature_baselines")
     if not isinstance(raw, Mapping):
@@ -207,7 +208,8 @@ def baseline_item(baselines: Baselines, name: str) -> dict[str, float | None] | 
 
 
 def _json_number(value: float) -> float | None:
-    return None if np.isnan(value) else round(float(value), 6)
+    """A number as reasons and metadata store it: rounded, None where it is not finite."""
+    return round(float(value), 6) if np.isfinite(value) else None
 
 
 def feature_contributions(model: xgb.XGBClassifier, matrix: pd.DataFrame) -> np.ndarray:
@@ -370,7 +372,7 @@ def load_model_version(tracking_uri: str, model_name: str, version: str) -> Cham
                 f"produces {expected!r}: train and promote a new model"
             )
         rule = FlagRule.from_metadata(metadata, where)
-        baselines = _read_baselines(metadata)
+        baselines = baselines_from_metadata(metadata)
         try:
             booster = logged.flavors["python_function"]["artifacts"][tracking.BOOSTER_ARTIFACT][
                 "path"
