@@ -72,7 +72,7 @@ from features.schemas import CURATED_ACCOUNTS_SCHEMA, CURATED_REQUESTS_SCHEMA
 from features.text import SIGNAL_ENGINES, signal_engine
 from features.text_intent import TextIntentModel, with_extraction_intent
 from jobs.errors import JobError
-from jobs.ingest import ingest_validated
+from jobs.ingest import curated_requests, ingest_validated
 from jobs.session import (
     application_id,
     counted_jobs,
@@ -201,10 +201,33 @@ def resolve_signal_engine(spark: SparkSession, requested: str = "auto") -> str:
 # core idle in the second. Equal hash partitions, a whole number per core, keep
 # every core busy to the end; more per core only adds task overhead on small days.
 PARTITIONS_PER_CORE = 2
+# Requests per task of the activity stage on a large day. A task holds 1/n of the
+# day plus whatever account hashes to it whole: bench_skew's day, where one account
+# sends 5% of 551,167 requests, put 29.2% of the stage in one of 4 tasks (#26 asks
+# for at most a quarter). The activity spends about 175 us of core time per request
+# (bench_features, 1.2M requests: 105 s on 2 cores), so a task of 50,000 requests
+# runs ~9 s and Spark's fixed cost per task (~0.1 s) stays about 1%; at that size a
+# 5% account and a task's even share together stay under a quarter from ~250,000
+# requests on, and a small day (the tests', the demo's 25,000-35,000) keeps
+# PARTITIONS_PER_CORE per core.
+REQUESTS_PER_TASK = 50_000
 
 
-def spread(frame: DataFrame, cores: int) -> DataFrame:
-    """``frame`` in at least ``PARTITIONS_PER_CORE * cores`` partitions, by (account_id, dt).
+def spread_partitions(cores: int, requests: int | None) -> int:
+    """Partitions for a day of ``requests`` curated requests (None: not known) on ``cores``.
+
+    ``PARTITIONS_PER_CORE`` per core, or, on a day large enough, one per
+    ``REQUESTS_PER_TASK`` requests rounded up to a whole number per core.
+    """
+    partitions = PARTITIONS_PER_CORE * cores
+    if requests:
+        rounds = -(-requests // (REQUESTS_PER_TASK * cores))
+        partitions = max(partitions, rounds * cores)
+    return partitions
+
+
+def spread(frame: DataFrame, cores: int, requests: int | None = None) -> DataFrame:
+    """``frame`` in at least ``spread_partitions(cores, requests)`` partitions, by (account_id, dt).
 
     A day's curated requests arrive in as many splits as their files pack into
     (one at small volumes: a Parquet file is not split below its row groups),
@@ -214,8 +237,11 @@ def spread(frame: DataFrame, cores: int) -> DataFrame:
     the requests (aggregates, models, templates) shuffles only the columns it
     uses, so those shuffles differ and are not reused: the prompt is shuffled
     by two of them. Days already in enough splits are left as they are.
+    ``requests`` (the ingest's count of the day's curated rows) makes a large
+    day's tasks smaller, so that a heavy account's whole day in one task is a
+    small part of the stage.
     """
-    partitions = PARTITIONS_PER_CORE * cores
+    partitions = spread_partitions(cores, requests)
     if num_partitions(frame) >= partitions:
         return frame
     return frame.repartition(partitions, "account_id", "dt")
@@ -262,6 +288,7 @@ def _write_activity(
     requests = spread(
         tables.read(layout.CURATED_REQUESTS, [compute_day], CURATED_REQUESTS_SCHEMA),
         default_parallelism(tables.spark),
+        curated_requests(tables.store, compute_day),
     )
     if text_model is not None:
         requests = with_extraction_intent(requests, text_model)

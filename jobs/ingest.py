@@ -279,6 +279,13 @@ def load_summary(store: ObjectStore, day: date) -> IngestSummary | None:
     return None if data is None else IngestSummary.from_dict(data)
 
 
+def curated_requests(store: ObjectStore, day: date) -> int | None:
+    """The curated requests the day's last ingest counted, or None when it did not say."""
+    data = store.read_json(layout.report_key(layout.INGEST_SUMMARY, day)) or {}
+    rows = data.get("curated_rows")
+    return rows if isinstance(rows, int) and not isinstance(rows, bool) else None
+
+
 def ingest_validated(store: ObjectStore, day: date) -> bool:
     """Whether the ingest report of ``day`` exists and says validation succeeded."""
     data = store.read_json(layout.report_key(layout.INGEST_SUMMARY, day)) or {}

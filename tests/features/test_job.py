@@ -15,11 +15,14 @@ from features.text import signal_engine
 from jobs import featurize
 from jobs.featurize import (
     PARTITIONS_PER_CORE,
+    REQUESTS_PER_TASK,
     FeatureInputError,
     FeatureParams,
+    member_links,
     resolve_signal_engine,
     run,
     spread,
+    spread_partitions,
 )
 from lakeio import LakeRef, layout
 from tests.features.conftest import DAY, account, assert_rows_equal, at, request, write_curated_day
@@ -199,6 +202,25 @@ def test_inputs_in_few_splits_are_spread_over_the_cores(spark) -> None:
         )
     many_splits = requests.repartition(wanted)
     assert spread(many_splits, 2) is many_splits
+
+
+def test_a_large_days_tasks_keep_a_heavy_account_under_a_quarter_of_the_stage(spark) -> None:
+    # Small days keep PARTITIONS_PER_CORE per core; a large one gets tasks of at most
+    # REQUESTS_PER_TASK requests, a whole number per core.
+    assert spread_partitions(2, None) == PARTITIONS_PER_CORE * 2
+    assert spread_partitions(2, 25_000) == PARTITIONS_PER_CORE * 2
+    assert spread_partitions(2, REQUESTS_PER_TASK * 2 * 3 + 1) == 2 * 4
+    # bench_skew's day: one account with 5% of 551,167 requests, whole in one task.
+    requests, heavy = 551_167, 0.05
+    for cores in (2, 4, 8):
+        partitions = spread_partitions(cores, requests)
+        assert partitions % cores == 0
+        assert 1 / partitions + heavy <= 0.25, (cores, partitions)
+    # The count reaches the repartition: a one-split frame of a "large" day.
+    frame = spark.range(100).selectExpr(
+        "cast(id as string) as account_id", "date'2026-11-02' as dt"
+    )
+    assert spread(frame.coalesce(1), 2, REQUESTS_PER_TASK * 6).rdd.getNumPartitions() == 6
 
 
 def test_spread_requests_are_partitioned_as_the_activity_groups_them(spark) -> None:
