@@ -86,7 +86,12 @@ from lakeio import indicators as shared_indicators
 from lakeio.reports import StageSummary
 from lakeio.tables import LakeTables
 
-LINKS_TYPE = "array<struct<type:string,value:string>>"
+# A member's links: the entity, the customers holding it inside the member's block
+# (an org counts once), and the days of the week the member used it (day-scoped
+# entities: exit addresses and prefixes; empty for the others).
+LINKS_TYPE = "array<struct<type:string,value:string,customers:bigint,days:array<date>>>"
+# Entity types whose memberships are per day (``features.coordination``: value@day).
+DAY_SCOPED_TYPES = ("ip", "datacenter_ip", "ip_prefix", "datacenter_ip_prefix")
 # The stable-id columns of ``features/cluster_members`` (``MEMBER_COLUMNS``): read with
 # this schema, the Parquet footers are not inferred by a Spark job of their own.
 MEMBERS_SCHEMA = T.StructType(
@@ -486,14 +491,16 @@ def member_links(
 ) -> DataFrame:
     """``(account_id, links)``: what tied each member into its cluster, most specific first.
 
-    ``links`` is ``array<struct<type, value>>``, what the review queue stores as
-    the member's links and acts on (blocking a card or an address, exporting
-    indicators): the block entities the member holds, as themselves (an address
-    without the day it was used, ``lakeio.indicators.shared_value``), ordered by
-    the entity's weight in the block (a card shared by three before an exit
-    address shared by three hundred) and cut at ``limit``; first, one
-    ``partner_indicator`` link per partner indicator (``partner_matches``:
-    ``account_id``, ``label``) that names one of its entities.
+    ``links`` is ``LINKS_TYPE``, what the review queue stores as the member's
+    links and acts on (blocking a card or an address, exporting indicators): the
+    block entities the member holds, as themselves (an address without the day it
+    was used, ``lakeio.indicators.shared_value``), with how many customers hold
+    it inside the block (the most on any one day for an address) and the days of
+    the week the member used it (``DAY_SCOPED_TYPES``), ordered by the entity's
+    weight in the block (a card shared by three before an exit address shared by
+    three hundred) and cut at ``limit``; first, one ``partner_indicator`` link per
+    partner indicator (``partner_matches``: ``account_id``, ``label``) that names
+    one of its entities (no customers, no days).
     """
     scoped = F.col("entity_type").isin(*sorted(shared_indicators.SCOPED_TYPES))
     held = (
@@ -506,19 +513,37 @@ def member_links(
             .otherwise(F.col("entity_value"))
             .alias("value"),
         )
-        .agg(F.max("weight").alias("weight"))
+        .agg(
+            F.max("weight").alias("weight"),
+            F.max("customers").alias("customers"),
+            F.array_sort(
+                F.collect_set(
+                    F.when(
+                        F.col("entity_type").isin(*DAY_SCOPED_TYPES),
+                        F.to_date(F.regexp_extract("entity_value", "@([^@]*)$", 1)),
+                    )
+                )
+            ).alias("days"),
+        )
         .select(
             "account_id",
             F.struct(
                 (-F.col("weight")).alias("order"),
                 F.col("entity_type").alias("type"),
                 F.col("value"),
+                F.col("customers").cast("bigint").alias("customers"),
+                F.col("days"),
             ).alias("link"),
         )
     )  # fmt: skip
 
     def as_link(link: Column) -> Column:
-        return F.struct(link["type"].alias("type"), link["value"].alias("value"))
+        return F.struct(
+            link["type"].alias("type"),
+            link["value"].alias("value"),
+            link["customers"].alias("customers"),
+            link["days"].alias("days"),
+        )
 
     own = held.groupBy("account_id").agg(
         F.transform(F.slice(F.array_sort(F.collect_list("link")), 1, limit), as_link).alias("own")
@@ -528,7 +553,12 @@ def member_links(
     partner = partner_matches.groupBy("account_id").agg(
         F.transform(
             F.array_sort(F.collect_set("label")),
-            lambda label: F.struct(F.lit(PARTNER_LINK).alias("type"), label.alias("value")),
+            lambda label: F.struct(
+                F.lit(PARTNER_LINK).alias("type"),
+                label.alias("value"),
+                F.lit(None).cast("bigint").alias("customers"),
+                F.array().cast("array<date>").alias("days"),
+            ),
         ).alias("partner")
     )
     return own.join(partner, on="account_id", how="full").select(

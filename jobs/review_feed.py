@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from pyspark.sql import DataFrame, Observation, SparkSession
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -43,7 +43,9 @@ ACCOUNT_FIELDS: tuple[str, ...] = (
     "output_tokens",
     "links",
 )
-LINKS_TYPE = "array<struct<type:string,value:string>>"
+# ``jobs.featurize.LINKS_TYPE``: the entity, the customers holding it inside the
+# member's block, the days the member used it (day-scoped entities).
+LINKS_TYPE = "array<struct<type:string,value:string,customers:bigint,days:array<date>>>"
 # The columns of ``scores/`` (``models.scoring.SCORES_SCHEMA``) the feed reads; with a
 # schema the Parquet footers are not inferred by a Spark job of their own. Named here,
 # not imported: jobs do not import models (tests/test_architecture.py).
@@ -123,6 +125,30 @@ def review_feed(
     )
 
 
+def member_links(members: DataFrame) -> Column:
+    """The members' ``links`` as ``LINKS_TYPE``, whichever features job wrote them.
+
+    Members written before the features job kept links have none to show; those
+    written before links carried their customers and days show the entity alone.
+    """
+    if "links" not in members.columns:
+        return F.lit(None).cast(LINKS_TYPE)
+    element = members.schema["links"].dataType.elementType  # type: ignore[attr-defined]
+    fields = set(element.fieldNames())
+
+    def as_link(link: Column) -> Column:
+        return F.struct(
+            link["type"].alias("type"),
+            link["value"].alias("value"),
+            (link["customers"] if "customers" in fields else F.lit(None))
+            .cast("bigint")
+            .alias("customers"),
+            (link["days"] if "days" in fields else F.array()).cast("array<date>").alias("days"),
+        )
+
+    return F.transform("links", as_link)
+
+
 def run(spark: SparkSession, params: ReviewFeedParams) -> ReviewFeedSummary:
     day = params.day
     tables = LakeTables.open(spark, params.lake)
@@ -134,13 +160,7 @@ def run(spark: SparkSession, params: ReviewFeedParams) -> ReviewFeedSummary:
     )
     evidence = tables.read(layout.CLUSTER_FEATURES, [day])
     members = tables.read(layout.CLUSTER_MEMBERS, [day])
-    # Members written before the features job kept links have none to show.
-    links = members.select(
-        "account_id",
-        (F.col("links") if "links" in members.columns else F.lit(None).cast(LINKS_TYPE)).alias(
-            "links"
-        ),
-    )
+    links = members.select("account_id", member_links(members).alias("links"))
     # The counts are observed while the feed is written, not read back by another job.
     written = Observation("review_feed")
     feed = review_feed(scores, volumes, evidence, links).observe(

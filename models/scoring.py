@@ -184,7 +184,9 @@ def population_baselines(frame: pd.DataFrame) -> dict[str, tuple[float | None, f
     return baselines
 
 
-def baselines_from_metadata(metadata: Mapping[str, object]) -> dict[str, tuple[float | None, float | None]]:
+def baselines_from_metadata(
+    metadata: Mapping[str, object],
+) -> dict[str, tuple[float | None, float | None]]:
     """The version's ``feature_baselines``; versions logged before them have none."""
     raw = metadata.get("feature_baselines")
     if not isinstance(raw, Mapping):

@@ -37,10 +37,7 @@ def read_review_feed(store: ObjectStore, day: date, run_id: str) -> SweepLanding
                     reasons=_json_list(account["reasons"]),
                     output_tokens=int(account["output_tokens"]),
                     requests=int(account["requests"]),
-                    links=[
-                        {"type": str(link["type"]), "value": str(link["value"])}
-                        for link in account.get("links") or []
-                    ],
+                    links=[_link(link) for link in account.get("links") or []],
                 )
             )
             versions.add(str(account["model_version"]))
@@ -112,3 +109,14 @@ def _naive_utc(value: Any) -> Any:
     if isinstance(value, list):
         return [_naive_utc(item) for item in value]
     return value
+
+
+def _link(link: dict[str, Any]) -> dict[str, Any]:
+    """A member's link as the hand-off carries it: type and value, and when the features
+    job wrote them, the customers holding it in the block and the days it was used."""
+    out: dict[str, Any] = {"type": str(link["type"]), "value": str(link["value"])}
+    if link.get("customers") is not None:
+        out["customers"] = int(link["customers"])
+    if link.get("days"):
+        out["days"] = sorted(day.isoformat() for day in link["days"] if day is not None)
+    return out

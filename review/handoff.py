@@ -32,8 +32,10 @@ class FlaggedAccount:
     output_tokens: int
     requests: int
     # The entities that linked the account into its cluster that day, each
-    # {"type": "payment_fingerprint" | "ip_prefix" | "email_domain" | ..., "value": ...}.
-    links: list[dict[str, str]] = field(default_factory=list)
+    # {"type": "payment_fingerprint" | "ip_prefix" | "email_domain" | ..., "value": ...},
+    # and when known "customers" (how many hold it inside the cluster's block) and
+    # "days" (ISO dates the account used it: exit addresses and prefixes).
+    links: list[dict[str, Any]] = field(default_factory=list)
     hourly_requests: list[int] = field(default_factory=list)  # 24 values, UTC hours, or none
 
 
@@ -114,8 +116,8 @@ def quarantine(landing: SweepLanding) -> tuple[SweepLanding, list[Quarantined]]:
 
 
 def _storable_links(
-    links: list[dict[str, str]],
-) -> tuple[list[dict[str, str]], list[Quarantined]]:
+    links: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[Quarantined]]:
     kept, aside = [], []
     for link in links:
         kind, value = link.get("type"), link.get("value")
@@ -127,10 +129,49 @@ def _storable_links(
         if reason is None and (not kind or len(kind) > LINK_TYPE_LENGTH or "\x00" in kind):
             reason = f"link type {kind!r} is empty, holds a NUL or is over {LINK_TYPE_LENGTH}"
         if reason is None:
-            kept.append({"type": str(kind), "value": str(value)})
+            reason = _unstorable_extent(link.get("customers"), link.get("days"))
+        if reason is None:
+            kept.append(_stored_link(link))
         else:
             aside.append(Quarantined.of("link", value, reason))
     return kept, aside
+
+
+MAX_LINK_DAYS = 31  # days a link can list: the week a sweep reads, many times over
+
+
+def _unstorable_extent(customers: object, days: object) -> str | None:
+    """Why a link's customers or days cannot be stored (None: they can, or are absent)."""
+    if customers is not None and (
+        isinstance(customers, bool) or not isinstance(customers, int) or customers < 0
+    ):
+        return f"link customers {customers!r} is not a count"
+    if days is None:
+        return None
+    if not isinstance(days, list) or len(days) > MAX_LINK_DAYS:
+        return f"link days are not a list of at most {MAX_LINK_DAYS} dates"
+    for day in days:
+        try:
+            date.fromisoformat(day) if isinstance(day, str) else None
+        except ValueError:
+            return f"link day {day!r} is not an ISO date"
+        if not isinstance(day, str | date):
+            return f"link day {day!r} is not an ISO date"
+    return None
+
+
+def _stored_link(link: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": str(link["type"]), "value": str(link["value"])}
+    if link.get("customers") is not None:
+        out["customers"] = int(link["customers"])
+    if link.get("days"):
+        out["days"] = sorted(
+            {
+                (date.fromisoformat(day) if isinstance(day, str) else day).isoformat()[:10]
+                for day in link["days"]
+            }
+        )
+    return out
 
 
 def _unstorable(**ids: object) -> str | None:

@@ -333,16 +333,20 @@ class _Lander:
         return placed
 
     def _record_links(self, placed: list[_Placed]) -> None:
-        """Store the entities that linked each member (new ones added, known ones extended)."""
+        """Store the entities that linked each member (new ones added, known ones extended).
+
+        A known link takes the day's span, its latest count of customers and the
+        union of the days it was used (the latest ``LINK_DAYS_KEPT``).
+        """
         wanted = {
-            (member.id, link["type"], link["value"]): member.case_id
+            (member.id, link["type"], link["value"]): (member.case_id, link)
             for p in placed
             for member, account in zip(p.members, p.group.accounts, strict=True)
             for link in account.links
         }
         if not wanted:
             return
-        known: dict[tuple[int, str, str], tuple[int, date, date]] = {}
+        known: dict[tuple[int, str, str], tuple[int, date, date, int | None, list[str]]] = {}
         for chunk in in_chunks(sorted({member_id for member_id, _, _ in wanted})):
             query = sa.select(
                 MemberLink.member_id,
@@ -351,21 +355,40 @@ class _Lander:
                 MemberLink.id,
                 MemberLink.first_seen,
                 MemberLink.last_seen,
+                MemberLink.customers,
+                MemberLink.days,
             ).where(MemberLink.member_id.in_(chunk))
             known.update(
-                ((m, t, v), (i, f, la)) for m, t, v, i, f, la in self.session.execute(query)
+                ((m, t, v), (i, f, la, c, list(d or [])))
+                for m, t, v, i, f, la, c, d in self.session.execute(query)
             )
         new = [
             {"member_id": m, "case_id": c, "entity_type": t, "entity_value": v,
-             "first_seen": self.day, "last_seen": self.day}
-            for (m, t, v), c in wanted.items()
+             "first_seen": self.day, "last_seen": self.day,
+             "customers": link.get("customers"), "days": _link_days([], link)}
+            for (m, t, v), (c, link) in wanted.items()
             if (m, t, v) not in known
         ]  # fmt: skip
-        seen_again = [
-            {"id": i, "first_seen": min(f, self.day), "last_seen": max(la, self.day)}
-            for key, (i, f, la) in known.items()
-            if key in wanted and not f <= self.day <= la
-        ]
+        seen_again = []
+        for key, (i, f, la, customers, days) in known.items():
+            if key not in wanted:
+                continue
+            link = wanted[key][1]
+            row = {
+                "id": i,
+                "first_seen": min(f, self.day),
+                "last_seen": max(la, self.day),
+                # A rerun or a late earlier day does not overwrite a later count.
+                "customers": (link.get("customers", customers) if self.day >= la else customers),
+                "days": _link_days(days, link),
+            }
+            if (row["first_seen"], row["last_seen"], row["customers"], row["days"]) != (
+                f,
+                la,
+                customers,
+                days or None,
+            ):
+                seen_again.append(row)
         if new:
             self.session.execute(sa.insert(MemberLink), new)
         if seen_again:
@@ -708,3 +731,13 @@ def _groups(landing: SweepLanding) -> list[_Group]:
             _Group(f"cluster:{cluster_id}", cluster_id, members, evidence.get(cluster_id))
         )
     return sorted(groups, key=lambda g: g.key)
+
+
+LINK_DAYS_KEPT = 28  # the days a stored link lists: four sweeps' weeks, newest kept
+
+
+def _link_days(known: list[str], link: dict[str, Any]) -> list[str] | None:
+    """The union of a link's known days and the sweep's, newest ``LINK_DAYS_KEPT``; None
+    when neither has any (an entity without a day)."""
+    days = sorted(set(known) | set(link.get("days") or []))[-LINK_DAYS_KEPT:]
+    return days or None

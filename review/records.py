@@ -128,10 +128,12 @@ class MemberView(_Record):
     outcome: Outcome | None
     added_version: int = 1  # the case's members version this account's arrival made
     sightings: list[SightingView] = field(default_factory=list)
-    links: list[dict[str, str]] = field(default_factory=list)  # entities that linked it
+    # Entities that linked it (``review.service``: type, value, first and last sweep day,
+    # and when known the customers holding it in the block and the days it was used).
+    links: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def of(cls, member: Member, links: list[dict[str, str]] | None = None) -> MemberView:
+    def of(cls, member: Member, links: list[dict[str, Any]] | None = None) -> MemberView:
         return cls(
             account_id=member.account_id,
             customer_id=member.customer_id,

@@ -281,16 +281,41 @@ def get_case(engine: Engine, case_id: int, *, members: MemberQuery | None = None
         )
 
 
-def _links_of(session: Session, member_ids: list[int]) -> dict[int, list[dict[str, str]]]:
-    links: dict[int, list[dict[str, str]]] = defaultdict(list)
+def _links_of(session: Session, member_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each member's links: ``type``, ``value``, the sweep days that showed the link
+    (``first_seen``, ``last_seen``), and when the sweeps said, the ``customers`` holding
+    the entity inside the block and the ``days`` the member used it; fewest customers
+    first, then by type and value."""
+    links: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for chunk in in_chunks(member_ids):
         query = (
-            sa.select(MemberLink.member_id, MemberLink.entity_type, MemberLink.entity_value)
+            sa.select(
+                MemberLink.member_id,
+                MemberLink.entity_type,
+                MemberLink.entity_value,
+                MemberLink.first_seen,
+                MemberLink.last_seen,
+                MemberLink.customers,
+                MemberLink.days,
+            )
             .where(MemberLink.member_id.in_(chunk))
             .order_by(MemberLink.entity_type, MemberLink.entity_value)
         )
-        for member_id, kind, value in session.execute(query):
-            links[member_id].append({"type": kind, "value": value})
+        for member_id, kind, value, first, last, customers, days in session.execute(query):
+            link: dict[str, Any] = {
+                "type": kind,
+                "value": value,
+                "first_seen": first.isoformat(),
+                "last_seen": last.isoformat(),
+            }
+            if customers is not None:
+                link["customers"] = customers
+            if days:
+                link["days"] = list(days)
+            links[member_id].append(link)
+    # The most specific first: a card four customers hold before an exit four hundred use.
+    for held in links.values():
+        held.sort(key=lambda x: (x.get("customers") is None, x.get("customers") or 0))
     return links
 
 

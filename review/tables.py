@@ -272,6 +272,12 @@ class MemberLink(Base):
     entity_value: Mapped[str] = mapped_column(sa.String(200))
     first_seen: Mapped[date] = mapped_column(sa.Date)
     last_seen: Mapped[date] = mapped_column(sa.Date)
+    # Customers holding the entity inside the member's block on the latest sweep that
+    # showed it (an org counts once; none when the sweep did not say).
+    customers: Mapped[int | None] = mapped_column(nullable=True)
+    # ISO dates the member used it (exit addresses and prefixes), the latest
+    # ``LINK_DAYS_KEPT`` of every sweep's week; none for entities without a day.
+    days: Mapped[list[str] | None] = mapped_column(JsonType, nullable=True)
 
     __table_args__ = (
         sa.UniqueConstraint("member_id", "entity_type", "entity_value"),

@@ -79,6 +79,30 @@ def reason_in_words(reason: Any, descriptions: Mapping[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(reason.items(), key=lambda kv: str(kv[0])))
 
 
+def link_in_words(link: Any) -> str:
+    """One of a member's links as a reviewer reads it: the entity, how many customers
+    hold it inside the cluster's block, the days the member used it, and the sweeps
+    that showed it: "ip_prefix 45.9.0.0/24: 412 customers; used 2026-09-15, 2026-09-16;
+    linked 2026-09-15 to 2026-09-21". What a sweep did not say is left out."""
+    if not isinstance(link, dict):
+        return str(link)
+    parts = []
+    customers = link.get("customers")
+    if isinstance(customers, int) and not isinstance(customers, bool):
+        parts.append(f"{customers:,} customer{'' if customers == 1 else 's'}")
+    days = [str(day) for day in link.get("days") or []]
+    if days:
+        parts.append(
+            "used "
+            + (", ".join(days) if len(days) <= 3 else f"{days[0]} to {days[-1]} ({len(days)} days)")
+        )
+    first, last = link.get("first_seen"), link.get("last_seen")
+    if first and last:
+        parts.append(f"linked {first}" if first == last else f"linked {first} to {last}")
+    said = f"{link.get('type')} {link.get('value')}"
+    return f"{said}: {'; '.join(parts)}" if parts else said
+
+
 def _typical(baseline: Any) -> str:
     """`` (typical M, 9 in 10 at most P)`` for a baseline, or nothing when there is none."""
     if not isinstance(baseline, dict):

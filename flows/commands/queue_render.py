@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from review.text import inert, reason_in_words
+from review.text import inert, link_in_words, reason_in_words
 from review.vocabulary import CaseStatus, Outcome
 
 if TYPE_CHECKING:  # the records module loads SQLAlchemy: only commands that query need it
@@ -90,6 +90,14 @@ def reasons_line(reasons: list[Any], descriptions: Mapping[str, str], top: int =
     return "; ".join(reason_in_words(r, descriptions) for r in for_it[:top] + against[:1])
 
 
+def links_line(links: list[Any], top: int = 2) -> str:
+    """A member's links in one cell: the first ``top`` in words, then how many more."""
+    if not links:
+        return "-"
+    more = f" (+{len(links) - top} more)" if len(links) > top else ""
+    return "; ".join(link_in_words(link) for link in links[:top]) + more
+
+
 def print_case(detail: CaseDetail, descriptions: Mapping[str, str] | None = None) -> None:
     c = detail.case
     out = console()
@@ -103,7 +111,16 @@ def print_case(detail: CaseDetail, descriptions: Mapping[str, str] | None = None
     )
     page = f"{len(detail.members)} of {detail.members_matching:,}"
     members = Table(title=f"members ({page})")
-    for column in ("account", "customer", "score", "output tokens", "outcome", "top reasons"):
+    columns = (
+        "account",
+        "customer",
+        "score",
+        "output tokens",
+        "outcome",
+        "top reasons",
+        "linked by",
+    )
+    for column in columns:
         members.add_column(column)
     for m in detail.members:
         reasons = reasons_line(m.reasons, descriptions or {})
@@ -114,6 +131,7 @@ def print_case(detail: CaseDetail, descriptions: Mapping[str, str] | None = None
             tokens(m.output_tokens),
             m.outcome or "-",
             shown(reasons),
+            shown(links_line(m.links)),
         )
     out.print(members)
     _print_evidence(out, detail)

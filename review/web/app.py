@@ -72,7 +72,7 @@ from review.service import (
     release_case,
 )
 from review.tables import utcnow
-from review.text import inert, reason_in_words
+from review.text import inert, link_in_words, reason_in_words
 from review.users import UserInfo, get_user, list_users
 from review.vocabulary import (
     ACCOUNT_OUTCOMES,
@@ -196,6 +196,7 @@ def _templates(descriptions: Mapping[str, str]) -> Jinja2Templates:
     env.filters["inert"] = inert
     env.filters["tokens"] = lambda n: f"{int(n or 0):,}"
     env.filters["in_words"] = lambda reason: reason_in_words(reason, descriptions)
+    env.filters["link_words"] = link_in_words
     env.globals.update(
         CaseStatus=CaseStatus,
         Outcome=Outcome,

@@ -123,6 +123,11 @@ def test_job_links_the_campaign_keeps_its_id_and_reruns_identically(spark, lake_
     assert all(links.values()) and all(
         entity_type in ENTITY_TYPE_WEIGHTS for held in links.values() for entity_type, _ in held
     )
+    # ... with how many customers hold each inside the block (member_links has the days).
+    held = {r["account_id"]: r["links"] for r in members.collect()}
+    card = {x["value"]: x for x in held["c1"]}["card-x"]
+    assert (card["customers"], card["days"]) == (4, [])
+    assert all(link["customers"] == 4 for links in held.values() for link in links)
 
     features = read_day(spark, lake_root, layout.ACCOUNT_DAY_FEATURES, DAY)
     assert features.columns == [c for c in KEY_COLUMNS if c != "dt"] + FEATURE_SET.names
@@ -184,6 +189,44 @@ def test_job_refuses_a_day_without_validated_curated_data(spark, lake_root: Path
     )
     with pytest.raises(FeatureInputError, match="no validated curated data"):
         run(spark, FeatureParams(day=DAY, lake=LakeRef(str(lake_root), str(lake_root / "s"))))
+
+
+def test_a_members_links_say_how_many_customers_hold_them_and_on_which_days(spark) -> None:
+    # Exit addresses are per-day memberships (value@day): a link is the address once,
+    # with the days the account used it and the most customers holding it on one day.
+    day0 = YESTERDAY - timedelta(days=1)
+    shared = spark.createDataFrame(
+        [
+            ("a1", "k1", "ip", f"45.9.0.1@{day0}"),
+            ("a1", "k1", "ip", f"45.9.0.1@{DAY}"),
+            ("a1", "k1", "payment_fingerprint", "card-x"),
+            ("a2", "k2", "ip", f"45.9.0.1@{DAY}"),
+            ("a2", "k2", "payment_fingerprint", "card-x"),
+            ("a3", "k3", "ip", f"45.9.0.1@{DAY}"),
+            ("a3", "k3", "ip", f"45.9.0.1@{YESTERDAY}"),  # not in the block that day
+        ],
+        "account_id string, customer_id string, entity_type string, entity_value string",
+    )
+    components = spark.createDataFrame(
+        [("k1", "k1"), ("k2", "k1"), ("k3", "k1")], "node string, component string"
+    )
+    block_entities = spark.createDataFrame(
+        [
+            ("k1", "ip", f"45.9.0.1@{day0}", 2, 0.3),
+            ("k1", "ip", f"45.9.0.1@{DAY}", 3, 0.2),
+            ("k1", "payment_fingerprint", "card-x", 2, 0.9),
+        ],
+        "component string, entity_type string, entity_value string, customers long, weight double",
+    )
+    links = {
+        r["account_id"]: [(x["type"], x["value"], x["customers"], x["days"]) for x in r["links"]]
+        for r in member_links(shared, components, block_entities, limit=12).collect()
+    }
+    assert links == {
+        "a1": [("payment_fingerprint", "card-x", 2, []), ("ip", "45.9.0.1", 3, [day0, DAY])],
+        "a2": [("payment_fingerprint", "card-x", 2, []), ("ip", "45.9.0.1", 3, [DAY])],
+        "a3": [("ip", "45.9.0.1", 3, [DAY])],
+    }
 
 
 def test_inputs_in_few_splits_are_spread_over_the_cores(spark) -> None:

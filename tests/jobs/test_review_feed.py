@@ -138,6 +138,41 @@ def test_feed_lands_flagged_accounts_with_volumes_and_their_clusters_evidence(
     assert read_review_feed(tables.store, DAY, "run-1") == landing
 
 
+def test_links_carry_their_customers_and_days_to_the_queue(spark, tmp_path: Path) -> None:
+    # Members as the features job writes them now (jobs.featurize.LINKS_TYPE): the old
+    # two-field links above still land, as the entity alone.
+    from jobs.featurize import LINKS_TYPE
+
+    tables = scored_day(spark, tmp_path / "lake")
+    members = [
+        ("c1", "a1", "cust-1", date(2026, 11, 1),
+         [("payment_fingerprint", "card-x", 3, []),
+          ("ip", "203.0.113.9", 41, [date(2026, 11, 2), DAY])]),
+        ("c1", "a2", "cust-2", date(2026, 11, 1), []),
+    ]  # fmt: skip
+    tables.write_day(
+        spark.createDataFrame(
+            members,
+            "hydra_cluster_id string, account_id string, customer_id string, "
+            f"first_seen date, links {LINKS_TYPE}",
+        ),
+        layout.CLUSTER_MEMBERS,
+        DAY,
+    )
+    run(spark, ReviewFeedParams(day=DAY, lake=LakeRef(str(tmp_path / "lake"), str(tmp_path / "s"))))
+
+    links = {a.account_id: a.links for a in read_review_feed(tables.store, DAY, "r").accounts}
+    assert links == {
+        "a1": [
+            {"type": "payment_fingerprint", "value": "card-x", "customers": 3},
+            {"type": "ip", "value": "203.0.113.9", "customers": 41,
+             "days": ["2026-11-02", "2026-11-03"]},
+        ],
+        "a2": [],
+        "a4": [],
+    }  # fmt: skip
+
+
 def test_a_day_without_flags_lands_nothing_and_a_day_without_a_feed_is_refused(
     spark, tmp_path: Path
 ) -> None:

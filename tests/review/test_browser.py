@@ -238,7 +238,8 @@ def test_the_cluster_graph_and_lanes_render_with_hostile_values_inert(
         replace(
             account(f"ring-{i}", "c-ring", tokens=1),
             links=[{"type": "payment_fingerprint", "value": hostile}, {"type": "ip_prefix",
-                   "value": f"203.0.113.0/{24 + i % 2}"}],
+                   "value": f"203.0.113.0/{24 + i % 2}", "customers": 2,
+                   "days": ["2026-11-01", "2026-11-02"]}],
             hourly_requests=[0] * 9 + [30, 31, 29] + [0] * 12,
         )
         for i in range(4)
@@ -261,5 +262,11 @@ def test_the_cluster_graph_and_lanes_render_with_hostile_values_inert(
     assert f"payment_fingerprint: \\u202e{IMG_PAYLOAD} (4 members, 2026-11-02)" in tooltips
     legend = browser.find_element(By.CSS_SELECTOR, "ul.legend").text
     assert "ip_prefix (2026-11-02)" in legend and "payment_fingerprint (2026-11-02)" in legend
+    # Each member's links in words: how many customers hold it, the days it was used.
+    badges = [b.text for b in browser.find_elements(By.CSS_SELECTOR, "p.links .badge")]
+    assert (
+        "ip_prefix 203.0.113.0/24: 2 customers; used 2026-11-01, 2026-11-02; linked 2026-11-02"
+        in badges
+    )
     assert browser.find_elements(By.CSS_SELECTOR, "main script, main img") == []
     assert browser.execute_script("return typeof window.__pwned") == "undefined"

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
+from flows.commands import queue_render as render
 from review.decisions import bulk_close, bulk_escalate, decide_case
 from review.errors import InvalidDecision
 from review.exports import members_csv
@@ -26,7 +27,7 @@ from review.service import (
     read_audit,
     related_cases,
 )
-from review.text import reason_in_words
+from review.text import link_in_words, reason_in_words
 from review.vocabulary import AuditAction, CaseSort, CaseStatus, Outcome
 from tests.review.builders import account, landing
 from tests.review.conftest import T0
@@ -62,7 +63,9 @@ def test_members_come_by_page_and_filter(queue: Engine) -> None:
     card = get_case(
         queue, case.id, members=MemberQuery(entity=("payment_fingerprint", "pf-shared"))
     )
-    assert card.members_matching == 12 and all(CARD in m.links for m in card.members)
+    assert card.members_matching == 12 and all(
+        CARD.items() <= link.items() for m in card.members for link in m.links[-1:]
+    )
     late = get_case(queue, case.id, members=MemberQuery(first_seen=D2))
     assert sorted(m.account_id for m in late.members) == [f"farm-{i:03d}" for i in range(30, 36)]
     joined = get_case(queue, case.id, members=MemberQuery(joined_after=1))
@@ -181,6 +184,67 @@ def test_a_rerun_keeps_one_link_per_member_and_entity(queue: Engine) -> None:
         "ip_prefix", "198.51.100.0/24", 6, D1, D2
     )
     assert all(len(m.links) in (1, 2) for m in get_case(queue, case.id).members)
+
+
+def test_a_link_says_how_many_customers_hold_it_and_on_which_days(
+    queue: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def farm(day: date, exit_customers: int, used: list[str]) -> list:
+        return [
+            replace(
+                account(f"farm-{i}", "c-farm"),
+                links=[
+                    {"type": "ip_prefix", "value": "198.51.100.0/24",
+                     "customers": exit_customers, "days": used},
+                    {"type": "payment_fingerprint", "value": "pf-shared", "customers": 3},
+                ],
+            )
+            for i in range(3)
+        ]  # fmt: skip
+
+    land_sweep(queue, landing(D1, {"c-farm": farm(D1, 40, ["2026-10-30", "2026-11-01"])}),
+               intake_cap=5, now=T0)  # fmt: skip
+    land_sweep(queue, landing(D2, {"c-farm": farm(D2, 55, ["2026-11-01", "2026-11-02"])}),
+               intake_cap=5, now=T0)  # fmt: skip
+    # A rerun of the earlier day neither shrinks the days nor restores the older count.
+    land_sweep(queue, landing(D1, {"c-farm": farm(D1, 40, ["2026-10-30", "2026-11-01"])}),
+               intake_cap=5, now=T0)  # fmt: skip
+    [case] = list_cases(queue)
+    member = get_case(queue, case.id).members[0]
+    # The most specific link first: the card three customers hold before the exits of 55.
+    assert member.links == [
+        {"type": "payment_fingerprint", "value": "pf-shared", "customers": 3,
+         "first_seen": "2026-11-01", "last_seen": "2026-11-02"},
+        {"type": "ip_prefix", "value": "198.51.100.0/24", "customers": 55,
+         "days": ["2026-10-30", "2026-11-01", "2026-11-02"],
+         "first_seen": "2026-11-01", "last_seen": "2026-11-02"},
+    ]  # fmt: skip
+    assert link_in_words(member.links[1]) == (
+        "ip_prefix 198.51.100.0/24: 55 customers; used 2026-10-30, 2026-11-01, 2026-11-02; "
+        "linked 2026-11-01 to 2026-11-02"
+    )
+    assert link_in_words({"type": "ip", "value": "192.0.2.1"}) == "ip 192.0.2.1"
+    # `queue show`: a member's first two links in words, then how many more.
+    assert render.links_line(member.links, top=1) == (
+        "payment_fingerprint pf-shared: 3 customers; linked 2026-11-01 to 2026-11-02 (+1 more)"
+    )
+    assert render.links_line([]) == "-"
+    render.print_case(get_case(queue, case.id))
+    assert "linked by" in capsys.readouterr().out
+
+    # What cannot be a count or a day is set aside with its link, and counted.
+    bad = replace(
+        account("odd", "c-odd"),
+        links=[{"type": "ip", "value": "192.0.2.9", "customers": -1},
+               {"type": "ip", "value": "192.0.2.8", "days": ["yesterday"]},
+               {"type": "ip", "value": "192.0.2.7", "customers": 2, "days": ["2026-11-02"]}],
+    )  # fmt: skip
+    result = land_sweep(
+        queue, landing(D2 + timedelta(days=1), {"c-odd": [bad]}), intake_cap=5, now=T0
+    )
+    assert result.quarantined == 2
+    [odd] = [c for c in list_cases(queue) if c.cluster_id == "c-odd"]
+    assert [link["value"] for link in get_case(queue, odd.id).members[0].links] == ["192.0.2.7"]
 
 
 def test_exports_quote_formulas_and_are_audited(app: object, engine: Engine) -> None:
