@@ -318,10 +318,23 @@ def _json_value(value: object) -> float | None:
     return None if np.isnan(number) else round(number, 6)
 
 
+# Per feature, its median and 90th percentile over a population, None where it has no
+# value (``models.scoring.population_baselines``, ``BASELINE_QUANTILES``).
+Baselines = Mapping[str, tuple[float | None, float | None]]
+
+
+def baseline_item(baselines: Baselines, name: str) -> dict[str, float | None] | None:
+    """A feature's baseline as it is shown in a reason, or None when unknown."""
+    if name not in baselines:
+        return None
+    median, p90 = baselines[name]
+    return {"median": median, "p90": p90}
+
+
 def evidence_items(
     features: pd.DataFrame,
     strengths: pd.DataFrame,
-    baselines: Mapping[str, tuple[float | None, float | None]] | None = None,
+    baselines: Baselines | None = None,
 ) -> list[list[dict]]:
     """Per row, the families strong enough to show, with the signal values behind them
     and, where ``baselines`` know a signal (``models.scoring.population_baselines``), its
@@ -345,7 +358,7 @@ def evidence_items(
                     },
                 }
                 typical = {
-                    signal: {"median": known[signal][0], "p90": known[signal][1]}
+                    signal: baseline_item(known, signal)
                     for signal in family.signals
                     if signal in known
                 }

@@ -62,6 +62,8 @@ from models.cluster_evidence import (
     EVIDENCE_ALONE,
     EVIDENCE_MIN,
     EVIDENCE_SCORE,
+    Baselines,
+    baseline_item,
     evidence_items,
     evidence_score,
     family_strengths,
@@ -146,10 +148,6 @@ class FlagRule:
 MODEL_METADATA_KEY = "hydrasweep"
 
 
-# Per feature, its ``BASELINE_QUANTILES`` over a population (None where it has no value).
-Baselines = Mapping[str, tuple[float | None, float | None]]
-
-
 def model_metadata(rule: FlagRule, baselines: Baselines | None = None) -> dict[str, object]:
     """What training logs inside the model: the flag rule, the feature set and the
     population baselines its reasons are read against."""
@@ -199,14 +197,6 @@ def baselines_from_metadata(
                 None if values[1] is None else float(values[1]),
             )
     return baselines
-
-
-def baseline_item(baselines: Baselines, name: str) -> dict[str, float | None] | None:
-    """A feature's baseline as it is shown in a reason, or None when unknown."""
-    if name not in baselines:
-        return None
-    median, p90 = baselines[name]
-    return {"median": median, "p90": p90}
 
 
 def _json_number(value: float) -> float | None:

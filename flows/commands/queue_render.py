@@ -85,8 +85,11 @@ def print_cases(cases: list[CaseSummary], title: str) -> None:
 def reasons_line(reasons: list[Any], descriptions: Mapping[str, str], top: int = 3) -> str:
     """A member's reasons in one cell: the first ``top`` that speak for the flag, then
     the first that speaks against it (``model_against``), in words."""
-    against = [r for r in reasons if isinstance(r, dict) and r.get("kind") == "model_against"]
-    for_it = [r for r in reasons if not (isinstance(r, dict) and r.get("kind") == "model_against")]
+    for_it: list[Any] = []
+    against: list[Any] = []
+    for reason in reasons:
+        speaks_against = isinstance(reason, dict) and reason.get("kind") == "model_against"
+        (against if speaks_against else for_it).append(reason)
     return "; ".join(reason_in_words(r, descriptions) for r in for_it[:top] + against[:1])
 
 
