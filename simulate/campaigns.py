@@ -768,8 +768,10 @@ class CampaignBuilder:
         account.tier = "build"
         account.payment_fingerprint = self.b.payment()  # a card of its own
         account.billing_country = r.choice(list(catalog.HOME_COUNTRIES))
-        host = r.choice(catalog.HOSTING_ASES + catalog.VPN_ASES)
-        account.egress = [EgressOption(1.0, FIXED, self.b.book.new_address(r, host))]
+        # One host of its own, at a provider with room (at scale 80 a small one fills up);
+        # the draws are the same as one provider's until one is full.
+        host = self.b.book.new_address_among(r, catalog.HOSTING_ASES + catalog.VPN_ASES)
+        account.egress = [EgressOption(1.0, FIXED, host)]
         account.tz = 0
         account.param = r.randrange(1440)  # the job's start minute (UTC)
         account.param2 = r.randint(40, 240)  # its length in minutes
