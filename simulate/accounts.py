@@ -32,6 +32,7 @@ from simulate.network import (
     LINE,
     POOL,
     AddressBook,
+    AddressSpaceFull,
     EgressOption,
     choose_option,
 )
@@ -324,6 +325,23 @@ class Infrastructure:
             # one address stays what it is at scale 1.
             return max(1, round(r.randint(low, high) * scale))
 
+        def fill(
+            system: catalog.AutonomousSystem, count: int, country: str | None = None
+        ) -> list[int]:
+            # A pool of ``count`` fresh addresses, or of all a small system announces: at a
+            # large scale (160, the 4M-request day) a VPN asked for thousands of exits has a
+            # few hundred, and its customers share them more. The draws are the same as
+            # before until a system fills.
+            rows: list[int] = []
+            for _ in range(count):
+                try:
+                    rows.append(book.new_address(r, system, country=country))
+                except AddressSpaceFull:
+                    if not rows:
+                        raise
+                    break
+            return rows
+
         self.cgnat: dict[tuple[int, str], int] = {}
         # Carrier-grade NAT: each carrier's region hands its subscribers a few public IPv4
         # addresses (thousands of subscribers per address in life; the provider's customers
@@ -333,7 +351,7 @@ class Infrastructure:
             if not system.cgnat:
                 continue
             for country in sorted({c for _, c in system.v4}):
-                rows = [book.new_address(r, system, country=country) for _ in range(scaled(3, 8))]
+                rows = fill(system, scaled(3, 8), country)
                 self.cgnat[(system.asn, country)] = book.pool(f"cgnat:{system.asn}:{country}", rows)
         # Offices and coworking spaces: one egress /24 (a few NAT addresses) per building.
         self.offices: list[tuple[int, str]] = []
@@ -346,12 +364,12 @@ class Infrastructure:
         # Security edges and privacy relays: many unrelated people per address.
         self.edges: dict[str, int] = {}
         for system in catalog.EDGE_ASES:
-            rows = [book.new_address(r, system) for _ in range(scaled(6, 20))]
+            rows = fill(system, scaled(6, 20))
             self.edges[system.name] = book.pool(f"edge:{system.asn}", rows)
         # Commercial VPN exits: consumers and some operators rent the same ones.
         self.vpns: list[int] = []
         for system in catalog.VPN_ASES:
-            rows = [book.new_address(r, system) for _ in range(scaled(10, 30))]
+            rows = fill(system, scaled(10, 30))
             self.vpns.append(book.pool(f"vpn:{system.asn}", rows))
         # Serverless platforms and notebooks: tenants share the platform's NAT gateways.
         self.platforms: dict[str, int] = {}
@@ -363,7 +381,7 @@ class Infrastructure:
             ("app-platform", 40509, 6),
         ):
             system = next(s for s in catalog.CLOUD_ASES if s.asn == asn)
-            rows = [book.new_address(r, system) for _ in range(scaled(count, count))]
+            rows = fill(system, scaled(count, count))
             self.platforms[name] = book.pool(f"platform:{name}", rows)
         # Campus NAT: a university's egress block.
         self.campuses: dict[int, tuple[int, str]] = {}
