@@ -86,10 +86,7 @@ from lakeio import indicators as shared_indicators
 from lakeio.reports import StageSummary
 from lakeio.tables import LakeTables
 
-# A member's links: the entity, the customers holding it inside the member's block
-# (an org counts once), and the days of the week the member used it (day-scoped
-# entities: exit addresses and prefixes; empty for the others).
-LINKS_TYPE = "array<struct<type:string,value:string,customers:bigint,days:array<date>>>"
+LINKS_TYPE = layout.MEMBER_LINKS_TYPE
 # Entity types whose memberships are per day (``features.coordination``: value@day).
 DAY_SCOPED_TYPES = ("ip", "datacenter_ip", "ip_prefix", "datacenter_ip_prefix")
 # The stable-id columns of ``features/cluster_members`` (``MEMBER_COLUMNS``): read with

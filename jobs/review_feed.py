@@ -43,9 +43,7 @@ ACCOUNT_FIELDS: tuple[str, ...] = (
     "output_tokens",
     "links",
 )
-# ``jobs.featurize.LINKS_TYPE``: the entity, the customers holding it inside the
-# member's block, the days the member used it (day-scoped entities).
-LINKS_TYPE = "array<struct<type:string,value:string,customers:bigint,days:array<date>>>"
+LINKS_TYPE = layout.MEMBER_LINKS_TYPE
 # The columns of ``scores/`` (``models.scoring.SCORES_SCHEMA``) the feed reads; with a
 # schema the Parquet footers are not inferred by a Spark job of their own. Named here,
 # not imported: jobs do not import models (tests/test_architecture.py).

@@ -48,6 +48,11 @@ QUARANTINE_REQUESTS = "quarantine/requests"
 QUARANTINE_ACCOUNTS = "quarantine/accounts"
 ACCOUNT_DAY_FEATURES = "features/account_day"
 CLUSTER_MEMBERS = "features/cluster_members"
+# A cluster member's ``links`` column: the entity, the customers holding it inside
+# the member's block (an org counts once), and the days of the week the member used
+# it (day-scoped entities: exit addresses and prefixes; empty for the others). The
+# features job writes it, the review feed reads it.
+MEMBER_LINKS_TYPE = "array<struct<type:string,value:string,customers:bigint,days:array<date>>>"
 CLUSTER_FEATURES = "features/clusters"
 ACCOUNT_LINKS = "features/links"
 # The features job's per account-day partial aggregates (jobs/featurize.py); the

@@ -151,13 +151,22 @@ def _unstorable_extent(customers: object, days: object) -> str | None:
     if not isinstance(days, list) or len(days) > MAX_LINK_DAYS:
         return f"link days are not a list of at most {MAX_LINK_DAYS} dates"
     for day in days:
-        try:
-            date.fromisoformat(day) if isinstance(day, str) else None
-        except ValueError:
-            return f"link day {day!r} is not an ISO date"
-        if not isinstance(day, str | date):
+        if not _is_day(day):
             return f"link day {day!r} is not an ISO date"
     return None
+
+
+def _is_day(value: object) -> bool:
+    """A date, or a string in ISO form."""
+    if isinstance(value, date):
+        return True
+    if not isinstance(value, str):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _stored_link(link: dict[str, Any]) -> dict[str, Any]:

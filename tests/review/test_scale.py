@@ -237,12 +237,13 @@ def test_a_link_says_how_many_customers_hold_it_and_on_which_days(
         account("odd", "c-odd"),
         links=[{"type": "ip", "value": "192.0.2.9", "customers": -1},
                {"type": "ip", "value": "192.0.2.8", "days": ["yesterday"]},
+               {"type": "ip", "value": "192.0.2.6", "days": [20261102]},
                {"type": "ip", "value": "192.0.2.7", "customers": 2, "days": ["2026-11-02"]}],
     )  # fmt: skip
     result = land_sweep(
         queue, landing(D2 + timedelta(days=1), {"c-odd": [bad]}), intake_cap=5, now=T0
     )
-    assert result.quarantined == 2
+    assert result.quarantined == 3
     [odd] = [c for c in list_cases(queue) if c.cluster_id == "c-odd"]
     assert [link["value"] for link in get_case(queue, odd.id).members[0].links] == ["192.0.2.7"]
 
