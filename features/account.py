@@ -402,6 +402,8 @@ def rolling_account_features(
             F.max(F.size("countries")).cast("long").alias("egress_countries_max_1d"),
             F.array_distinct(F.flatten(F.collect_list("api_keys"))).alias("api_keys_7d"),
             F.sum("template_reused_requests").alias("template_reused_requests_7d"),
+            # Exit-days (an address on a day), what ``features.clusters.egress_fleet`` divides by.
+            F.sum(F.size("ips") + F.size("datacenter_ips")).cast("long").alias("egress_ip_days_7d"),
             _union_size("ips").alias("distinct_plain_ips"),
             F.size(F.array_distinct(F.flatten(F.collect_list(F.concat("ips", "datacenter_ips")))))
             .cast("long")
@@ -573,6 +575,7 @@ ROLLING_HELPER_COLUMNS: tuple[str, ...] = (
     "requests_7d",
     "cot_requests_7d",
     "content_requests_7d",
+    "egress_ip_days_7d",
     "output_tokens_1d",
     "countries_7d",
     "asns_7d",

@@ -76,6 +76,15 @@ PAYMENT_PEER_FEATURES: tuple[str, ...] = (
     "payment_peer_customers",
     "payment_peer_content_share",
 )
+# Who else sends from the account's exits (``egress_fleet``).
+EGRESS_FLEET_FEATURES: tuple[str, ...] = ("egress_fleet_share_7d",)
+# Exit addresses as ``features.coordination`` lists them: one address on one day.
+EGRESS_ENTITY_TYPES: tuple[str, ...] = ("ip", "datacenter_ip")
+# An exit-day is a fleet's when at least this many *other* customers sent from it (with the
+# account, a multi-customer group: ``models.cluster_evidence.MIN_CLUSTER_CUSTOMERS``) and
+# at least half of them (``EGRESS_FLEET_MAJORITY``) are content accounts.
+EGRESS_FLEET_MIN_OTHERS = 2
+EGRESS_FLEET_MAJORITY = 0.5
 
 
 def assign_cluster_ids(
@@ -303,6 +312,79 @@ def payment_peers(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
     )
 
 
+def egress_fleet(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
+    """``(account_id, egress_fleet_share_7d)`` of every account that sent from a fleet's exit.
+
+    A shared exit address is a carrier's NAT, a campus or an office, a cloud's
+    egress, or a proxy pool's exit; what tells them apart is who *else* sends
+    from it. A carrier's or a campus's other customers are ordinary people; a
+    proxy pool's are the fleet, and a fleet harvests the model even when each of
+    its accounts hides its extraction in ordinary traffic. And a residential
+    proxy pool exits through real people's home and phone addresses, so a person
+    can share a few exit-days with a fleet; a fleet's member sends from nothing
+    else. So, per exit-day (an address on a day, as ``features.coordination``
+    lists them), the other customers who sent from it (an org counts once) and
+    whether at least half of them are content accounts (``content_share_7d >=
+    CONTENT_ACCOUNT_SHARE`` for one of their accounts; leave-one-out, so the
+    account's own traffic never counts); per account, the share of all its
+    exit-days of the week (``egress_ip_days_7d`` of the rolling features, shared
+    or not) that are a fleet's. A popular exit counts once, however many
+    customers it has: the share is over the account's own exits. Accounts that
+    sent from no fleet's exit have no row (``cluster_features`` reads 0).
+
+    ``memberships``: the shared memberships (``features.coordination``);
+    ``rolling``: the rolling account features (``content_share_7d``,
+    ``egress_ip_days_7d``).
+    """
+    exits = memberships.where(F.col("entity_type").isin(*EGRESS_ENTITY_TYPES)).select(
+        "account_id", "customer_id", "entity_type", "entity_value"
+    )
+    content_account = (
+        F.coalesce(F.col("content_share_7d"), F.lit(0.0)) >= F.lit(CONTENT_ACCOUNT_SHARE)
+    ).cast("long")
+    per_customer = (
+        exits.join(
+            rolling.select("account_id", content_account.alias("content_account")),
+            on="account_id",
+            how="left",
+        )
+        .groupBy("entity_type", "entity_value", "customer_id")
+        .agg(F.max(F.coalesce("content_account", F.lit(0))).alias("content_customer"))
+    )
+    per_exit = per_customer.groupBy("entity_type", "entity_value").agg(
+        F.count(F.lit(1)).alias("customers"), F.sum("content_customer").alias("content_customers")
+    )
+    others = F.col("customers") - 1
+    fleet_exit = (others >= EGRESS_FLEET_MIN_OTHERS) & (
+        (F.col("content_customers") - F.col("content_customer")) / F.greatest(others, F.lit(1))
+        >= F.lit(EGRESS_FLEET_MAJORITY)
+    )
+    # Salted: a pool's exit is sent from by hundreds of the fleet's customers in a week.
+    fleet_exits = (
+        salted_join(
+            per_customer,
+            per_exit,
+            on=["entity_type", "entity_value"],
+            spread_by="customer_id",
+        )
+        .where(fleet_exit)
+        .select("entity_type", "entity_value", "customer_id")
+    )
+    counted = (
+        exits.join(fleet_exits, on=["entity_type", "entity_value", "customer_id"], how="left_semi")
+        .groupBy("account_id")
+        .agg(F.count(F.lit(1)).alias("fleet_exit_days"))
+    )
+    return counted.join(
+        rolling.select("account_id", "egress_ip_days_7d"), on="account_id", how="inner"
+    ).select(
+        "account_id",
+        (F.col("fleet_exit_days") / F.greatest(F.col("egress_ip_days_7d"), F.lit(1)))
+        .cast("double")
+        .alias("egress_fleet_share_7d"),
+    )
+
+
 def group_key(hydra_cluster_id: F.Column, customer_id: F.Column) -> F.Column:
     return F.coalesce(hydra_cluster_id, F.concat(F.lit("customer:"), customer_id))
 
@@ -334,7 +416,9 @@ def cluster_features(
     slots of the week in which it acted together with another customer of its
     cluster (SynchroTrap's matched actions, counted per account). The payment
     peers (``payment_peers``) are read over the holders of one specific
-    instrument, not the cluster: 0 when the account shares no instrument.
+    instrument, not the cluster: 0 when the account shares no instrument; the
+    egress fleet (``egress_fleet``) over the senders of its own exit-days: 0 when
+    it shares none.
     """
     flags = account_sharing_flags(memberships, shared_entities)
     rows = (
@@ -365,7 +449,8 @@ def cluster_features(
         rows.join(synced_accounts, on="account_id", how="left")
         .join(member_weights, on="customer_id", how="left")
         .join(payment_peers(memberships, rolling), on="customer_id", how="left")
-        .fillna(0, subset=list(PAYMENT_PEER_FEATURES))
+        .join(egress_fleet(memberships, rolling), on="account_id", how="left")
+        .fillna(0, subset=[*PAYMENT_PEER_FEATURES, *EGRESS_FLEET_FEATURES])
         .withColumns(
             {
                 # Only a clustered account has a part in a cluster.

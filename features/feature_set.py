@@ -274,6 +274,11 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
         "Share of those other customers that are content accounts (content_share_7d >= 0.2 for one of their accounts): an operator's card pays for harvesting accounts, an agency's for ordinary clients; 0 when it shares none.",
     ),
     _c(
+        "egress_fleet_share_7d",
+        "double",
+        "Share of the account's exit-days (an address on a day) of the 7 days from which at least two other customers sent and at least half of them are content accounts (content_share_7d >= 0.2): a proxy pool's member sends from nothing else, a person whose home or phone address is also a residential proxy exit from a few of its days; 0 when it shares no exit.",
+    ),
+    _c(
         "cohort_size",
         "long",
         "Accounts created in the same hour from the same signup /24 (/48), or created on the same day and woken on the same day after 14+ dormant days, as this one (the larger); 1 when alone.",
@@ -287,6 +292,6 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
 
 FEATURE_SET = FeatureSet(
     name="hydrasweep_account_day",
-    version=5,
+    version=6,
     specs=ACCOUNT_FEATURES + CLUSTER_FEATURES,
 )

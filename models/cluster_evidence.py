@@ -27,6 +27,18 @@ work, not a person's homework. The peers are other customers' own traffic
 (leave-one-out), on one specific instrument, so a carrier's or a cloud's
 customers who touched a pool's exits never inherit it.
 
+The **egress fleet** is the same reading over the account's exit addresses: a
+proxy pool's exits are sent from by the fleet, a carrier's, a campus's or a
+cloud's by ordinary customers. Its witness is the share of the account's
+exit-days (an address on a day) on which most other senders are content
+accounts (``features.clusters.egress_fleet``), and it counts apart from the
+shared infrastructure for the same reason the payment peers do: sharing an
+address says "these customers share something", who they are says "they are
+a fleet". A residential pool exits through people's own addresses, so a
+person shares some of its days with a fleet; the ramp starts at half of them.
+When the account is a content account, its content counts at the fleet's
+strength, as for the payment peers.
+
 Each coordination family alone has an innocent explanation (a SaaS platform's
 customers share its egress IPs; a university class signs up the same hour and
 works the same assignment; a reseller's traffic rotates through many networks),
@@ -128,6 +140,13 @@ SYNCED_LOW, SYNCED_HIGH = 0.0, 2.0
 # shares' prior 0.3..0.7 (a minority .. most).
 PAYMENT_PEERS_MIN = MIN_CLUSTER_CUSTOMERS - 1
 PEERS_LOW, PEERS_HIGH = 0.3, 0.7
+# Egress fleet: the share of the account's exit-days that are a fleet's ramps from half
+# (a person whose home or phone address a residential pool also exits through shares some
+# of its days with the fleet; the shares' prior 0.3 flagged one such person on tuning seed
+# 9101) to all (a pool member sends from nothing else). Replayed on tuning seeds 9101 and
+# 9102 with each seed's model fixed (bench/README.md, "An egress fleet"): 0.3/0.7 flags a
+# person on 9101, 0.4/0.9 and 0.5/1.0 none; 0.5/1.0 is the prior that reads "half .. all".
+FLEET_LOW, FLEET_HIGH = 0.5, 1.0
 YOUNG_DAYS = 14.0
 WOKEN_DORMANT_DAYS = 14.0
 CONTENT = "extraction_content"
@@ -189,6 +208,13 @@ FAMILIES: tuple[EvidenceFamily, ...] = (
         ("payment_peer_customers", "payment_peer_content_share", "content_share_7d"),
     ),
     EvidenceFamily(
+        "egress_fleet",
+        "most other customers sending from the account's exit addresses send extraction "
+        "content too, on most of its days (a proxy pool's fleet, not a carrier's or a "
+        "campus's users)",
+        ("egress_fleet_share_7d", "distinct_ips_7d", "content_share_7d"),
+    ),
+    EvidenceFamily(
         "model_pivot",
         "the account moved its traffic to a newly released model at once",
         ("new_model_share_3d", "cluster_new_model_share"),
@@ -203,6 +229,7 @@ CONTENT_FAMILY = EvidenceFamily(
         "content_share_7d",
         "intent_score_mean_7d",
         "payment_peer_content_share",
+        "egress_fleet_share_7d",
     ),
 )
 SHOWN_FAMILIES: tuple[EvidenceFamily, ...] = (*FAMILIES, CONTENT_FAMILY)
@@ -260,14 +287,15 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
         _ramp(f["payment_peer_content_share"], PEERS_LOW, PEERS_HIGH),
         0.0,
     )
+    fleet = _ramp(f["egress_fleet_share_7d"], FLEET_LOW, FLEET_HIGH)
     content_account = (
         f["content_share_7d"].astype("float64").fillna(0).to_numpy() >= CONTENT_ACCOUNT_SHARE
     )
     # The account's own content, or, when it is a content account itself, its payment
-    # peers' (a fleet's diluted share; module docstring).
+    # peers' or its egress fleet's (a fleet's diluted share; module docstring).
     content = np.maximum(
         _ramp(f["content_share_7d"], OWN_CONTENT_LOW, OWN_CONTENT_HIGH),
-        np.where(content_account, peers, 0.0),
+        np.where(content_account, np.maximum(peers, fleet), 0.0),
     )
     strengths = pd.DataFrame(
         {
@@ -278,6 +306,7 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
             "load_balanced_volume": balanced,
             "rotating_egress": rotating,
             "payment_peers": peers,
+            "egress_fleet": fleet,
             "model_pivot": pivot,
             CONTENT: content,
         },

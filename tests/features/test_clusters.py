@@ -11,6 +11,7 @@ from features.clusters import (
     assign_cluster_ids,
     cluster_features,
     cohort_features,
+    egress_fleet,
     payment_peers,
 )
 from tests.features.conftest import DAY, account, accounts_frame, assert_rows_equal
@@ -100,7 +101,7 @@ ROLLING_SCHEMA = (
     "output_tokens_1d long, template_reuse_share_7d double, requests_7d long, "
     "cot_requests_7d long, countries_7d array<string>, asns_7d array<long>, created_at timestamp, "
     "content_requests_7d long, egress_asns_max_1d long, new_model_share_3d double, "
-    "content_share_7d double"
+    "content_share_7d double, egress_ip_days_7d long"
 )
 
 
@@ -109,12 +110,12 @@ def test_cluster_features_describe_the_cluster_or_the_customer(spark) -> None:
     rolling = spark.createDataFrame(
         [
             # a hydra cluster: three customers, one account idle today
-            ("h1", "h1", True, 10, 100, 1.0, 70, 35, ["US"], [9009], c1, 35, 1, 0.0, 0.5),
-            ("h2", "h2", True, 30, 300, 0.5, 70, 35, ["SG"], [9009, 16276], c1, 35, 2, 0.5, 0.5),
-            ("h3", "h3", False, 0, 0, 0.0, 60, 0, ["US"], [16276], c2, 0, 1, 0.0, 0.0),
+            ("h1", "h1", True, 10, 100, 1.0, 70, 35, ["US"], [9009], c1, 35, 1, 0.0, 0.5, 2),
+            ("h2", "h2", True, 30, 300, 0.5, 70, 35, ["SG"], [9009, 16276], c1, 35, 2, 0.5, 0.5, 2),
+            ("h3", "h3", False, 0, 0, 0.0, 60, 0, ["US"], [16276], c2, 0, 1, 0.0, 0.0, 2),
             # an unlinked enterprise org with two accounts
-            ("e1", "org-e", True, 5, 50, 0.0, 20, 0, ["DE"], [3320], c1, 0, 1, 0.0, 0.0),
-            ("e2", "org-e", True, 5, 60, 0.0, 20, 10, ["DE"], [3320], c2, 10, 1, 0.0, 0.5),
+            ("e1", "org-e", True, 5, 50, 0.0, 20, 0, ["DE"], [3320], c1, 0, 1, 0.0, 0.0, 2),
+            ("e2", "org-e", True, 5, 60, 0.0, 20, 10, ["DE"], [3320], c2, 10, 1, 0.0, 0.5, 2),
         ],
         ROLLING_SCHEMA,
     )
@@ -233,6 +234,64 @@ def test_payment_peers_read_what_the_other_holders_of_a_card_do(spark) -> None:
             ("y", 1, 1.0),
         ],
         "customer_id string, payment_peer_customers long, payment_peer_content_share double",
+    )
+    assert_rows_equal(got, expected)
+
+
+def test_egress_fleet_reads_who_else_sends_from_an_accounts_exits(spark) -> None:
+    """A proxy pool's member sends only from exits the fleet uses; a person whose phone
+    address is also one of the pool's exits, and a carrier's customers, do not."""
+    # Accounts: 7-day content share (a content account is >= 0.2) and exit-days of the week.
+    accounts = {
+        # the pool's fleet: four customers, each modest content, on two exits a day
+        "p1": (0.3, 4), "p2": (0.25, 4), "p3": (0.22, 4), "p4": (0.05, 4),
+        # a person: home on two days (its own), its phone on two days, one of which is an
+        # exit the pool also used that day
+        "person": (0.25, 4),
+        # a carrier's NAT: three ordinary customers and one harvesting account
+        "c1": (0.05, 1), "c2": (0.3, 1), "c3": (0.0, 1), "c4": (0.1, 1),
+        # an org's two accounts on one exit with one other content customer: a pair
+        "o1": (0.3, 1), "o2": (0.0, 1), "pair": (0.5, 1),
+    }  # fmt: skip
+    customer = {"o1": "org-o", "o2": "org-o"}
+    rolling = spark.createDataFrame(
+        [(a, share, days) for a, (share, days) in accounts.items()],
+        "account_id string, content_share_7d double, egress_ip_days_7d long",
+    )
+    exits = [
+        *[(a, "ip", f"203.0.113.{n}@2026-11-2{d}") for a in ("p1", "p2", "p3") for n, d in
+          ((1, 5), (2, 5), (1, 6), (3, 6))],
+        *[(a, "datacenter_ip", f"198.51.100.{n}@2026-11-2{d}") for a in ("p4",) for n, d in
+          ((9, 5), (9, 6))],
+        ("p4", "ip", "203.0.113.1@2026-11-25"), ("p4", "ip", "203.0.113.2@2026-11-25"),
+        ("person", "ip", "203.0.113.3@2026-11-26"),
+        *[(a, "ip", "100.64.0.1@2026-11-26") for a in ("c1", "c2", "c3", "c4")],
+        *[(a, "ip", "192.0.2.5@2026-11-26") for a in ("o1", "o2", "pair")],
+        # a shared prefix or card is not an exit address
+        ("c1", "ip_prefix", "100.64.0.0/24@2026-11-26"), ("p1", "ip_prefix", "100.64.0.0/24@2026-11-26"),
+    ]  # fmt: skip
+    memberships = spark.createDataFrame(
+        [(a, customer.get(a, a), t, v) for a, t, v in exits],
+        "account_id string, customer_id string, entity_type string, entity_value string",
+    )
+    got = egress_fleet(memberships, rolling)
+    expected = spark.createDataFrame(
+        [
+            # 203.0.113.1 on the 25th: p1-p4, others of p1 are p2, p3 (content) and p4 (not):
+            # 2 of 3; .2 on the 25th the same; .1 and .3 on the 26th: p1-p3 (+ the person on .3)
+            ("p1", 4 / 4),
+            ("p2", 4 / 4),
+            ("p3", 4 / 4),
+            # p4 is no content account itself, but its two pool exits are the fleet's; its
+            # datacenter exit is its own
+            ("p4", 2 / 4),
+            # one of its four exit-days: the others there (p1, p2, p3) all harvest
+            ("person", 1 / 4),
+            # absent (0 in ``cluster_features``): the carrier's customers (one harvesting
+            # account of four is no fleet), and the org and its pair (the org counts once,
+            # and one other customer on an exit is a pair, not a group)
+        ],
+        "account_id string, egress_fleet_share_7d double",
     )
     assert_rows_equal(got, expected)
 

@@ -60,6 +60,9 @@ def _row(**overrides: float) -> pd.DataFrame:
         # the other customers on its payment instrument (none)
         "payment_peer_customers": 0.0,
         "payment_peer_content_share": 0.0,
+        # no exit of its own shared with a fleet
+        "egress_fleet_share_7d": 0.0,
+        "distinct_ips_7d": 3.0,
         # the account's own extraction-shaped content, present unless a case says otherwise
         "cluster_content_share": 0.0,
         "content_share_7d": 0.9,
@@ -74,6 +77,8 @@ SHARES = {"member_infrastructure_weight": 3.5, "member_block_weight": 3.5}
 SYNCED = {"member_synced_slots_7d": 4.0}
 # Eight other customers pay with the account's card, seven of them content accounts.
 FLEET_CARD = {"payment_peer_customers": 8.0, "payment_peer_content_share": 7 / 8}
+# A proxy pool's member: every exit-day of its week is one most other senders harvest from.
+POOL_EXITS = {"member_infrastructure_weight": 1.0, "egress_fleet_share_7d": 1.0}
 
 
 @pytest.mark.parametrize(
@@ -160,6 +165,17 @@ FLEET_CARD = {"payment_peer_customers": 8.0, "payment_peer_content_share": 7 / 8
             },
             0.0,
         ),
+        # a proxy pool's member: it shares exits (one witness), and on all of its days most
+        # others sending from them harvest the model (a second): its diluted share is the
+        # fleet's extraction content
+        ({**POOL_EXITS, "content_share_7d": 0.25}, 1.0),
+        # ... not an ordinary account's (its own week is not content), whatever its exits
+        ({**POOL_EXITS, "content_share_7d": 0.1}, 0.0),
+        # a person whose phone address a residential pool also exits through, on half of
+        # its days: the ramp starts there, so its exits are no second witness
+        ({**POOL_EXITS, "egress_fleet_share_7d": 0.5, "content_share_7d": 0.25}, 0.0),
+        # ... and on three quarters of them, half a witness and half the fleet's content
+        ({**POOL_EXITS, "egress_fleet_share_7d": 0.75, "content_share_7d": 0.25}, 0.5),
         # missing values count as absent, not as suspicious
         ({"member_infrastructure_weight": float("nan"), **SYNCED}, 0.0),
         ({**SHARES, **SYNCED, "content_share_7d": float("nan")}, 0.0),
