@@ -105,7 +105,7 @@ def process_defaults(master: str) -> dict[str, str]:
     return defaults
 
 
-def _session_settings(config: SparkConfig) -> dict[str, str]:
+def session_settings(config: SparkConfig) -> dict[str, str]:
     """The SQL settings of every session, a Spark Connect one included."""
     return {
         "spark.sql.session.timeZone": "UTC",
@@ -135,7 +135,7 @@ def _session_settings(config: SparkConfig) -> dict[str, str]:
     }
 
 
-def _application_settings(config: SparkConfig) -> dict[str, str]:
+def application_settings(config: SparkConfig) -> dict[str, str]:
     """The settings of an application this process starts (not a Spark Connect server's)."""
     local = config.master.startswith("local")
     driver_java_options = (
@@ -172,14 +172,14 @@ def build_spark_session(config: SparkConfig | None = None) -> SparkSession:
     config = config or SparkConfig()
     if config.connect:
         builder = SparkSession.builder.remote(config.master)
-        for key, value in {**_session_settings(config), **config.extra}.items():
+        for key, value in {**session_settings(config), **config.extra}.items():
             builder = builder.config(key, value)
         return builder.getOrCreate()
     for name, value in process_defaults(config.master).items():
         if not os.environ.get(name):
             os.environ[name] = value
     builder = SparkSession.builder.master(config.master).appName(config.app_name)
-    settings = {**_application_settings(config), **_session_settings(config), **config.extra}
+    settings = {**application_settings(config), **session_settings(config), **config.extra}
     for key, value in settings.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
@@ -364,7 +364,8 @@ def job_master(requested: str | None) -> str:
 def start_job_session(
     job: str, day: object, requested_master: str | None, driver_memory: str
 ) -> SparkSession:
-    """The session of a job's ``main`` (``hydrasweep-<job>-<day>``); says on stderr where it runs."""
+    """The session of a job's ``main`` (``hydrasweep-<job>-<day>``); says on stderr where it runs
+    (the master and the application: a resident one serves many jobs)."""
     spark = build_spark_session(
         SparkConfig(
             master=job_master(requested_master),
@@ -372,5 +373,8 @@ def start_job_session(
             driver_memory=driver_memory,
         )
     )
-    print(f"{job} {day} on master {master(spark)}", file=sys.stderr)
+    print(
+        f"{job} {day} on master {master(spark)}, application {application_id(spark)}",
+        file=sys.stderr,
+    )
     return spark

@@ -1,21 +1,25 @@
-"""The Spark jobs over Spark Connect: a day's ingest and features as a Connect client.
+"""The Spark jobs over Spark Connect: a day's ingest and features in a resident application.
 
-A Spark Connect server starts on loopback from the pyspark package
-(``tests.support.spark_connect``), and the ingest and features jobs of one
-day of a tiny simulated lake run against it through their own ``main``
-(``--master sc://...``), in a subprocess: a process is either a classic or a
-Connect client, and this test process holds the session's classic one. Each
-job must say it ran on the server's master, and its output must equal a
-local classic run of the same job on a copy of the lake: every ingested
-partition, and the day's account features. The features job decides its
-prompt-signal engine by asking the server's Python workers (a probe job over
-Connect) and runs MinHash LSH and the Hyperscan UDF there.
+The resident Spark application starts on loopback as a deployment starts it
+(``python -m jobs.resident``: a Spark Connect server from the pyspark package,
+``tests.support.spark_connect``), and the ingest and features jobs of one day
+of a tiny simulated lake run against it through their own ``main`` (``--master
+sc://...``), each in a process of its own, as the scheduled runs are: a
+process is either a classic or a Connect client, and this test process holds
+the session's classic one. Each job must say it ran on the server's master, in
+the server's one application (both jobs in the same one, the server still the
+same process after them), and its output must equal a local classic run of the
+same job on a copy of the lake: every ingested partition, and the day's account
+features. The features job decides its prompt-signal engine by asking the
+server's Python workers (a probe job over Connect) and runs MinHash LSH and the
+Hyperscan UDF there.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -50,10 +54,14 @@ def test_a_days_ingest_and_features_over_spark_connect(spark: SparkSession, tmp_
     shutil.copytree(connect_lake, local_lake)
 
     with spark_connect_server(tmp_path) as server:
-        summaries = {
+        runs = {
             job: _run_job(job, server.url, server.master, connect_lake, tmp_path / "connect")
             for job in JOBS
         }
+        # One resident application served both jobs, and it is still up after them.
+        assert len({application for _, application in runs.values()}) == 1, runs
+        os.kill(server.pid, 0)
+    summaries = {job: summary for job, (summary, _) in runs.items()}
 
     _run_locally(spark, local_lake, tmp_path / "local" / "scratch")
     ingested = day_partitions(connect_lake, DAY, ("curated", "quarantine"))
@@ -72,8 +80,9 @@ def test_a_days_ingest_and_features_over_spark_connect(spark: SparkSession, tmp_
     )
 
 
-def _run_job(job: str, url: str, server_master: str, lake: Path, home: Path) -> dict:
-    """Run ``python -m jobs.<job>`` as a Connect client; its printed summary."""
+def _run_job(job: str, url: str, server_master: str, lake: Path, home: Path) -> tuple[dict, str]:
+    """Run ``python -m jobs.<job>`` as a Connect client: its printed summary, and the
+    application it said it ran in."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PYSPARK_")},
         "PYTHONPATH": str(REPO_ROOT),
@@ -92,8 +101,10 @@ def _run_job(job: str, url: str, server_master: str, lake: Path, home: Path) -> 
         f"{job} over Connect:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
     )
     # The job runs where the server runs it and says so.
-    assert f"{job} {DAY} on master {server_master}" in result.stderr, result.stderr[-2000:]
-    return json.loads(result.stdout)
+    said = re.search(rf"{job} {DAY} on master (\S+), application (\S+)", result.stderr)
+    assert said is not None, result.stderr[-2000:]
+    assert said.group(1) == server_master
+    return json.loads(result.stdout), said.group(2)
 
 
 def _run_locally(spark: SparkSession, lake: Path, scratch: Path) -> None:

@@ -1,10 +1,9 @@
-"""A throwaway Spark Connect server on loopback, from the pyspark package itself.
+"""A throwaway resident Spark application on loopback, started as a deployment starts one.
 
-The pip package ships the server (``jars/spark-connect_*.jar``, the class
-``org.apache.spark.sql.connect.service.SparkConnectServer``, which
-``sbin/start-connect-server.sh`` submits); this runs it with ``spark-submit``
+``python -m jobs.resident`` (the product's command: a Spark Connect server with
+the jobs' application settings, run by spark-submit from the pyspark package)
 in the foreground of its own process group, on a free port, with its logs in
-a given folder, and always stops it. Its Python workers run this interpreter
+a given folder, and always stopped. Its Python workers run this interpreter
 with the repository on their path, as a deployment installs the project there.
 """
 
@@ -24,7 +23,6 @@ from tests.support import REPO_ROOT
 from tests.support.processes import background_process, free_port, log_tail, wait_for
 
 SPARK_HOME = Path(pyspark.__file__).parent
-SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 
 
 def connect_server_jar() -> Path | None:
@@ -37,6 +35,7 @@ class ConnectServer:
     url: str  # sc://127.0.0.1:<port>
     master: str  # the server's own master
     log_path: Path
+    pid: int  # the server's process (spark-submit's JVM: ``jobs.resident`` execs into it)
 
 
 def _listening(port: int) -> bool:
@@ -52,27 +51,19 @@ def spark_connect_server(
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PYSPARK_", "SPARK_"))},
-        "SPARK_HOME": str(SPARK_HOME),
-        "SPARK_LOCAL_IP": "127.0.0.1",
-        "PYSPARK_PYTHON": sys.executable,
         "PYTHONPATH": os.pathsep.join(
             [str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
         ),
     }
     argv = [
-        str(SPARK_HOME / "bin" / "spark-submit"),
-        "--class", SERVER_CLASS,
-        "--name", "hydrasweep-connect-test",
+        sys.executable, "-m", "jobs.resident",
+        "--port", str(port),
         "--master", master,
         "--driver-memory", driver_memory,
-        "--conf", "spark.connect.grpc.binding.address=127.0.0.1",
-        "--conf", f"spark.connect.grpc.binding.port={port}",
-        "--conf", "spark.ui.enabled=false",
-        "--conf", "spark.driver.extraJavaOptions=-Duser.timezone=UTC",
-        "--conf", f"spark.local.dir={state_dir / 'local'}",
+        "--state-dir", str(state_dir / "resident"),
     ]  # fmt: skip
     log_path = state_dir / "connect-server.log"
-    with background_process(argv, env=env, log_path=log_path, cwd=state_dir) as process:
+    with background_process(argv, env=env, log_path=log_path, cwd=REPO_ROOT) as process:
 
         def started() -> bool:
             if process.poll() is not None:
@@ -87,4 +78,6 @@ def spark_connect_server(
             what=f"the Spark Connect server on 127.0.0.1:{port}",
             describe=lambda: log_tail(log_path),
         )
-        yield ConnectServer(url=f"sc://127.0.0.1:{port}", master=master, log_path=log_path)
+        yield ConnectServer(
+            url=f"sc://127.0.0.1:{port}", master=master, log_path=log_path, pid=process.pid
+        )
