@@ -313,7 +313,8 @@ def payment_peers(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
 
 
 def egress_fleet(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
-    """``(account_id, egress_fleet_share_7d)`` of every account that sent from a fleet's exit.
+    """``(account_id, egress_fleet_share_7d)`` of every content account that sent from a fleet's
+    exit.
 
     A shared exit address is a carrier's NAT, a campus or an office, a cloud's
     egress, or a proxy pool's exit; what tells them apart is who *else* sends
@@ -328,9 +329,11 @@ def egress_fleet(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
     CONTENT_ACCOUNT_SHARE`` for one of their accounts; leave-one-out, so the
     account's own traffic never counts); per account, the share of all its
     exit-days of the week (``egress_ip_days_7d`` of the rolling features, shared
-    or not) that are a fleet's. A popular exit counts once, however many
-    customers it has: the share is over the account's own exits. Accounts that
-    sent from no fleet's exit have no row (``cluster_features`` reads 0).
+    or not) that are a fleet's, for content accounts only: the fleet's exits make
+    a harvesting account's diluted share the fleet's work, and say nothing of a
+    person who sends no extraction from an address a pool also uses. A popular exit counts once, however many
+    customers it has: the share is over the account's own exits. Other accounts
+    have no row (``cluster_features`` reads 0).
 
     ``memberships``: the shared memberships (``features.coordination``);
     ``rolling``: the rolling account features (``content_share_7d``,
@@ -375,9 +378,12 @@ def egress_fleet(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
         .groupBy("account_id")
         .agg(F.count(F.lit(1)).alias("fleet_exit_days"))
     )
-    return counted.join(
-        rolling.select("account_id", "egress_ip_days_7d"), on="account_id", how="inner"
-    ).select(
+    # Only a content account's: what its exits say is whose work its diluted share is. A
+    # person's carrier address that a residential pool also exits through says nothing of
+    # the person, and a model reading it would flag the carrier's customers (tuning seed
+    # 9102: two individuals and two carrier customers, content 0-0.11, bench/README.md).
+    own = rolling.where(content_account == 1).select("account_id", "egress_ip_days_7d")
+    return counted.join(own, on="account_id", how="inner").select(
         "account_id",
         (F.col("fleet_exit_days") / F.greatest(F.col("egress_ip_days_7d"), F.lit(1)))
         .cast("double")

@@ -276,7 +276,7 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
     _c(
         "egress_fleet_share_7d",
         "double",
-        "Share of the account's exit-days (an address on a day) of the 7 days from which at least two other customers sent and at least half of them are content accounts (content_share_7d >= 0.2): a proxy pool's member sends from nothing else, a person whose home or phone address is also a residential proxy exit from a few of its days; 0 when it shares no exit.",
+        "For a content account (content_share_7d >= 0.2), the share of its exit-days (an address on a day) of the 7 days from which at least two other customers sent and at least half of them are content accounts: a proxy pool's member sends from nothing else, a person whose home or phone address is also a residential proxy exit from a few of its days; 0 when it shares no such exit or is no content account.",
     ),
     _c(
         "cohort_size",

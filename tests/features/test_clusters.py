@@ -282,14 +282,12 @@ def test_egress_fleet_reads_who_else_sends_from_an_accounts_exits(spark) -> None
             ("p1", 4 / 4),
             ("p2", 4 / 4),
             ("p3", 4 / 4),
-            # p4 is no content account itself, but its two pool exits are the fleet's; its
-            # datacenter exit is its own
-            ("p4", 2 / 4),
             # one of its four exit-days: the others there (p1, p2, p3) all harvest
             ("person", 1 / 4),
-            # absent (0 in ``cluster_features``): the carrier's customers (one harvesting
-            # account of four is no fleet), and the org and its pair (the org counts once,
-            # and one other customer on an exit is a pair, not a group)
+            # absent (0 in ``cluster_features``): p4, no content account itself (two of its
+            # four exit-days are the pool's, which says nothing of its own traffic); the
+            # carrier's customers (one harvesting account of four is no fleet); the org and
+            # its pair (the org counts once, and one other customer on an exit is a pair)
         ],
         "account_id string, egress_fleet_share_7d double",
     )
