@@ -18,7 +18,12 @@ RESULT_PREFIX = "RESULT "
 
 
 def jvm_peak_mb(spark) -> float:
-    """Peak RSS (VmHWM) of the JVM behind a local session, read while it still runs (0 if unknown)."""
+    """Peak RSS (VmHWM) of the JVM behind a local session, read while it still runs (0 if unknown:
+    over Spark Connect the JVM is the server's, not this process's)."""
+    from jobs.session import is_connect
+
+    if is_connect(spark):
+        return 0.0
     process = getattr(spark.sparkContext._gateway, "proc", None)
     status = Path(f"/proc/{process.pid}/status") if process is not None else None
     if status is None or not status.exists():

@@ -27,6 +27,13 @@ Three child processes, so each peak memory is its own:
 
 Target from the issue: the sweep within 5x the DuckDB time (about a minute on
 2 cores); peak memory under 8 GB.
+
+On the resident Spark application (#26: within 6x of DuckDB), start it first
+and name it as the master: ``python -m jobs.resident --driver-memory 6g &``,
+then ``python bench/bench_sweep.py --master sc://127.0.0.1:15002``. The setup's
+history backfill then runs in the same application, so the timed sweep finds it
+warm, as a scheduled day does; its peak memory is the server's (not measured
+here: the children have no JVM of their own).
 """
 
 from __future__ import annotations
