@@ -46,7 +46,10 @@ and so does reasoning-heavy content alone (a benchmark lab). So the evidence is
 **corroborated, never trusted alone**:
 
 - it applies only to clusters of at least ``MIN_CLUSTER_CUSTOMERS`` distinct
-  customers (an org counts once), so an enterprise's own accounts never qualify;
+  customers (an org counts once), so an enterprise's own accounts never qualify,
+  or to a content account on a fleet's exits (at least two other customers sent
+  from one of its exit-days, most of them harvesting: a group by its own exits,
+  which the dense block cannot see when the account sent only once or twice);
 - families are counted as *witnesses*, and two families that read the same
   thing are one witness: the dense block and shared infrastructure are both
   "these customers share entities" (a block is scored from the very IPs and
@@ -249,7 +252,8 @@ def _falling_ramp(values: pd.Series, high: float, low: float) -> np.ndarray:
 
 
 def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
-    """Per row, the strength (0..1) of each evidence family; zero outside hydra clusters.
+    """Per row, the strength (0..1) of each evidence family; zero outside multi-customer groups
+    (a hydra cluster, or the fleet on the account's own exits).
 
     Every family reads the **account's own** part in its cluster (``member_*``
     features, its own egress, age and model use), never a share or mean over the
@@ -260,9 +264,14 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
     """
     f = features
     cohort = f["cohort_size"].astype("float64").fillna(0).to_numpy() >= COHORT_MIN
+    # A multi-customer group: the account's hydra cluster, or the fleet on its own exits (a
+    # fleet's exit has at least two other senders, most of them harvesting). The dense block
+    # cannot attach an account that sent once or twice from one exit; its exit still says
+    # whose it is (tuning seeds 9101/9102: 37 of 9101's 64 unflagged proxy-network accounts
+    # were outside any cluster, median two requests a week, fleet share 1.0).
     in_hydra = (
         f["cluster_customers_count"].astype("float64").fillna(0).to_numpy() >= MIN_CLUSTER_CUSTOMERS
-    )
+    ) | (f["egress_fleet_share_7d"].astype("float64").fillna(0).to_numpy() > 0)
     infrastructure = _ramp(f["member_infrastructure_weight"], BLOCK_LOW, BLOCK_HIGH)
     lockstep = np.maximum(
         _ramp(f["member_synced_slots_7d"], SYNCED_LOW, SYNCED_HIGH),

@@ -176,6 +176,20 @@ POOL_EXITS = {"member_infrastructure_weight": 1.0, "egress_fleet_share_7d": 1.0}
         ({**POOL_EXITS, "egress_fleet_share_7d": 0.5, "content_share_7d": 0.25}, 0.0),
         # ... and on three quarters of them, half a witness and half the fleet's content
         ({**POOL_EXITS, "egress_fleet_share_7d": 0.75, "content_share_7d": 0.25}, 0.5),
+        # a pool member the dense block did not attach (two requests from one exit): its
+        # exit is the fleet's, so it is in a group all the same; fresh, on the fleet's exit,
+        # and harvesting
+        (
+            {
+                "cluster_customers_count": 1.0,
+                "egress_fleet_share_7d": 1.0,
+                "account_age_days": 3.0,
+                "content_share_7d": 0.5,
+            },
+            1.0,
+        ),
+        # ... while a fresh account alone, with no fleet on its exits, is no group
+        ({"cluster_customers_count": 1.0, "account_age_days": 3.0, "content_share_7d": 0.5}, 0.0),
         # missing values count as absent, not as suspicious
         ({"member_infrastructure_weight": float("nan"), **SYNCED}, 0.0),
         ({**SHARES, **SYNCED, "content_share_7d": float("nan")}, 0.0),
