@@ -267,8 +267,9 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
     # A multi-customer group: the account's hydra cluster, or the fleet on its own exits (a
     # fleet's exit has at least two other senders, most of them harvesting). The dense block
     # cannot attach an account that sent once or twice from one exit; its exit still says
-    # whose it is (tuning seeds 9101/9102: 37 of 9101's 64 unflagged proxy-network accounts
-    # were outside any cluster, median two requests a week, fleet share 1.0).
+    # whose it is (tuning seed 9101: 37 of the 64 swept rows of its unflagged proxy-network
+    # accounts were outside any cluster, median two requests a week, fleet share 1.0;
+    # bench/README.md, "An egress fleet").
     in_hydra = (
         f["cluster_customers_count"].astype("float64").fillna(0).to_numpy() >= MIN_CLUSTER_CUSTOMERS
     ) | (f["egress_fleet_share_7d"].astype("float64").fillna(0).to_numpy() > 0)
