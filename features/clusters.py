@@ -331,9 +331,9 @@ def egress_fleet(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
     exit-days of the week (``egress_ip_days_7d`` of the rolling features, shared
     or not) that are a fleet's, for content accounts only: the fleet's exits make
     a harvesting account's diluted share the fleet's work, and say nothing of a
-    person who sends no extraction from an address a pool also uses. A popular exit counts once, however many
-    customers it has: the share is over the account's own exits. Other accounts
-    have no row (``cluster_features`` reads 0).
+    person who sends no extraction from an address a pool also uses. A popular
+    exit counts once, however many customers it has: the share is over the
+    account's own exits. Other accounts have no row (``cluster_features`` reads 0).
 
     ``memberships``: the shared memberships (``features.coordination``);
     ``rolling``: the rolling account features (``content_share_7d``,

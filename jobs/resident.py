@@ -19,14 +19,14 @@ Connect the server owns the application, so it is started here with the
 settings a classic session of the jobs gives itself (``jobs.session``: UTC in
 the JVM, the fair-scheduler pools, the generated-class cache, loopback
 binding, the session's SQL settings as defaults) and what only a resident one
-needs: where its scratch space and checkpoints go. The C2 inlining budget of the short-lived local
-driver (``LOCAL_DRIVER_JIT``) is left out: a resident JVM pays its compile time
-once and keeps HotSpot's defaults.
+needs: where its scratch space and checkpoints go, and a quieter log. The C2
+inlining budget of the short-lived local driver (``LOCAL_DRIVER_JIT``) is left
+out: a resident JVM pays its compile time once and keeps HotSpot's defaults.
 
 The server binds to loopback unless ``--host`` says otherwise: Spark Connect
 has no authentication of its own, so anything that reaches the port runs code
-as the server's user (infra/spark/README.md: put an authenticating proxy in
-front before binding it elsewhere). The lake must be where the server reads
+as the server's user (infra/README.md: keep it on the worker's machine, or put
+an authenticating proxy in front before binding it elsewhere). The lake must be where the server reads
 it: the same machine's folders, or ``s3a://`` (``HYDRASWEEP_SPARK_S3A``).
 """
 
