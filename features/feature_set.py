@@ -292,6 +292,6 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
 
 FEATURE_SET = FeatureSet(
     name="hydrasweep_account_day",
-    version=6,
+    version=7,  # 7: a template counts as one entity in dense blocks (its LSH bands were four)
     specs=ACCOUNT_FEATURES + CLUSTER_FEATURES,
 )
