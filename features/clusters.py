@@ -85,9 +85,6 @@ EGRESS_ENTITY_TYPES: tuple[str, ...] = ("ip", "datacenter_ip")
 # at least half of them (``EGRESS_FLEET_MAJORITY``) are content accounts.
 EGRESS_FLEET_MIN_OTHERS = 2
 EGRESS_FLEET_MAJORITY = 0.5
-# Who else sends the account's templates (``template_fleet``), with the same two rules.
-TEMPLATE_FLEET_FEATURES: tuple[str, ...] = ("template_fleet_share_7d",)
-TEMPLATE_ENTITY_TYPES: tuple[str, ...] = ("template",)
 
 
 def assign_cluster_ids(
@@ -315,55 +312,6 @@ def payment_peers(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
     )
 
 
-def _fleet_entities(
-    memberships: DataFrame, rolling: DataFrame, entity_types: tuple[str, ...]
-) -> tuple[DataFrame, F.Column]:
-    """``(entity_type, entity_value, customer_id)`` of the entities of ``entity_types`` that are
-    a fleet's as the customer sees them, and the content-account test of a rolling row.
-
-    An entity is a fleet's for a customer when at least ``EGRESS_FLEET_MIN_OTHERS``
-    *other* customers hold it (an org counts once) and at least
-    ``EGRESS_FLEET_MAJORITY`` of them are content accounts (``content_share_7d >=
-    CONTENT_ACCOUNT_SHARE`` for one of their accounts); leave-one-out, so the
-    customer's own traffic never counts.
-    """
-    held = memberships.where(F.col("entity_type").isin(*entity_types)).select(
-        "account_id", "customer_id", "entity_type", "entity_value"
-    )
-    content_account = (
-        F.coalesce(F.col("content_share_7d"), F.lit(0.0)) >= F.lit(CONTENT_ACCOUNT_SHARE)
-    ).cast("long")
-    per_customer = (
-        held.join(
-            rolling.select("account_id", content_account.alias("content_account")),
-            on="account_id",
-            how="left",
-        )
-        .groupBy("entity_type", "entity_value", "customer_id")
-        .agg(F.max(F.coalesce("content_account", F.lit(0))).alias("content_customer"))
-    )
-    per_entity = per_customer.groupBy("entity_type", "entity_value").agg(
-        F.count(F.lit(1)).alias("customers"), F.sum("content_customer").alias("content_customers")
-    )
-    others = F.col("customers") - 1
-    fleet = (others >= EGRESS_FLEET_MIN_OTHERS) & (
-        (F.col("content_customers") - F.col("content_customer")) / F.greatest(others, F.lit(1))
-        >= F.lit(EGRESS_FLEET_MAJORITY)
-    )
-    # Salted: a pool's exit is sent from by hundreds of the fleet's customers in a week.
-    fleet_entities = (
-        salted_join(
-            per_customer,
-            per_entity,
-            on=["entity_type", "entity_value"],
-            spread_by="customer_id",
-        )
-        .where(fleet)
-        .select("entity_type", "entity_value", "customer_id")
-    )
-    return fleet_entities, content_account
-
-
 def egress_fleet(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
     """``(account_id, egress_fleet_share_7d)`` of every content account that sent from a fleet's
     exit.
@@ -379,21 +327,52 @@ def egress_fleet(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
     lists them), the other customers who sent from it (an org counts once) and
     whether at least half of them are content accounts (``content_share_7d >=
     CONTENT_ACCOUNT_SHARE`` for one of their accounts; leave-one-out, so the
-    account's own traffic never counts: ``_fleet_entities``); per account, the
-    share of all its exit-days of the week (``egress_ip_days_7d`` of the rolling
-    features, shared or not) that are a fleet's, for content accounts only: the
-    fleet's exits make a harvesting account's diluted share the fleet's work, and
-    say nothing of a person who sends no extraction from an address a pool also
-    uses. A popular exit counts once, however many customers it has: the share is
-    over the account's own exits. Other accounts have no row (``cluster_features``
-    reads 0).
+    account's own traffic never counts); per account, the share of all its
+    exit-days of the week (``egress_ip_days_7d`` of the rolling features, shared
+    or not) that are a fleet's, for content accounts only: the fleet's exits make
+    a harvesting account's diluted share the fleet's work, and say nothing of a
+    person who sends no extraction from an address a pool also uses. A popular
+    exit counts once, however many customers it has: the share is over the
+    account's own exits. Other accounts have no row (``cluster_features`` reads 0).
 
     ``memberships``: the shared memberships (``features.coordination``);
     ``rolling``: the rolling account features (``content_share_7d``,
     ``egress_ip_days_7d``).
     """
-    fleet_exits, content_account = _fleet_entities(memberships, rolling, EGRESS_ENTITY_TYPES)
-    exits = memberships.where(F.col("entity_type").isin(*EGRESS_ENTITY_TYPES))
+    exits = memberships.where(F.col("entity_type").isin(*EGRESS_ENTITY_TYPES)).select(
+        "account_id", "customer_id", "entity_type", "entity_value"
+    )
+    content_account = (
+        F.coalesce(F.col("content_share_7d"), F.lit(0.0)) >= F.lit(CONTENT_ACCOUNT_SHARE)
+    ).cast("long")
+    per_customer = (
+        exits.join(
+            rolling.select("account_id", content_account.alias("content_account")),
+            on="account_id",
+            how="left",
+        )
+        .groupBy("entity_type", "entity_value", "customer_id")
+        .agg(F.max(F.coalesce("content_account", F.lit(0))).alias("content_customer"))
+    )
+    per_exit = per_customer.groupBy("entity_type", "entity_value").agg(
+        F.count(F.lit(1)).alias("customers"), F.sum("content_customer").alias("content_customers")
+    )
+    others = F.col("customers") - 1
+    fleet_exit = (others >= EGRESS_FLEET_MIN_OTHERS) & (
+        (F.col("content_customers") - F.col("content_customer")) / F.greatest(others, F.lit(1))
+        >= F.lit(EGRESS_FLEET_MAJORITY)
+    )
+    # Salted: a pool's exit is sent from by hundreds of the fleet's customers in a week.
+    fleet_exits = (
+        salted_join(
+            per_customer,
+            per_exit,
+            on=["entity_type", "entity_value"],
+            spread_by="customer_id",
+        )
+        .where(fleet_exit)
+        .select("entity_type", "entity_value", "customer_id")
+    )
     counted = (
         exits.join(fleet_exits, on=["entity_type", "entity_value", "customer_id"], how="left_semi")
         .groupBy("account_id")
@@ -409,44 +388,6 @@ def egress_fleet(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
         (F.col("fleet_exit_days") / F.greatest(F.col("egress_ip_days_7d"), F.lit(1)))
         .cast("double")
         .alias("egress_fleet_share_7d"),
-    )
-
-
-def template_fleet(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
-    """``(account_id, template_fleet_share_7d)`` of every content account that shares a template
-    with a fleet.
-
-    The egress fleet's reading over prompt templates: a template (a skeleton's LSH
-    band keys, ``features.coordination``) shared with other customers is a
-    product's or a popular prompting frame's, or a harvesting fleet's harness.
-    A fleet that gives each account its own card and host (nothing shared but the
-    work) still sends its work through the same few frames, and the other
-    customers sending that frame are the fleet. Per template key of the week, the
-    other customers who sent it and whether at least half of them are content
-    accounts (``_fleet_entities``); per account, the share of its *shared* template
-    keys that are a fleet's, for content accounts only (a template a person shares
-    with a fleet, without extraction of its own, says nothing of the person).
-    Other accounts have no row (``cluster_features`` reads 0).
-    """
-    fleet_templates, content_account = _fleet_entities(memberships, rolling, TEMPLATE_ENTITY_TYPES)
-    templates = memberships.where(F.col("entity_type").isin(*TEMPLATE_ENTITY_TYPES))
-    fleet = F.lit(1).alias("fleet")
-    counted = (
-        templates.join(
-            fleet_templates.select("entity_type", "entity_value", "customer_id", fleet),
-            on=["entity_type", "entity_value", "customer_id"],
-            how="left",
-        )
-        .groupBy("account_id")
-        .agg(
-            (F.sum(F.coalesce("fleet", F.lit(0))) / F.count(F.lit(1)))
-            .cast("double")
-            .alias("template_fleet_share_7d")
-        )
-    )
-    own = rolling.where(content_account == 1).select("account_id")
-    return counted.join(own, on="account_id", how="left_semi").where(
-        F.col("template_fleet_share_7d") > 0
     )
 
 
@@ -483,8 +424,7 @@ def cluster_features(
     peers (``payment_peers``) are read over the holders of one specific
     instrument, not the cluster: 0 when the account shares no instrument; the
     egress fleet (``egress_fleet``) over the senders of its own exit-days: 0 when
-    it shares none; the template fleet (``template_fleet``) over the senders of its
-    shared templates.
+    it shares none.
     """
     flags = account_sharing_flags(memberships, shared_entities)
     rows = (
@@ -516,10 +456,7 @@ def cluster_features(
         .join(member_weights, on="customer_id", how="left")
         .join(payment_peers(memberships, rolling), on="customer_id", how="left")
         .join(egress_fleet(memberships, rolling), on="account_id", how="left")
-        .join(template_fleet(memberships, rolling), on="account_id", how="left")
-        .fillna(
-            0, subset=[*PAYMENT_PEER_FEATURES, *EGRESS_FLEET_FEATURES, *TEMPLATE_FLEET_FEATURES]
-        )
+        .fillna(0, subset=[*PAYMENT_PEER_FEATURES, *EGRESS_FLEET_FEATURES])
         .withColumns(
             {
                 # Only a clustered account has a part in a cluster.

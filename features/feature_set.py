@@ -279,11 +279,6 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
         "For a content account (content_share_7d >= 0.2), the share of its exit-days (an address on a day) of the 7 days from which at least two other customers sent and at least half of them are content accounts: a proxy pool's member sends from nothing else, a person whose home or phone address is also a residential proxy exit from a few of its days; 0 when it shares no such exit or is no content account.",
     ),
     _c(
-        "template_fleet_share_7d",
-        "double",
-        "For a content account (content_share_7d >= 0.2), the share of the template keys (LSH bands of its prompt skeletons) it shares with other customers over 7 days that at least two other customers sent and at least half of them are content accounts: a fleet's harness, not a product's or a popular frame's; 0 when it shares no such template or is no content account.",
-    ),
-    _c(
         "cohort_size",
         "long",
         "Accounts created in the same hour from the same signup /24 (/48), or created on the same day and woken on the same day after 14+ dormant days, as this one (the larger); 1 when alone.",
@@ -297,6 +292,6 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
 
 FEATURE_SET = FeatureSet(
     name="hydrasweep_account_day",
-    version=7,  # 7: a template is one entity in dense blocks; template_fleet_share_7d
+    version=7,  # 7: a template counts as one entity in dense blocks (its LSH bands were four)
     specs=ACCOUNT_FEATURES + CLUSTER_FEATURES,
 )

@@ -39,14 +39,6 @@ person shares some of its days with a fleet; the ramp starts at half of them.
 When the account is a content account, its content counts at the fleet's
 strength, as for the payment peers.
 
-The **template fleet** is the same reading over the prompt templates the account
-shares (``features.clusters.template_fleet``): a product's or a popular frame's
-other senders are its ordinary users, a harness's are the fleet. A fleet that
-gives every account a card and a host of its own shares nothing but its work,
-and the work goes through the same frames. Counted as a witness of its own
-(templates are neither exits nor cards), with the same ramp, the same group rule
-and the same raise of a content account's content.
-
 Each coordination family alone has an innocent explanation (a SaaS platform's
 customers share its egress IPs; a university class signs up the same hour and
 works the same assignment; a reseller's traffic rotates through many networks),
@@ -229,12 +221,6 @@ FAMILIES: tuple[EvidenceFamily, ...] = (
         ("egress_fleet_share_7d", "distinct_ips_7d", "content_share_7d"),
     ),
     EvidenceFamily(
-        "template_fleet",
-        "most other customers sending the account's prompt templates send extraction content "
-        "too (a harvesting fleet's harness, not a product's or a popular frame's users)",
-        ("template_fleet_share_7d", "template_reuse_share_7d", "content_share_7d"),
-    ),
-    EvidenceFamily(
         "model_pivot",
         "the account moved its traffic to a newly released model at once",
         ("new_model_share_3d", "cluster_new_model_share"),
@@ -250,7 +236,6 @@ CONTENT_FAMILY = EvidenceFamily(
         "intent_score_mean_7d",
         "payment_peer_content_share",
         "egress_fleet_share_7d",
-        "template_fleet_share_7d",
     ),
 )
 SHOWN_FAMILIES: tuple[EvidenceFamily, ...] = (*FAMILIES, CONTENT_FAMILY)
@@ -310,7 +295,6 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
             >= MIN_CLUSTER_CUSTOMERS
         )
         | (f["egress_fleet_share_7d"].astype("float64").fillna(0).to_numpy() > 0)
-        | (f["template_fleet_share_7d"].astype("float64").fillna(0).to_numpy() > 0)
         | card_group
     )
     infrastructure = _ramp(f["member_infrastructure_weight"], BLOCK_LOW, BLOCK_HIGH)
@@ -338,12 +322,11 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
         0.0,
     )
     fleet = _ramp(f["egress_fleet_share_7d"], FLEET_LOW, FLEET_HIGH)
-    harness = _ramp(f["template_fleet_share_7d"], FLEET_LOW, FLEET_HIGH)
     # The account's own content, or, when it is a content account itself, its payment
     # peers' or its egress fleet's (a fleet's diluted share; module docstring).
     content = np.maximum(
         _ramp(f["content_share_7d"], OWN_CONTENT_LOW, OWN_CONTENT_HIGH),
-        np.where(content_account, np.maximum.reduce([peers, fleet, harness]), 0.0),
+        np.where(content_account, np.maximum(peers, fleet), 0.0),
     )
     strengths = pd.DataFrame(
         {
@@ -355,7 +338,6 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
             "rotating_egress": rotating,
             "payment_peers": peers,
             "egress_fleet": fleet,
-            "template_fleet": harness,
             "model_pivot": pivot,
             CONTENT: content,
         },

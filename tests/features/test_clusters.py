@@ -13,7 +13,6 @@ from features.clusters import (
     cohort_features,
     egress_fleet,
     payment_peers,
-    template_fleet,
 )
 from tests.features.conftest import DAY, account, accounts_frame, assert_rows_equal
 
@@ -291,56 +290,6 @@ def test_egress_fleet_reads_who_else_sends_from_an_accounts_exits(spark) -> None
             # its pair (the org counts once, and one other customer on an exit is a pair)
         ],
         "account_id string, egress_fleet_share_7d double",
-    )
-    assert_rows_equal(got, expected)
-
-
-def test_template_fleet_reads_who_else_sends_an_accounts_templates(spark) -> None:
-    """A harness shared only by a fleet (each account with its own card and host) is the
-    fleet's; a product's frame, sent by its ordinary users and one harvesting account, is
-    not; a person who sends a fleet's frame without extraction of its own has no share."""
-    accounts = {
-        # the fleet: four customers harvesting through one harness (two band keys here)
-        "f1": 0.6, "f2": 0.3, "f3": 0.25, "f4": 0.9,
-        # a tutoring app that sends the fleet's harness and the product's frame
-        "tutor": 0.8,
-        # a product's users: three ordinary customers and one content account
-        "u1": 0.05, "u2": 0.0, "u3": 0.1, "u4": 0.4,
-        # a person who pasted the harness once, no extraction of its own
-        "person": 0.05,
-    }  # fmt: skip
-    rolling = spark.createDataFrame(
-        list(accounts.items()), "account_id string, content_share_7d double"
-    )
-    harness = [f"tpl{band}:harness" for band in range(2)]
-    held = [
-        *[(a, "template", key) for a in ("f1", "f2", "f3", "f4", "tutor", "person") for key in harness],
-        *[(a, "template", "tpl0:product") for a in ("u1", "u2", "u3", "u4")],
-        ("tutor", "template", "tpl0:product"),
-        # an exit address is not a template
-        ("u4", "ip", "203.0.113.1@2026-11-26"), ("f1", "ip", "203.0.113.1@2026-11-26"),
-    ]  # fmt: skip
-    memberships = spark.createDataFrame(
-        [(a, a, t, v) for a, t, v in held],
-        "account_id string, customer_id string, entity_type string, entity_value string",
-    )
-    got = template_fleet(memberships, rolling)
-    expected = spark.createDataFrame(
-        [
-            # the harness's other senders: of f1's, f2-f4 and the tutor harvest, the person
-            # does not (4 of 5)
-            ("f1", 1.0),
-            ("f2", 1.0),
-            ("f3", 1.0),
-            ("f4", 1.0),
-            # the tutor: the two harness keys of its three shared keys (the product's other
-            # senders are u1-u4, one of them harvesting)
-            ("tutor", 2 / 3),
-            # absent (0 in ``cluster_features``): the product's users (for each, one
-            # harvesting sender of the other four is no fleet) and the person (no content
-            # of its own)
-        ],
-        "account_id string, template_fleet_share_7d double",
     )
     assert_rows_equal(got, expected)
 

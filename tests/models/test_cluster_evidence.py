@@ -63,9 +63,6 @@ def _row(**overrides: float) -> pd.DataFrame:
         # no exit of its own shared with a fleet
         "egress_fleet_share_7d": 0.0,
         "distinct_ips_7d": 3.0,
-        # no template of its own shared with a fleet
-        "template_fleet_share_7d": 0.0,
-        "template_reuse_share_7d": 0.0,
         # the account's own extraction-shaped content, present unless a case says otherwise
         "cluster_content_share": 0.0,
         "content_share_7d": 0.9,
@@ -222,31 +219,6 @@ POOL_EXITS = {"member_infrastructure_weight": 1.0, "egress_fleet_share_7d": 1.0}
             {
                 "cluster_customers_count": 1.0,
                 **FLEET_CARD,
-                "account_age_days": 3.0,
-                "content_share_7d": 0.1,
-            },
-            0.0,
-        ),
-        # a fleet that gives each account a card and a host of its own: a fresh account
-        # whose shared templates are all the fleet's harness, outside any block, harvesting
-        # (its diluted share raised to the fleet's)
-        (
-            {
-                "cluster_customers_count": 1.0,
-                "template_fleet_share_7d": 1.0,
-                "account_age_days": 3.0,
-                "content_share_7d": 0.25,
-            },
-            1.0,
-        ),
-        # ... while an aged account on the harness (a tutoring app sending the same
-        # chain-of-thought frame) has one witness, which is no evidence
-        ({"cluster_customers_count": 1.0, "template_fleet_share_7d": 1.0}, 0.0),
-        # ... and an ordinary account on it none: its own week is not content
-        (
-            {
-                "cluster_customers_count": 1.0,
-                "template_fleet_share_7d": 1.0,
                 "account_age_days": 3.0,
                 "content_share_7d": 0.1,
             },
