@@ -278,7 +278,7 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
     )
     # The same for the payment peers: a content account on a card that at least two other
     # customers hold, most of them harvesting (the fleet's majority), is in a group the block
-    # did not attach (tuning seed 9101: low-and-slow accounts, one to a few requests a day
+    # did not attach (tuning seed 9101: low-and-slow accounts, 3-11 requests a week
     # from a residential address of their own, content 0.67-1.0 and 13-15 peers all
     # harvesting, outside any cluster; bench/README.md, "One template is one entity").
     card_group = (
