@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from features.coordination import ENTITY_TYPE_KEYS, member_weights
+from features.coordination import member_weights
 from features.dense_blocks import DenseBlockParams, dense_blocks, expected_density, find_blocks
 
-WEIGHTS = {"ip": 1.0, "payment_fingerprint": 2.0, "system_prompt": 1.0, "template": 1.0}
+WEIGHTS = {"ip": 1.0, "payment_fingerprint": 2.0, "system_prompt": 1.0}
 PARAMS = DenseBlockParams(min_density=1.0, min_rows=3)
 
 
@@ -137,38 +136,3 @@ def test_a_member_attached_by_two_exits_holds_its_own_weight_not_the_blocks() ->
     assert (
         own.loc["tutor", "member_infrastructure_weight"] == own.loc["tutor", "member_block_weight"]
     )
-
-
-def _template(customer: str, skeleton: str) -> list[tuple]:
-    """A customer's template as the linking step lists it: one key per LSH band."""
-    return [
-        (customer, "template", f"tpl{band}:{skeleton}")
-        for band in range(ENTITY_TYPE_KEYS["template"])
-    ]
-
-
-def test_one_shared_template_is_one_entity_not_one_per_band() -> None:
-    # A proxy pool whose customers also share the campaign's harness template; a tutoring
-    # app that sends the same chain-of-thought frame from its own cloud address, and one
-    # that also went out through one of the pool's exits.
-    rows = _proxy_pool(200, 12, 7, 4, seed=7)
-    for c in range(200):
-        rows += _template(f"proxy-{c}", "harness")
-    rows += _template("tutor", "harness")
-    rows += _template("tutor-exit", "harness") + [("tutor-exit", "ip", "10.9.0.1@2")]
-    memberships = pd.DataFrame(rows, columns=["customer_id", "entity_type", "entity_value"])
-    attach_all = DenseBlockParams(min_density=1.0, min_rows=3, attach_share=0.0)
-    members, entities = dense_blocks(memberships, WEIGHTS, attach_all, ENTITY_TYPE_KEYS)
-    in_blocks = set(members["customer_id"])
-    assert {f"proxy-{c}" for c in range(200)} <= in_blocks
-    assert "tutor" not in in_blocks  # one template, listed as four band keys
-    assert "tutor-exit" in in_blocks  # a template and an exit: two entities
-    # A whole shared template weighs what one entity of its type weighs.
-    bands = entities[entities["entity_type"] == "template"]
-    assert len(bands) == ENTITY_TYPE_KEYS["template"]
-    assert bands["weight"].sum() == pytest.approx(1.0 / np.log(202 + 5))
-    own = member_weights(memberships, members, entities).set_index("customer_id")
-    assert own.loc["tutor-exit", "member_block_weight"] < 1.0  # BLOCK_HIGH: not a link alone
-    # Counted as four columns, the bands alone attach it: the keys are what keep it out.
-    counted, _ = dense_blocks(memberships, WEIGHTS, attach_all)
-    assert "tutor" in set(counted["customer_id"])
