@@ -39,10 +39,7 @@ on how specific one shared entity of the type is before its popularity counts:
 a payment card or a sign-up address held by two customers is rare by nature
 (2.0 and 1.0), one exit address on one day is specific (1.0), a /24 or a
 datacenter address is shared by design (0.5, 0.25), a client string or a burst
-slot says little alone (0.25, 0.5) and gains weight only in numbers. A
-template reaches the graph as its skeleton's LSH band keys (``ENTITY_TYPE_KEYS``):
-each key is a part of one entity, so a shared template weighs, and counts in the
-block's attach guard, as one entity, not as four.
+slot says little alone (0.25, 0.5) and gains weight only in numbers.
 """
 
 from __future__ import annotations
@@ -59,7 +56,6 @@ from pyspark.sql import functions as F
 from features import reference
 from features.dense_blocks import DenseBlockParams, dense_blocks
 from features.skew import salted_join
-from features.text import TemplateParams
 
 ENTITY_TYPE_WEIGHTS: dict[str, float] = {
     "payment_fingerprint": 2.0,
@@ -75,10 +71,6 @@ ENTITY_TYPE_WEIGHTS: dict[str, float] = {
     "pivot": 1.0,
     "user_agent": 0.25,
 }
-# Entity types whose one entity is listed as several keys: a template skeleton's MinHash
-# LSH bands (``features.text.account_day_templates``); two customers with one skeleton share
-# all of them (``features.dense_blocks``, "One entity, several keys").
-ENTITY_TYPE_KEYS: dict[str, int] = {"template": TemplateParams().minhash.bands}
 ENTITY_FAMILIES: dict[str, str] = {
     "payment_fingerprint": "infrastructure",
     "signup_ip": "infrastructure",
@@ -128,17 +120,9 @@ class CoordinationParams:
     burst_min_share: float = 0.4
     pivot_days: int = 2
     weights: dict[str, float] = field(default_factory=lambda: dict(ENTITY_TYPE_WEIGHTS))
-    keys: dict[str, int] = field(default_factory=lambda: dict(ENTITY_TYPE_KEYS))
 
     def __hash__(self) -> int:
-        return hash(
-            (
-                self.slot_minutes,
-                self.burst_ratio,
-                tuple(sorted(self.weights.items())),
-                tuple(sorted(self.keys.items())),
-            )
-        )
+        return hash((self.slot_minutes, self.burst_ratio, tuple(sorted(self.weights.items()))))
 
 
 def coordination_memberships(
@@ -317,7 +301,7 @@ def find_clusters(
     """
     spark = shared.sparkSession
     frame = shared.select("customer_id", "entity_type", "entity_value").toPandas()
-    members, entities = dense_blocks(frame, params.weights, blocks, params.keys)
+    members, entities = dense_blocks(frame, params.weights, blocks)
     if members.empty:
         return (
             spark.createDataFrame([], "node string, component string"),

@@ -41,26 +41,13 @@ block's average; at a share of 1.0, a third of such a synthetic campaign was
 left out). The column count is the guard against single-link chaining: one
 shared thing never attaches anyone (measured on a tuning seed without it:
 carrier-NAT and open-source users who touched one residential exit of a proxy
-pool joined its block).
-
-**One entity, several keys.** Some entities reach the graph as several columns
-that say the same thing: a prompt template is cut into MinHash LSH bands
-(``features.text.minhash_bands``), so two customers with the same skeleton share
-all of its band keys. Counted as columns, one shared template would weigh as
-four entities and pass the two-column guard alone (tuning seed 9102: three
-tutoring apps joined a proxy network's block through the four bands of one
-chain-of-thought template, and were flagged; bench/README.md, "One template is
-one entity"). So a type may declare how many keys one entity comes as
-(``type_keys``): each key weighs ``1/keys`` of the type's weight and counts as
-``1/keys`` of a column in the attach guard, so a whole shared template weighs
-and counts as one entity. Everything runs on the driver in numpy, on the edges
-of shared entities only (a few hundred thousand on a million-request day).
+pool joined its block). Everything runs on the driver in numpy, on the edges of
+shared entities only (a few hundred thousand on a million-request day).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,18 +141,13 @@ def find_blocks(
     n_rows: int,
     n_columns: int,
     params: DenseBlockParams,
-    units: np.ndarray | None = None,
 ) -> list[Block]:
     """Disjoint dense blocks of the weighted bipartite graph, densest first.
 
     ``rows``, ``columns``, ``weights``: one entry per edge (row index, column
-    index, its column's weight); ``units``: per edge, the part of one entity its
-    column is (1 unless the entity comes as several keys; module docstring), what
-    the attach guard counts. A block's rows are removed before the next search;
-    columns stay available (two networks may use the same entity).
+    index, its column's weight). A block's rows are removed before the next
+    search; columns stay available (two networks may use the same entity).
     """
-    if units is None:
-        units = np.ones(len(rows), dtype=np.float64)
     blocks: list[Block] = []
     alive_rows = np.zeros(n_rows, dtype=bool)
     alive_rows[np.unique(rows)] = True
@@ -186,10 +168,9 @@ def find_blocks(
         # two or more of them, joins it.
         into = alive_rows[rows] & core_columns[columns]
         attached = np.bincount(rows[into], weights=weights[into], minlength=n_rows)
-        # Edges are distinct; a key of an entity that comes as k keys counts 1/k.
-        attached_entities = np.bincount(rows[into], weights=units[into], minlength=n_rows)
+        attached_columns = np.bincount(rows[into], minlength=n_rows)  # edges are distinct
         joins = (attached >= params.attach_share * density) & (
-            attached_entities >= params.attach_min_columns - 1e-9
+            attached_columns >= params.attach_min_columns
         )
         row_mask = alive_rows & (row_mask | joins)
         inside = row_mask[rows] & core_columns[columns]
@@ -212,16 +193,9 @@ def find_blocks(
 
 
 def dense_blocks(
-    memberships: pd.DataFrame,
-    type_weights: Mapping[str, float],
-    params: DenseBlockParams,
-    type_keys: Mapping[str, int] | None = None,
+    memberships: pd.DataFrame, type_weights: dict[str, float], params: DenseBlockParams
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Dense blocks of ``memberships`` (``customer_id, entity_type, entity_value``).
-
-    ``type_keys``: for a type whose one entity reaches the graph as several keys
-    (a template's LSH bands), how many; each key is that part of one entity, in
-    its weight and in the attach guard (module docstring). Other types: 1.
 
     Returns ``(members, entities)``: ``members`` has ``block, customer_id,
     block_density`` (the block's shared weight per member, ``Block.shared_weight``),
@@ -257,10 +231,7 @@ def dense_blocks(
     column_degree = np.bincount(column_codes)
     column_types = pd.Series(column_names).str.split("\x1f", n=1).str[0]
     type_weight = column_types.map(type_weights).to_numpy(dtype=np.float64)
-    unit_of_column = 1.0 / column_types.map(dict(type_keys or {})).fillna(1).to_numpy(
-        dtype=np.float64
-    )
-    weight_of_column = column_weights(column_degree, type_weight) * unit_of_column
+    weight_of_column = column_weights(column_degree, type_weight)
     blocks = find_blocks(
         row_codes.astype(np.int64),
         column_codes.astype(np.int64),
@@ -268,7 +239,6 @@ def dense_blocks(
         len(row_names),
         len(column_names),
         params,
-        units=unit_of_column[column_codes],
     )
     if not blocks:
         return empty_members, empty_entities

@@ -292,6 +292,6 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
 
 FEATURE_SET = FeatureSet(
     name="hydrasweep_account_day",
-    version=7,  # 7: a template counts as one entity in dense blocks (its LSH bands were four)
+    version=6,
     specs=ACCOUNT_FEATURES + CLUSTER_FEATURES,
 )
