@@ -144,6 +144,14 @@ class FlagRule:
             ) from exc
 
 
+# The threshold of a rule whose model never flags alone: above any probability. Training
+# chooses it when no threshold reaches the target precision on the calibration days; the
+# most precise threshold is then still imprecise (evaluation seed 5102, a challenger
+# whose best calibration precision was under 0.95 flagged 81 legitimate accounts through
+# the model alone, 79 of them over its fallback threshold 0.81; bench/README.md, "One
+# template is one entity"), so only the corroborated arms flag.
+MODEL_NEVER_ALONE = 2.0
+
 # The key of hydrasweep's entry in a logged model's MLmodel metadata.
 MODEL_METADATA_KEY = "hydrasweep"
 

@@ -54,6 +54,7 @@ from models.errors import TrainingDataError
 from models.evaluate import evaluate_scored, threshold_for_precision
 from models.labels import labels_known_at, read_labels
 from models.scoring import (
+    MODEL_NEVER_ALONE,
     FlagRule,
     apply_model,
     feature_contributions,
@@ -253,7 +254,11 @@ def _check_classes(accounts: dict[tuple[str, int], int], windows: TrainingWindow
 def choose_rule(
     model: xgb.XGBClassifier, calibration: pd.DataFrame, params: TrainParams
 ) -> tuple[FlagRule, bool]:
-    """The flag rule's threshold and corroboration floor, from the calibration window only."""
+    """The flag rule's threshold and corroboration floor, from the calibration window only.
+
+    When no threshold reaches the target precision, the model does not flag alone
+    (``MODEL_NEVER_ALONE``): a row needs the cluster evidence as well, over the floor.
+    """
     model_score = pd.Series(
         model.predict_proba(model_matrix(calibration))[:, 1], index=calibration.index
     )
@@ -264,11 +269,13 @@ def choose_rule(
     floor = min(threshold, float(np.quantile(legit_scores, params.corroboration_quantile)))
     if not reached:
         log.warning(
-            "no threshold reaches precision %.2f on the calibration days; using the most "
-            "precise one (%.4f)",
+            "no threshold reaches precision %.2f on the calibration days (the most precise, "
+            "%.4f, does not): the model will not flag alone, only with corroboration over %.4f",
             params.target_precision,
             threshold,
+            floor,
         )
+        threshold = MODEL_NEVER_ALONE
     return FlagRule(threshold=threshold, corroboration_floor=floor), reached
 
 

@@ -73,10 +73,17 @@ def backfill_lines(result: dict[str, Any]) -> list[str]:
 def train_lines(result: dict[str, Any]) -> list[str]:
     train = result.get("train") or {}
     metrics = train.get("metrics") or {}
-    lines = [
-        f"challenger v{train.get('model_version')} (MLflow run {train.get('run_id')}), "
-        f"flag threshold {train.get('threshold')}",
-    ]
+    threshold = train.get("threshold")
+    # Above any probability: no threshold reached the target precision at training
+    # (models.scoring.MODEL_NEVER_ALONE).
+    if isinstance(threshold, float) and threshold > 1.0:
+        rule = (
+            "the model flags only with corroboration over "
+            f"{train.get('corroboration_floor')} (no threshold reached the target precision)"
+        )
+    else:
+        rule = f"flag threshold {threshold}"
+    lines = [f"challenger v{train.get('model_version')} (MLflow run {train.get('run_id')}), {rule}"]
     lines += [
         f"  {name}: {value:.4f}" if isinstance(value, float) else f"  {name}: {value}"
         for name, value in sorted(metrics.items())
