@@ -49,7 +49,9 @@ and so does reasoning-heavy content alone (a benchmark lab). So the evidence is
   customers (an org counts once), so an enterprise's own accounts never qualify,
   or to a content account on a fleet's exits (at least two other customers sent
   from one of its exit-days, most of them harvesting: a group by its own exits,
-  which the dense block cannot see when the account sent only once or twice);
+  which the dense block cannot see when the account sent only once or twice),
+  or to a content account whose payment instrument is held by at least two
+  other customers, most of them content accounts (a group by its own card);
 - families are counted as *witnesses*, and two families that read the same
   thing are one witness: the dense block and shared infrastructure are both
   "these customers share entities" (a block is scored from the very IPs and
@@ -87,6 +89,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.clusters import EGRESS_FLEET_MAJORITY
 from features.coordination import CONTENT_ACCOUNT_SHARE
 
 # Where the constants come from. None may be fitted to an evaluation seed
@@ -270,9 +273,30 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
     # whose it is (tuning seed 9101: 37 of the 64 swept rows of its unflagged proxy-network
     # accounts were outside any cluster, median two requests a week, fleet share 1.0;
     # bench/README.md, "An egress fleet").
+    content_account = (
+        f["content_share_7d"].astype("float64").fillna(0).to_numpy() >= CONTENT_ACCOUNT_SHARE
+    )
+    # The same for the payment peers: a content account on a card that at least two other
+    # customers hold, most of them harvesting (the fleet's majority), is in a group the block
+    # did not attach (tuning seed 9101: low-and-slow accounts, one to a few requests a day
+    # from a residential address of their own, content 0.67-1.0 and 13-15 peers all
+    # harvesting, outside any cluster; bench/README.md, "One template is one entity").
+    card_group = (
+        content_account
+        & (f["payment_peer_customers"].astype("float64").fillna(0).to_numpy() >= PAYMENT_PEERS_MIN)
+        & (
+            f["payment_peer_content_share"].astype("float64").fillna(0).to_numpy()
+            >= EGRESS_FLEET_MAJORITY
+        )
+    )
     in_hydra = (
-        f["cluster_customers_count"].astype("float64").fillna(0).to_numpy() >= MIN_CLUSTER_CUSTOMERS
-    ) | (f["egress_fleet_share_7d"].astype("float64").fillna(0).to_numpy() > 0)
+        (
+            f["cluster_customers_count"].astype("float64").fillna(0).to_numpy()
+            >= MIN_CLUSTER_CUSTOMERS
+        )
+        | (f["egress_fleet_share_7d"].astype("float64").fillna(0).to_numpy() > 0)
+        | card_group
+    )
     infrastructure = _ramp(f["member_infrastructure_weight"], BLOCK_LOW, BLOCK_HIGH)
     lockstep = np.maximum(
         _ramp(f["member_synced_slots_7d"], SYNCED_LOW, SYNCED_HIGH),
@@ -298,9 +322,6 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
         0.0,
     )
     fleet = _ramp(f["egress_fleet_share_7d"], FLEET_LOW, FLEET_HIGH)
-    content_account = (
-        f["content_share_7d"].astype("float64").fillna(0).to_numpy() >= CONTENT_ACCOUNT_SHARE
-    )
     # The account's own content, or, when it is a content account itself, its payment
     # peers' or its egress fleet's (a fleet's diluted share; module docstring).
     content = np.maximum(

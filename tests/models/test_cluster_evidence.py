@@ -190,6 +190,40 @@ POOL_EXITS = {"member_infrastructure_weight": 1.0, "egress_fleet_share_7d": 1.0}
         ),
         # ... while a fresh account alone, with no fleet on its exits, is no group
         ({"cluster_customers_count": 1.0, "account_age_days": 3.0, "content_share_7d": 0.5}, 0.0),
+        # a fleet's card holder the block did not attach (a request or two a day from an
+        # address of its own): most other holders of its card harvest, so it is in a group;
+        # fresh, on the fleet's card, and harvesting
+        (
+            {
+                "cluster_customers_count": 1.0,
+                **FLEET_CARD,
+                "account_age_days": 3.0,
+                "content_share_7d": 0.5,
+            },
+            1.0,
+        ),
+        # ... not when only a minority of the card's other holders harvest (an agency's
+        # clients, a tutoring app among them) ...
+        (
+            {
+                "cluster_customers_count": 1.0,
+                "payment_peer_customers": 8.0,
+                "payment_peer_content_share": 3 / 8,
+                "account_age_days": 3.0,
+                "content_share_7d": 0.5,
+            },
+            0.0,
+        ),
+        # ... nor for an ordinary account on the fleet's card: its own week is not content
+        (
+            {
+                "cluster_customers_count": 1.0,
+                **FLEET_CARD,
+                "account_age_days": 3.0,
+                "content_share_7d": 0.1,
+            },
+            0.0,
+        ),
         # missing values count as absent, not as suspicious
         ({"member_infrastructure_weight": float("nan"), **SYNCED}, 0.0),
         ({**SHARES, **SYNCED, "content_share_7d": float("nan")}, 0.0),
