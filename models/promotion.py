@@ -243,6 +243,21 @@ def judge(
     )
 
 
+def _rule_note(version: ModelVersion) -> str:
+    """What a reviewer of the decision should know about the version's rule, or ``""``.
+
+    A version trained when no threshold reached the target precision flags through
+    the cluster evidence only (``models.train.choose_rule``): it can pass the gates,
+    and its flags are the corroborated ones alone.
+    """
+    if version.tags.get(tracking.TAG_THRESHOLD_REACHED) == "false":
+        return (
+            f" (v{version.version}'s model does not flag alone: no threshold reached its "
+            "target precision at training, so it flags with cluster evidence only)"
+        )
+    return ""
+
+
 def _record(client: MlflowClient, name: str, version: str, tags: dict[str, str]) -> None:
     for key, value in tags.items():
         # MLflow caps tag values; a reason is a sentence or two, metrics are short.
@@ -323,7 +338,7 @@ def promote(spark: SparkSession, params: PromoteParams) -> PromotionDecision:
             params.gates,
             champion_v,
         )
-        reason += note
+        reason += note + _rule_note(challenger)
         reason += f" [window {window.start}..{window.end}, {len(frame)} labeled account-days]"
 
         tags = {

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from models.promotion import PromotionGates, judge
+from mlflow.entities.model_registry import ModelVersion, ModelVersionTag
+
+from models import tracking
+from models.promotion import PromotionGates, _rule_note, judge
 
 GATES = PromotionGates(
     tolerance=0.02, min_pr_auc=0.5, min_recall_at_precision_95=0.2, min_cluster_recall=0.5
@@ -62,3 +65,13 @@ def test_the_whole_flag_rule_is_gated_on_labeled_rows_and_on_all_traffic_when_kn
     assert judge({**GOOD, "all_traffic.flag_precision": 0.95}, None, GATES)[0]
     promoted, reason = judge({**GOOD, "all_traffic.flag_precision": 0.5}, None, GATES)
     assert not promoted and "all_traffic.flag_precision 0.5000 below the floor 0.9" in reason
+
+
+def test_a_decision_says_when_the_model_does_not_flag_alone() -> None:
+    def version(reached: str | None) -> ModelVersion:
+        tags = [] if reached is None else [ModelVersionTag(tracking.TAG_THRESHOLD_REACHED, reached)]
+        return ModelVersion("hydrasweep-extraction", "4", 0, tags=tags)
+
+    assert "v4's model does not flag alone" in _rule_note(version("false"))
+    assert _rule_note(version("true")) == ""
+    assert _rule_note(version(None)) == ""  # versions trained before the tag existed
