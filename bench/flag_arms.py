@@ -5,7 +5,9 @@ feature rows of a simulated lake's days and splits every account's flags by
 arm: the model (``model_score >= threshold``), evidence alone
 (``>= EVIDENCE_ALONE``) and the floor arms (evidence or support ``>=
 EVIDENCE_MIN`` with the model above its floor); then the mean strength of each
-evidence family among flagged rows. Run it on a ``hydrasweep evaluate`` seed
+evidence family among flagged rows, and which witnesses
+(``models.cluster_evidence.witnesses`` at ``FAMILY_SHOWN`` or more) flagged
+rows had, per group: the combinations behind a population's flags. Run it on a ``hydrasweep evaluate`` seed
 folder of a **tuning** seed only (``flows.evaluate.TUNING_SEEDS``)::
 
     python bench/flag_arms.py --home .hydrasweep/evaluate/seed-9101 --version 1 \\
@@ -34,9 +36,11 @@ def main() -> None:
     from models.cluster_evidence import (
         EVIDENCE_ALONE,
         EVIDENCE_MIN,
+        FAMILY_SHOWN,
         evidence_score,
         family_strengths,
         support_score,
+        witnesses,
     )
     from models.scoring import apply_model, load_model_version
     from simulate.truth import load_truth
@@ -84,6 +88,16 @@ def main() -> None:
     flagged = strengths[arms["flagged"].to_numpy()].assign(group=arms.loc[arms["flagged"], "group"])
     print("\nmean family strength among flagged rows")
     print(flagged.groupby("group").mean().round(2).to_string())
+    shown = witnesses(strengths)[arms["flagged"].to_numpy()] >= FAMILY_SHOWN
+    combination = shown.apply(lambda row: "+".join(row.index[row]) or "(none)", axis=1)
+    print("\nwitnesses of flagged rows (at least FAMILY_SHOWN): the three commonest per group")
+    counts = (
+        pd.DataFrame({"group": arms.loc[arms["flagged"], "group"], "witnesses": combination})
+        .value_counts()
+        .rename("rows")
+        .reset_index()
+    )
+    print(counts.groupby("group").head(3).sort_values(["group", "rows"]).to_string(index=False))
 
 
 if __name__ == "__main__":
