@@ -101,3 +101,17 @@ def test_version_is_printed(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"hydrasweep {version('hydrasweep')}"
+
+
+def test_train_summary_says_when_the_model_does_not_flag_alone() -> None:
+    from flows.commands.summaries import train_lines
+    from models.scoring import MODEL_NEVER_ALONE
+
+    def first_line(threshold: float) -> str:
+        train = {"model_version": "3", "run_id": "r", "threshold": threshold}
+        return train_lines({"train": {**train, "corroboration_floor": 0.42}})[0]
+
+    assert first_line(0.81).endswith("flag threshold 0.81")
+    never = first_line(MODEL_NEVER_ALONE)
+    assert "flags only with corroboration over 0.42" in never
+    assert "threshold 2.0" not in never
