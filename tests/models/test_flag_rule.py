@@ -52,9 +52,10 @@ def test_a_reachable_target_sets_the_lowest_threshold_that_keeps_it(tmp_path: Pa
     volume = [float(v) for v in range(1, 41)]
     labels = [int(v > 30) for v in range(1, 41)]
     frame = _rows(volume, labels)
-    rule, reached = choose_rule(_fitted(frame), frame, _params(tmp_path))
+    model = _fitted(frame)
+    rule, reached = choose_rule(model, frame, _params(tmp_path))
     assert reached and rule.threshold <= 1.0
-    flagged = apply_model(_fitted(frame), frame, rule, with_reasons=False)["flagged"]
+    flagged = apply_model(model, frame, rule, with_reasons=False)["flagged"]
     assert frame.loc[flagged.to_numpy(), LABEL].mean() >= 0.95
     assert flagged.sum() == 10  # every abusive row, none of the others
 
