@@ -59,6 +59,9 @@ INTENT_THRESHOLD = 0.5
 ROLLING_DAYS = 28
 WEEK_DAYS = 7
 NEW_MODEL_DAYS = 3
+# Silent days after which an account's activity counts as a wake (a sleeper bought or
+# farmed earlier and put to work): two weeks, the span of a training window.
+WAKE_SILENCE_DAYS = 14
 HOURS = 24
 
 
@@ -438,23 +441,28 @@ def rolling_account_features(
         F.sum("requests").cast("long").alias("requests_count_28d")
     )
 
-    # Gaps and islands: on the days of the current streak, dt + (rank - 1) == D.
-    by_recency = Window.partitionBy("account_id").orderBy(F.col("dt").desc())
-    active_days = window.select("account_id", "dt").distinct()
-    ranked = active_days.withColumn("rank", F.row_number().over(by_recency))
+    # Gaps and islands over each account's sorted active days of the window, in one pass:
+    # the current streak is the run of days ending on D (on its days,
+    # datediff(D, dt) == n - 1 - i); a wake is the first active day after WAKE_SILENCE_DAYS
+    # or more silent days (the silence before the first active day is read against the
+    # account's creation once the snapshot is joined, below).
+    d = f"DATE'{day.isoformat()}'"
     streaks = (
-        ranked.groupBy("account_id")
-        .agg(
-            F.min(F.when(F.date_add("dt", F.col("rank") - 1) == F.lit(day), F.col("dt"))).alias(
-                "streak_start"
-            ),
+        window.groupBy("account_id")
+        .agg(F.array_sort(F.collect_set("dt")).alias("days"))
+        .withColumn(
+            "streak_start",
+            F.expr(f"array_min(filter(days, (d, i) -> datediff({d}, d) = size(days) - 1 - i))"),
         )
-        .join(active_days.withColumnRenamed("dt", "earlier_day"), on="account_id", how="left")
-        .groupBy("account_id", "streak_start")
-        .agg(
-            F.max(F.when(F.col("earlier_day") < F.col("streak_start"), F.col("earlier_day"))).alias(
-                "previous_active_day"
-            )
+        .select(
+            "account_id",
+            "streak_start",
+            F.expr("array_max(filter(days, d -> d < streak_start))").alias("previous_active_day"),
+            F.array_min("days").alias("first_active_day"),
+            F.expr(
+                "array_max(filter(days, (d, i) -> i > 0 AND "
+                f"datediff(d, days[greatest(i - 1, 0)]) - 1 >= {WAKE_SILENCE_DAYS}))"
+            ).alias("latest_gap_wake"),
         )
     )
 
@@ -505,6 +513,16 @@ def rolling_account_features(
     end_of_day = F.lit(day + timedelta(days=1)).cast("timestamp")
     created_day = F.to_date("created_at")
     silent_since = F.greatest(F.coalesce(created_day, F.lit(window_start)), F.lit(window_start))
+    account_age = (F.unix_micros(end_of_day) - F.unix_micros("created_at")) / 86_400e6
+    # The latest wake: between active days, or the first active day after a silence since
+    # creation (or since the window or the lake's history began).
+    wake_day = F.coalesce(
+        F.col("latest_gap_wake"),
+        F.when(
+            F.datediff("first_active_day", silent_since) >= WAKE_SILENCE_DAYS,
+            F.col("first_active_day"),
+        ),
+    )
 
     # Keys across the customer's accounts: a campaign can hide in one org's many keys.
     customer_keys = (
@@ -539,9 +557,15 @@ def rolling_account_features(
         "raw_http_client_share_7d": _share("raw_http_requests_7d", "requests_7d"),
         "error_rate_7d": _share("error_requests_7d", "requests_7d"),
         "rate_limited_share_7d": _share("rate_limited_requests_7d", "requests_7d"),
-        "account_age_days": (F.unix_micros(end_of_day) - F.unix_micros("created_at")) / 86_400e6,
+        "account_age_days": account_age,
         "tier_rank": tier_rank[F.col("tier")],
         "verified_flag": F.col("verified").cast("int"),
+        # An account bought or farmed long ago and woken is as new as a fresh one: days
+        # since its latest wake when that is later than its creation.
+        "activity_age_days": F.when(
+            wake_day.isNotNull(),
+            F.least(account_age, F.datediff(F.lit(day), wake_day) + 1),
+        ).otherwise(account_age),
         # Days of silence before the streak that ends on D. With no earlier
         # activity in the window, the account was silent since it was created
         # (or at least since the window or the lake's history began).

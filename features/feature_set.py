@@ -107,6 +107,11 @@ ACCOUNT_FEATURES: tuple[FeatureSpec, ...] = (
         "Days of silence before the activity streak ending on the day began (sleeper accounts), counted within the 28-day window and since creation; 0 for steady accounts.",
     ),
     _a(
+        "activity_age_days",
+        "double",
+        "Days since the account's activity began: since its creation, or since its latest wake (its first active day after 14+ silent days, within the 28-day window and since creation) when that is later. A sleeper bought long ago and woken is as new as a fresh account for two weeks, whatever streaks its use has.",
+    ),
+    _a(
         "cot_prompt_share_7d",
         "double",
         "Share of requests whose prompt or system prompt elicits step-by-step reasoning, over 7 days.",
@@ -292,6 +297,6 @@ CLUSTER_FEATURES: tuple[FeatureSpec, ...] = (
 
 FEATURE_SET = FeatureSet(
     name="hydrasweep_account_day",
-    version=6,
+    version=7,
     specs=ACCOUNT_FEATURES + CLUSTER_FEATURES,
 )

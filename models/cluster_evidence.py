@@ -193,6 +193,7 @@ FAMILIES: tuple[EvidenceFamily, ...] = (
         "a young or long-dormant account in a multi-customer cluster",
         (
             "account_age_days",
+            "activity_age_days",
             "dormant_days_before_activity",
             "cohort_size",
         ),
@@ -302,7 +303,16 @@ def family_strengths(features: pd.DataFrame) -> pd.DataFrame:
         _ramp(f["member_synced_slots_7d"], SYNCED_LOW, SYNCED_HIGH),
         np.where(cohort, _ramp(f["cohort_sync_share"], 0.3, 0.7), 0.0),
     )
-    young = f["account_age_days"].astype("float64").fillna(np.inf).to_numpy() <= YOUNG_DAYS
+    # Young: created, or woken after two silent weeks, within YOUNG_DAYS. An aged account put
+    # to work after a warm-up of ordinary use is past its current streak's wake within days
+    # (it skips a day), but its activity is as young as a fresh account's.
+    young = (
+        np.minimum(
+            f["account_age_days"].astype("float64").fillna(np.inf).to_numpy(),
+            f["activity_age_days"].astype("float64").fillna(np.inf).to_numpy(),
+        )
+        <= YOUNG_DAYS
+    )
     woken = (
         f["dormant_days_before_activity"].astype("float64").fillna(0).to_numpy()
         >= WOKEN_DORMANT_DAYS

@@ -340,6 +340,7 @@ def test_rolling_account_features(spark) -> None:
         "egress_countries_max_1d",
         "api_keys_count_7d",
         "customer_api_keys_7d",
+        "activity_age_days",
     }
     old = [spec for spec in ACCOUNT_FEATURES if spec.name not in new]
     names = ["account_id", "customer_id", "active_on_day"] + [s.name for s in old]
@@ -455,3 +456,44 @@ def test_rolling_account_features(spark) -> None:
     assert new_columns.loc["steady", "content_share_7d"] == 0.0
     assert new_columns.loc["fresh", "customer_api_keys_7d"] == 1
     assert new_columns.loc["steady", "api_keys_count_7d"] == 1
+    # Activity age: since the latest wake when that is later than creation. The sleeper woke
+    # today after 19 silent days; the steady account's streak began after 23 days of the
+    # lake's silence; the fresh account woke from nothing (two days since creation).
+    assert new_columns.loc["sleeper", "activity_age_days"] == 1.0
+    assert new_columns.loc["steady", "activity_age_days"] == 3.0
+    assert new_columns.loc["fresh", "activity_age_days"] == age(created_fresh)
+
+
+def test_an_aged_account_woken_and_warmed_up_stays_young_after_it_skips_a_day(spark) -> None:
+    """A sleeper bought long ago, woken nine days before D, skipped D-2: its current streak's
+    dormancy is one day, but its activity is ten days old. A person who pauses under two
+    weeks never wakes, and an account active since the lake began is as old as its creation."""
+    warmed = [days_ago(n) for n in (9, 8, 7, 6, 5, 4, 3, 1, 0)]
+    pausing = [days_ago(n) for n in (24, 23, 12, 11, 0)]  # silences of 10 and 11 days
+    steady = [days_ago(n) for n in range(27, -1, -1)]  # from the window's first day
+    rows = (
+        [request("warmed", at(day, 10)) for day in warmed]
+        + [request("pausing", at(day, 10)) for day in pausing]
+        + [request("steady", at(day, 10)) for day in steady]
+    )
+    activity = account_day_activity(requests_frame(spark, rows)).withColumn(
+        "template_reused_requests", F.lit(0).cast("long")
+    )
+    created = datetime(2025, 6, 1)
+    accounts = accounts_frame(
+        spark, [account(name, created_at=created) for name in ("warmed", "pausing", "steady")]
+    )
+    got = (
+        rolling_account_features(activity, accounts, D, history_start=days_ago(40))
+        .select("account_id", "activity_age_days", "dormant_days_before_activity")
+        .toPandas()
+        .set_index("account_id")
+    )
+    account_age = (datetime(2026, 11, 27) - created).total_seconds() / 86400
+    # silent from the window's start (D-27) until D-9: a wake, ten days ago counting D
+    assert got.loc["warmed", "activity_age_days"] == 10.0
+    assert got.loc["warmed", "dormant_days_before_activity"] == 1.0
+    assert got.loc["pausing", "activity_age_days"] == account_age
+    assert got.loc["pausing", "dormant_days_before_activity"] == 10.0
+    assert got.loc["steady", "activity_age_days"] == account_age
+    assert got.loc["steady", "dormant_days_before_activity"] == 0.0

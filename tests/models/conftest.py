@@ -288,6 +288,7 @@ def generate(seed: int = 11) -> SyntheticData:
                 )
                 if population in ("camp-a", "camp-c"):  # fresh accounts age with the campaign
                     row["account_age_days"] += (day - start).days
+                row["activity_age_days"] = row["account_age_days"]
                 requests = row["requests_count_1d"]
                 row["requests_count_7d"] = float(round(requests * rng.uniform(5, 7)))
                 row["requests_count_28d"] = float(

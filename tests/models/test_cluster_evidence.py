@@ -43,6 +43,7 @@ def _row(**overrides: float) -> pd.DataFrame:
         "cohort_sync_share": 0.0,
         "cluster_creation_burst_share": 0.0,
         "account_age_days": 400.0,
+        "activity_age_days": 400.0,
         "dormant_days_before_activity": 0.0,
         "cluster_volume_cv_1d": 1.5,
         "distinct_ip_prefixes_7d": 2.0,
@@ -224,8 +225,14 @@ POOL_EXITS = {"member_infrastructure_weight": 1.0, "egress_fleet_share_7d": 1.0}
             },
             0.0,
         ),
+        # an aged account woken ten days ago after a warm-up, past its current streak's wake
+        # (it skipped a day): its activity is as young as a fresh account's ...
+        ({**SHARES, "activity_age_days": 10.0, "dormant_days_before_activity": 1.0}, 1.0),
+        # ... for two weeks, no longer
+        ({**SHARES, "activity_age_days": 20.0, "dormant_days_before_activity": 1.0}, 0.0),
         # missing values count as absent, not as suspicious
         ({"member_infrastructure_weight": float("nan"), **SYNCED}, 0.0),
+        ({**SHARES, "activity_age_days": float("nan")}, 0.0),
         ({**SHARES, **SYNCED, "content_share_7d": float("nan")}, 0.0),
     ],
 )
