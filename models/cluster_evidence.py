@@ -190,7 +190,7 @@ FAMILIES: tuple[EvidenceFamily, ...] = (
     ),
     EvidenceFamily(
         "fresh_or_woken_cohort",
-        "a young or long-dormant account in a multi-customer cluster",
+        "a young account, or an aged one woken within two weeks, in a multi-customer cluster",
         (
             "account_age_days",
             "activity_age_days",
