@@ -446,13 +446,15 @@ def rolling_account_features(
     # datediff(D, dt) == n - 1 - i); a wake is the first active day after WAKE_SILENCE_DAYS
     # or more silent days (the silence before the first active day is read against the
     # account's creation once the snapshot is joined, below).
-    d = f"DATE'{day.isoformat()}'"
+    day_literal = f"DATE'{day.isoformat()}'"
     streaks = (
         window.groupBy("account_id")
         .agg(F.array_sort(F.collect_set("dt")).alias("days"))
         .withColumn(
             "streak_start",
-            F.expr(f"array_min(filter(days, (d, i) -> datediff({d}, d) = size(days) - 1 - i))"),
+            F.expr(
+                f"array_min(filter(days, (d, i) -> datediff({day_literal}, d) = size(days) - 1 - i))"
+            ),
         )
         .select(
             "account_id",
