@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -103,6 +104,11 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Simulate campaigns, run the real pipeline, and judge the whole flag rule by the truth."""
+        # Each evaluation home keeps its own Prefect state unless PREFECT_HOME says otherwise:
+        # evaluations run side by side (a seed each, as bench/README.md does) would race on
+        # the migrations of one ephemeral server's database under ~/.prefect. Set before
+        # Prefect is first imported, which reads it then.
+        os.environ.setdefault("PREFECT_HOME", str((home / ".prefect").resolve()))
         from flows.evaluate import EvaluationPlan, evaluate_seed, summary_rows, write_report
 
         plan = EvaluationPlan(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -43,6 +44,20 @@ def test_bad_date_is_one_line_and_non_zero(capsys: pytest.CaptureFixture[str]) -
 def test_backfill_rejects_reversed_range(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["backfill", "--start", "2026-11-05", "--end", "2026-11-01"]) == 1
     assert "before --start" in capsys.readouterr().err
+
+
+def test_an_evaluation_keeps_its_prefect_state_in_its_home(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two evaluations side by side, each with its own --home, share no Prefect database;
+    an explicit PREFECT_HOME wins."""
+    monkeypatch.delenv("PREFECT_HOME")
+    assert main(["evaluate", "--seeds", "bogus", "--home", str(tmp_path / "a")]) == 1
+    assert "--seeds takes" in capsys.readouterr().err
+    assert os.environ["PREFECT_HOME"] == str((tmp_path / "a" / ".prefect").resolve())
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "mine"))
+    assert main(["evaluate", "--seeds", "bogus", "--home", str(tmp_path / "b")]) == 1
+    assert os.environ["PREFECT_HOME"] == str(tmp_path / "mine")
 
 
 def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
