@@ -123,9 +123,36 @@ COT_PATTERN = (
 # The model used as a grader: judge prompts, rubrics, scoring of responses.
 GRADER_PATTERN = (
     r"impartial judge|act as (a|an) (judge|grader|evaluator)|\brubric\b|"
-    r"(grade|score|rate|evaluate|assess) (the|this|these|each|following) (response|answer|output|completion|essay|submission)s?|"
+    r"\b(grade|score|rate|evaluate|assess) (the|this|these|each|following) (response|answer|output|completion|essay|submission)s?|"
     r"on a scale (of|from) (0|1)|which (response|answer|assistant) is better|\[\[rating\]\]|"
-    r"rating: ?\[\[|assistant a'?s answer|reference answer|is the (answer|response) correct"
+    r"rating: ?\[\[|assistant a'?s answer|reference answer|is the (answer|response) correct|"
+    # The same request in other languages, written from general usage (not from the
+    # simulator's wrappers): an evaluation verb aimed at "the (following) answer", or a score
+    # asked for on a scale that starts at 0 or 1. Possessives stay out ("evalúa mi respuesta"
+    # is a student asking about their own work, as "grade my essay" is in English), and a
+    # bare range ("del 1 al 10") needs a score word before it: guessing games use ranges too.
+    # On the shared corpora's 16,603 human prompts (about 2,500 of them not English) these
+    # phrases matched none (tests/features/test_text.py keeps translated requests found and
+    # ordinary non-English requests not).
+    # Spanish, French, German, Portuguese, Italian
+    r"(evalúa|evalúe|evaluad|califica|califique|puntúa|puntúe|valora|valore) (la|las|esta|estas|cada) (siguiente |siguientes )?(respuesta|respuestas|solución|soluciones)|"
+    r"(puntuación|puntaje|calificación|nota|escala) (de|del|entre) (0|1) (a|al|y) (5|10|100)\b|"
+    r"(évalue|évaluez|note|notez|juge|jugez) (la|les|cette|ces|chaque) (réponse|réponses|solution|solutions)|"
+    r"(une note|un score|échelle) (de|entre) (0|1) (à|et) (5|10|20|100)\b|"
+    r"(bewerte|bewerten sie|beurteile|beurteilen sie|benote|benoten sie) (die|diese|jede|folgende|die folgende|die folgenden) (antwort|antworten|lösung|lösungen)|"
+    r"(skala|punktzahl|punkten|note|bewertung) von (0|1) bis (5|10|100)\b|"
+    r"(avalie|avalia|avaliem|classifique|pontue) (a|as|esta|essa|estas|cada) (seguinte |seguintes )?(resposta|respostas|solução|soluções)|"
+    r"(nota|pontuação|escala) de (0|1) a (5|10|100)\b|"
+    r"(valuta|valuti|giudica|giudichi) (la|le|questa|queste|ogni|ciascuna) (seguente |seguenti )?(risposta|risposte|soluzione|soluzioni)|"
+    r"(punteggio|voto|scala) da (0|1) a (5|10|100)\b|"
+    # Russian, Chinese, Japanese, Korean, Turkish
+    r"оцени(те)? (этот |следующий |данный |каждый |эти |следующие )?(ответ|ответы|решение)|"
+    r"(шкале|оценку|балл|баллов) от (0|1) до (5|10|100)\b|"
+    r"(评估|评价|评判|打分)(以下|下面|下列|这个|该|这些|每个)的?(回答|答案|回复|解答)|"
+    r"给(以下|下面|这个|该|每个)?(回答|答案|回复|解答)(打分|评分)|(1|0|一|零)(到|至|-|~)(10|十)分|"
+    r"(回答|答え|解答|応答)を(評価|採点)|(0|1)から10(点|の|まで)|10点満点で|"
+    r"(답변|응답|해답|답안)을 (평가|채점)|(0|1)(점)?에서 10점|10점 만점|"
+    r"(cevabı|yanıtı|cevapları|yanıtları|çözümü) (değerlendir|puanla)|(0|1) ile 10 arasında|(0|1)'?den 10'?a kadar"
 )
 
 # Task / topic categories: breadth of coverage is how a distillation sweep

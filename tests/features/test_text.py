@@ -29,6 +29,11 @@ from features.text import (
     with_prompt_signals,
 )
 from tests.features.conftest import assert_rows_equal
+from tests.support.translated_requests import (
+    ORDINARY_NON_ENGLISH,
+    TRANSLATED_COT,
+    TRANSLATED_GRADING,
+)
 
 PROMPT_SAMPLE = Path(__file__).parents[1] / "data" / "prompt_sample.jsonl.gz"
 
@@ -126,6 +131,26 @@ def test_prompt_signals(spark, engine: str) -> None:
         "id string, is_cot int, is_grader int, tasks array<string>",
     )
     assert_rows_equal(got, expected)
+
+
+@pytest.mark.parametrize("engine", ["spark", "auto"])
+def test_requests_in_other_languages_carry_their_signal_and_ordinary_ones_none(
+    spark, engine: str
+) -> None:
+    expected = (
+        [(text, 1, 0) for text in TRANSLATED_COT]
+        + [(text, 0, 1) for text in TRANSLATED_GRADING]
+        + [(text, 0, 0) for text in ORDINARY_NON_ENGLISH]
+    )
+    frame = spark.createDataFrame(
+        [(i, None, text) for i, (text, _, _) in enumerate(expected)],
+        "id int, system_prompt string, prompt string",
+    )
+    got = {
+        row.id: (row.is_cot, row.is_grader)
+        for row in with_prompt_signals(frame, engine).select("id", "is_cot", "is_grader").collect()
+    }
+    assert [(text, *got[i]) for i, (text, _, _) in enumerate(expected)] == expected
 
 
 def test_minhash_bands_identical_sets_share_every_band_and_empty_sets_get_none(spark) -> None:
@@ -261,6 +286,21 @@ _PHRASES = [
     "chain-of-thought",
     "step-bystep",
     "cot:",
+    # the other languages' grading phrases, and near misses
+    "evalúa la siguiente respuesta",
+    "evalúa mi respuesta",
+    "puntuación del 1 al 10",
+    "del 1 al 100",
+    "notez la réponse",
+    "bewerten sie die antwort",
+    "оцените ответ",
+    "по шкале от 1 до 10",
+    "评价下面的回答",
+    "1到10分",
+    "10点満点で",
+    "답변을 평가",
+    "1 ile 10 arasında",
+    "generate the output",
 ]
 _texts = st.lists(
     st.one_of(

@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.text_intent import IntentVectorizerParams, feature_matrix, hashed_ngrams
+from features.account import INTENT_COLUMN, INTENT_THRESHOLD, account_day_activity
+from features.text_intent import (
+    IntentVectorizerParams,
+    feature_matrix,
+    hashed_ngrams,
+    with_extraction_intent,
+)
 from models import tracking
 from models.text_intent import (
     TEXT_MODEL_NAME,
@@ -25,6 +31,8 @@ from models.text_intent import (
     train_text_model,
 )
 from models.text_intent_data import training_examples
+from tests.features.conftest import DAY, at, request, requests_frame
+from tests.support.translated_requests import TRANSLATED_COT, TRANSLATED_GRADING
 
 PARAPHRASED_EXTRACTION = [
     "Q: A farmer has 17 sheep and all but 9 run away. How many are left?\n"
@@ -96,6 +104,35 @@ def test_training_registers_a_champion_that_generalises_to_unseen_wordings(train
     assert extraction.min() > ordinary.max()
     assert (extraction >= 0.5).all()
     assert (ordinary < 0.5).all()
+
+
+def test_paraphrased_and_translated_extraction_pass_the_jobs_content_gate(
+    trained, tmp_path: Path, spark
+) -> None:
+    """The gate of ``features.account``: the champion's score or the phrase lists.
+
+    The text model is English by design (``models.text_intent_data``): on the translated
+    requests it scores about what it scores on any unfamiliar script, so there the phrase
+    lists of ``features.reference`` carry the signal. Removing a language's phrases, or the
+    model, fails this test.
+    """
+    params, _ = trained
+    found = champion_text_model_path(params.tracking_uri, tmp_path)
+    assert found is not None
+    model = read_weights(found[0])
+    extraction = PARAPHRASED_EXTRACTION + TRANSLATED_COT + TRANSLATED_GRADING
+    rows = [request(f"x{i}", at(DAY, 12), prompt=text) for i, text in enumerate(extraction)] + [
+        request(f"o{i}", at(DAY, 12), prompt=text) for i, text in enumerate(ORDINARY)
+    ]
+    scored = with_extraction_intent(requests_frame(spark, rows), model, INTENT_COLUMN)
+    content = {
+        row.account_id: row.content_requests
+        for row in account_day_activity(scored).select("account_id", "content_requests").collect()
+    }
+    assert [content[f"x{i}"] for i in range(len(extraction))] == [1] * len(extraction)
+    assert [content[f"o{i}"] for i in range(len(ORDINARY))] == [0] * len(ORDINARY)
+    # The paraphrases (English, no stock phrase of the lists) are the model's own catch.
+    assert (model.scores(PARAPHRASED_EXTRACTION) >= INTENT_THRESHOLD).all()
 
 
 def test_the_champion_weights_reach_the_job_as_a_local_file(trained, tmp_path: Path) -> None:
