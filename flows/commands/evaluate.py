@@ -107,8 +107,12 @@ def register(app: typer.Typer) -> None:
         # Each evaluation home keeps its own Prefect state unless PREFECT_HOME says otherwise:
         # evaluations run side by side (a seed each, as bench/README.md does) would race on
         # the migrations of one ephemeral server's database under ~/.prefect. Set before
-        # Prefect is first imported, which reads it then.
-        os.environ.setdefault("PREFECT_HOME", str((home / ".prefect").resolve()))
+        # Prefect is first imported, which reads it then (and warns when it cannot make it:
+        # its parent, the evaluation home, may not exist yet).
+        if "PREFECT_HOME" not in os.environ:
+            prefect_home = (home / ".prefect").resolve()
+            prefect_home.mkdir(parents=True, exist_ok=True)
+            os.environ["PREFECT_HOME"] = str(prefect_home)
         from flows.evaluate import EvaluationPlan, evaluate_seed, summary_rows, write_report
 
         plan = EvaluationPlan(

@@ -134,9 +134,10 @@ def register(app: typer.Typer) -> None:
         output: FormatOption = OutputFormat.text,
     ) -> None:
         """The sweep over a range of days: idempotent, resumable, skips finished days."""
-        from flows.backfill import backfill
+        from flows.backfill import backfill, day_range
         from flows.progress import terminal_progress
 
+        day_range(start, end)  # a reversed range is a usage error before any server starts
         config = _config(home, lake, queue_url, tracking_uri, spark_master)
         watching = output == OutputFormat.text and sys.stderr.isatty()
         with terminal_progress(f"backfill {start}..{end}") if watching else nullcontext():

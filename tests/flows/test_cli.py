@@ -55,9 +55,11 @@ def test_an_evaluation_keeps_its_prefect_state_in_its_home(
     assert main(["evaluate", "--seeds", "bogus", "--home", str(tmp_path / "a")]) == 1
     assert "--seeds takes" in capsys.readouterr().err
     assert os.environ["PREFECT_HOME"] == str((tmp_path / "a" / ".prefect").resolve())
+    assert (tmp_path / "a" / ".prefect").is_dir()  # made before Prefect reads it
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "mine"))
     assert main(["evaluate", "--seeds", "bogus", "--home", str(tmp_path / "b")]) == 1
     assert os.environ["PREFECT_HOME"] == str(tmp_path / "mine")
+    assert not (tmp_path / "b").exists()
 
 
 def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
