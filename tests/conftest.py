@@ -201,3 +201,55 @@ def simulated_lake(spark, tmp_path_factory: pytest.TempPathFactory):
             done.result()
             featurize.run(spark, featurize.FeatureParams(day=day, lake=ref))
     return root, lake, config
+
+
+# --- two workers (pytest-xdist, `-n 2 --dist loadgroup`) ------------------------
+# A Spark job spends most of its time in the driver's planning, one core, so two
+# workers keep both cores busy. Each worker is a test session of its own (its own
+# SparkSession, S3 server, databases, temporary home); the grouping below keeps what a
+# session builds once built once: the tests that share an expensive session fixture run
+# on one worker, and a module's tests stay together (its module fixtures too).
+SHARED_FIXTURES = ("simulated_lake", "shared_requests", "registry", "synthetic_lake")
+# Work units known to take minutes, handed out first so that the two workers finish
+# together (the rest is balanced as it goes). From `--durations` of the whole suite.
+LONG_UNITS = (
+    "simulated_lake@tests",
+    "tests/infra/test_standalone_cluster.py",
+    "tests/infra/test_deployments.py",
+    "tests/infra/test_spark_connect.py",
+    "simulated_lake@tests/simulate",
+    "registry@tests/models",
+)
+
+
+def _shared_fixture_unit(item: pytest.Item) -> str | None:
+    definitions = getattr(item, "_fixtureinfo", None)
+    for name in SHARED_FIXTURES:
+        if definitions is not None and name in definitions.name2fixturedefs:
+            where = definitions.name2fixturedefs[name][-1].baseid.split("::")[0].rstrip("/")
+            return f"{name}@{where or 'tests'}"
+    return None
+
+
+def work_units(items: list[pytest.Item]) -> dict[str, str]:
+    """Node id -> work unit: the shared fixture a test's module uses, else the module."""
+    module_unit: dict[str, str] = {}
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        if module not in module_unit and (unit := _shared_fixture_unit(item)) is not None:
+            module_unit[module] = unit
+    return {
+        item.nodeid: module_unit.get(module, module)
+        for item in items
+        for module in [item.nodeid.split("::")[0]]
+    }
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # one process: the collection's own order
+    units = work_units(items)
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(units[item.nodeid]))
+    rank = {unit: i for i, unit in enumerate(LONG_UNITS)}
+    items.sort(key=lambda item: rank.get(units[item.nodeid], len(rank)))
