@@ -131,6 +131,19 @@ def test_flows_import_no_pyspark_when_they_load() -> None:
     assert loaded.stdout.strip() == "[]"
 
 
+def test_the_cli_imports_no_prefect_mlflow_or_spark_when_it_loads() -> None:
+    """Commands import what they run: ``--help`` stays fast, and ``hydrasweep evaluate``
+    can set ``PREFECT_HOME`` before Prefect reads it (it reads it once, on import)."""
+    probe = (
+        "import sys, flows.cli\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'prefect', 'mlflow', 'pyspark'}))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
+
+
 def _import_graph() -> dict[str, set[str]]:
     modules = {_module_name(path): path for package in PACKAGES for path in _sources(package)}
     graph: dict[str, set[str]] = {}
