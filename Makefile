@@ -28,7 +28,7 @@ test: install system-deps
 	bash infra/ensure-services.sh
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/mypy
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/pytest -q -rfE --durations=15 -n 2 --dist loadgroup
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/pytest -q -rfE --durations=15 -n 2 --dist loadscope
 
 # mypy checks the product packages listed in pyproject.toml ([tool.mypy] files).
 lint: install

@@ -203,53 +203,93 @@ def simulated_lake(spark, tmp_path_factory: pytest.TempPathFactory):
     return root, lake, config
 
 
-# --- two workers (pytest-xdist, `-n 2 --dist loadgroup`) ------------------------
+# --- two workers (pytest-xdist, `-n 2 --dist loadscope`) -----------------------
 # A Spark job spends most of its time in the driver's planning, one core, so two
-# workers keep both cores busy. Each worker is a test session of its own (its own
-# SparkSession, S3 server, databases, temporary home); the grouping below keeps what a
-# session builds once built once: the tests that share an expensive session fixture run
-# on one worker, and a module's tests stay together (its module fixtures too).
-SHARED_FIXTURES = ("simulated_lake", "shared_requests", "registry", "synthetic_lake")
-# Work units known to take minutes, handed out first so that the two workers finish
-# together (the rest is balanced as it goes). From `--durations` of the whole suite.
+# workers keep both cores busier. Each worker is a test session of its own (its own
+# SparkSession, S3 server, databases, temporary home). What a session builds once must
+# stay built once: the scope xdist hands to one worker is a *work unit*, the modules
+# that share an expensive session fixture or else one module (with its module
+# fixtures). xdist's own `loadgroup` cannot say this on pytest 9 (it renames node ids
+# through an attribute pytest 9 no longer reads), so the scheduler below asks
+# `work_unit`, and each worker checks the table against the fixtures its tests use.
+SHARED_UNITS: dict[str, tuple[str, ...]] = {
+    # tests/conftest.py::simulated_lake: twelve days of ingest and features (minutes)
+    "spark-lake": (
+        "tests/features/test_signal_scan.py",
+        "tests/features/test_text.py",
+        "tests/flows/test_flows_e2e.py",
+        "tests/review/test_indicator_replay.py",
+    ),
+    # tests/simulate/conftest.py::simulated_lake: the simulator's shared lake
+    "simulator-lake": ("tests/simulate/",),
+    # tests/models/conftest.py::registry: models trained into one MLflow store
+    "model-registry": ("tests/models/test_lifecycle.py", "tests/models/test_training_variants.py"),
+}
+SHARED_FIXTURES = ("simulated_lake", "shared_requests", "registry")
+# Units known to take minutes go first, so the two workers finish together (the rest
+# is balanced as workers free up). From `--durations` of the whole suite.
 LONG_UNITS = (
-    "simulated_lake@tests",
+    "spark-lake",
     "tests/infra/test_standalone_cluster.py",
-    "tests/infra/test_deployments.py",
     "tests/infra/test_spark_connect.py",
-    "simulated_lake@tests/simulate",
-    "registry@tests/models",
+    "tests/infra/test_deployments.py",
+    "simulator-lake",
+    "model-registry",
 )
 
 
-def _shared_fixture_unit(item: pytest.Item) -> str | None:
-    definitions = getattr(item, "_fixtureinfo", None)
-    for name in SHARED_FIXTURES:
-        if definitions is not None and name in definitions.name2fixturedefs:
-            where = definitions.name2fixturedefs[name][-1].baseid.split("::")[0].rstrip("/")
-            return f"{name}@{where or 'tests'}"
-    return None
+def work_unit(nodeid: str) -> str:
+    module = nodeid.split("::")[0]
+    for unit, paths in SHARED_UNITS.items():
+        if any(
+            module == path or (path.endswith("/") and module.startswith(path)) for path in paths
+        ):
+            return unit
+    return module
 
 
-def work_units(items: list[pytest.Item]) -> dict[str, str]:
-    """Node id -> work unit: the shared fixture a test's module uses, else the module."""
-    module_unit: dict[str, str] = {}
+def _shared_fixture_units(items: list[pytest.Item]) -> dict[str, set[str]]:
+    """Each shared session fixture (by where it is defined) -> the work units using it."""
+    used: dict[str, set[str]] = {}
     for item in items:
-        module = item.nodeid.split("::")[0]
-        if module not in module_unit and (unit := _shared_fixture_unit(item)) is not None:
-            module_unit[module] = unit
-    return {
-        item.nodeid: module_unit.get(module, module)
-        for item in items
-        for module in [item.nodeid.split("::")[0]]
-    }
+        definitions = getattr(item, "_fixtureinfo", None)
+        for name in SHARED_FIXTURES:
+            if definitions is not None and name in definitions.name2fixturedefs:
+                where = definitions.name2fixturedefs[name][-1].baseid
+                used.setdefault(f"{where or 'tests'}::{name}", set()).add(work_unit(item.nodeid))
+    return used
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return  # one process: the collection's own order
-    units = work_units(items)
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(units[item.nodeid]))
+    split = {f: units for f, units in _shared_fixture_units(items).items() if len(units) > 1}
+    if split:
+        message = (
+            f"tests sharing a session fixture would run on different workers: {split}; "
+            "add their modules to SHARED_UNITS in tests/conftest.py"
+        )
+        for item in items:  # fail loudly: a worker's collection error shows no message
+            if any(work_unit(item.nodeid) in units for units in split.values()):
+                item.add_marker(pytest.mark.misplaced(message))
     rank = {unit: i for i, unit in enumerate(LONG_UNITS)}
-    items.sort(key=lambda item: rank.get(units[item.nodeid], len(rank)))
+    items.sort(key=lambda item: rank.get(work_unit(item.nodeid), len(rank)))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if (marker := item.get_closest_marker("misplaced")) is not None:
+        pytest.fail(marker.args[0], pytrace=False)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkUnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    config.option.loadscopereorder = False  # the workers' order: long units first
+    return WorkUnitScheduling(config, log)
