@@ -149,10 +149,15 @@ GRADER_PATTERN = (
     r"оцени(те)? (этот |следующий |данный |каждый |эти |следующие )?(ответ|ответы|решение)|"
     r"(шкале|оценку|балл|баллов) от (0|1) до (5|10|100)\b|"
     r"(评估|评价|评判|打分)(以下|下面|下列|这个|该|这些|每个)的?(回答|答案|回复|解答)|"
-    r"给(以下|下面|这个|该|每个)?(回答|答案|回复|解答)(打分|评分)|(1|0|一|零)(到|至|-|~)(10|十)分|"
-    r"(回答|答え|解答|応答)を(評価|採点)|(0|1)から10(点|の|まで)|10点満点で|"
+    r"给(以下|下面|这个|该|每个)?(回答|答案|回复|解答)(打分|评分)|"
+    # A 1-10 range is a score only beside a score word: "1到10分钟" is minutes, and
+    # "分数" alone is also a (math) fraction. The same for Japanese counting ("1から10まで")
+    # and Turkish guessing games ("1 ile 10 arasında bir sayı").
+    r"(打分|评分|得分)(为|是|在|从)?(1|0|一|零)(到|至|-|~)(10|十)|分数(为|在|从)(1|0|一|零)(到|至)(10|十)|"
+    r"(1|0|一|零)(到|至|-|~)(10|十)分(制|之间|的评分|的分数|打分|评分)|"
+    r"(回答|答え|解答|応答)を(評価|採点)|(0|1)から10(点|段階)|10点満点|10段階で(評価|採点)|"
     r"(답변|응답|해답|답안)을 (평가|채점)|(0|1)(점)?에서 10점|10점 만점|"
-    r"(cevabı|yanıtı|cevapları|yanıtları|çözümü) (değerlendir|puanla)|(0|1) ile 10 arasında|(0|1)'?den 10'?a kadar"
+    r"(cevabı|yanıtı|cevapları|yanıtları|çözümü) (değerlendir|puanla)|(0|1) ile 10 arasında (bir )?(puan|not)|(0|1)'?den 10'?a kadar (puan|not)|10 üzerinden (puan|not)"
 )
 
 # Task / topic categories: breadth of coverage is how a distillation sweep

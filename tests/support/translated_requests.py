@@ -30,9 +30,13 @@ TRANSLATED_GRADING = [
     "次の解答を採点してください。正しいかどうかも説明してください。",
     "다음 응답을 평가하고 이유를 설명하세요.",
     "Aşağıdaki yanıtı değerlendir ve 1 ile 10 arasında bir puan ver.",
+    # Scores asked for as a range, beside a score word.
+    "请阅读下面的问题和回答，按1到10分制打分，只输出分数。",
+    "以下の質問と答えを読んで、1から10点で評価してください。",
+    "Soruyu ve verilen cevabı oku, 10 üzerinden puan ver.",
 ]
 # Ordinary requests in the same languages: chat, a student asking about their own work, a
-# guessing game with a range.
+# guessing game with a range, and ranges that are minutes or counting, not scores.
 ORDINARY_NON_ENGLISH = [
     "¿Me ayudas a escribir un correo para pedir un día libre en el trabajo?",
     "Piensa un número del 1 al 100 y yo intento adivinarlo.",
@@ -45,4 +49,9 @@ ORDINARY_NON_ENGLISH = [
     "東京でおすすめのラーメン屋を教えてください。",
     "주말에 서울에서 갈 만한 곳을 추천해 주세요.",
     "İstanbul'da gezilecek yerleri önerir misin?",
+    "方便面要煮几分钟？包装上写着1到10分钟，我看不清。",
+    "鸡翅用烤箱180度烤10分钟够吗？",
+    "子どもと1から10まで英語で数える練習をしたいです。いい歌はありますか？",
+    "1 ile 10 arasında bir sayı tut, ben tahmin edeyim.",
+    "Çocuğuma 1'den 10'a kadar İngilizce saymayı nasıl öğretebilirim?",
 ]
