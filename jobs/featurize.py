@@ -78,6 +78,7 @@ from jobs.session import (
     counted_jobs,
     default_parallelism,
     executors_import,
+    is_connect,
     num_partitions,
     runs_on_this_interpreter,
 )
@@ -154,6 +155,8 @@ class FeatureSummary(StageSummary):
     # Partners' indicators: "valid" on the day, "unreadable" lines, "keyed_unmatched"
     # (keyed ones that cannot be matched without a sharing key).
     shared_indicators: dict[str, int] = field(default_factory=dict)
+    # The run's shuffle partitions (``shuffle_partitions``: one per core on a small day).
+    shuffle_partitions: int | None = None
 
 
 class _Timer:
@@ -249,6 +252,43 @@ def spread(frame: DataFrame, cores: int, requests: int | None = None) -> DataFra
     return frame.repartition(partitions, "account_id", "dt")
 
 
+SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
+
+
+def shuffle_partitions(configured: int, cores: int, requests: int | None) -> int:
+    """The shuffle partitions of a features run on a day of ``requests`` curated requests.
+
+    A day whose activity fits one ``REQUESTS_PER_TASK`` task per core is small: its
+    account-level stages shuffle a few thousand rows, and a task's fixed cost is most
+    of a stage. There it is one partition per core (never more than configured). A
+    larger day (None: not known) keeps the configured value, which the skew and scale
+    benches were measured with.
+
+    Where it comes from (bench/README.md, "Shuffle partitions of a small day"): the
+    features job of one 25,800-request day (scale 1.0, 2,031 accounts, ``local[2]``,
+    adaptive execution off) ran 53 Spark jobs either way, the largest with 109 shuffle
+    stages: 866 tasks and 65-69 s warm with 8 partitions, 218 tasks and 43 s with 2.
+    """
+    if requests is not None and requests <= REQUESTS_PER_TASK * cores:
+        return min(configured, cores)
+    return configured
+
+
+def _sized_session(spark: SparkSession, partitions: int) -> SparkSession:
+    """``spark``, or a session of its application with ``partitions`` shuffle partitions.
+
+    A session of its own (``newSession``: the application's settings, its own SQL
+    settings; caches and the SparkContext shared), so ingests of later days that a
+    backfill runs beside the features job keep the application's setting. Over Spark
+    Connect the session is the server's and stays as configured.
+    """
+    if is_connect(spark) or int(spark.conf.get(SHUFFLE_PARTITIONS) or 0) == partitions:
+        return spark
+    session = spark.newSession()
+    session.conf.set(SHUFFLE_PARTITIONS, str(partitions))
+    return session
+
+
 @dataclass(frozen=True)
 class _Days:
     """Which days of the 28-day window the run reads, and which it must compute."""
@@ -315,6 +355,13 @@ def _write_activity(
 def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
     day = params.day
     tables = LakeTables.open(spark, params.lake)
+    partitions = shuffle_partitions(
+        int(spark.conf.get(SHUFFLE_PARTITIONS) or 0) or 1,
+        default_parallelism(spark),
+        curated_requests(tables.store, day),
+    )
+    spark = _sized_session(spark, partitions)
+    tables = LakeTables(spark, tables.lake)
     timer = _Timer(spark)
     days = _days(tables, day)
     usable, have_activity = days.usable, days.have_activity
@@ -476,6 +523,7 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
         timings=dict(timer.seconds),
         shared_indicators=indicator_counts,
         spark_jobs_by_part=dict(timer.jobs),
+        shuffle_partitions=partitions,
     )
 
 

@@ -119,7 +119,15 @@ def write_curated_day(
     )
     report = lake_root / layout.report_day_prefix("ingest", day) / "summary.json"
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps({"day": day.isoformat(), "validation": {"success": validated}}))
+    report.write_text(
+        json.dumps(
+            {
+                "day": day.isoformat(),
+                "validation": {"success": validated},
+                "curated_rows": len(requests),
+            }
+        )
+    )
 
 
 def days_before(day: date, n: int) -> date:
