@@ -361,6 +361,8 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
         curated_requests(tables.store, day),
     )
     spark = _sized_session(spark, partitions)
+    # What the session runs with (over Spark Connect: the server's setting, unchanged).
+    partitions = int(spark.conf.get(SHUFFLE_PARTITIONS) or 0) or partitions
     tables = LakeTables(spark, tables.lake)
     timer = _Timer(spark)
     days = _days(tables, day)
