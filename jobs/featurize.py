@@ -253,6 +253,14 @@ def spread(frame: DataFrame, cores: int, requests: int | None = None) -> DataFra
 
 
 SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
+# A small day shuffles in one partition per this many curated requests (at least one,
+# at most one per core). Measured (bench/README.md, "Shuffle partitions of a small
+# day"), the same day featurized warm, alternately, four times each in one process:
+# 4,418 requests 13.0 s with two partitions, 11.4 s with one; 19,570 requests 16.0 s
+# and 14.4 s; 24,000-37,000 requests (four days, not alternated) 74.1 s with two and
+# 77.6 s with one. Where between 19,570 and 24,000 one partition stops paying is not
+# measured finer: the cut is the round number inside that gap.
+REQUESTS_PER_PARTITION = 20_000
 
 
 def shuffle_partitions(configured: int, cores: int, requests: int | None) -> int:
@@ -260,17 +268,20 @@ def shuffle_partitions(configured: int, cores: int, requests: int | None) -> int
 
     A day whose activity fits one ``REQUESTS_PER_TASK`` task per core is small: its
     account-level stages shuffle a few thousand rows, and a task's fixed cost is most
-    of a stage. There it is one partition per core (never more than configured). A
-    larger day (None: not known) keeps the configured value, which the skew and scale
-    benches were measured with.
+    of a stage. There it is one partition per ``REQUESTS_PER_PARTITION`` requests, at
+    least one and at most one per core (never more than configured). A larger day
+    (None: not known) keeps the configured value, which the skew and scale benches
+    were measured with.
 
     Where it comes from (bench/README.md, "Shuffle partitions of a small day"): the
     features job of one 25,800-request day (scale 1.0, 2,031 accounts, ``local[2]``,
     adaptive execution off) ran 53 Spark jobs either way, the largest with 109 shuffle
-    stages: 866 tasks and 65-69 s warm with 8 partitions, 218 tasks and 43 s with 2.
+    stages: 866 tasks and 65-69 s warm with 8 partitions, 218 tasks and 43 s with 2;
+    below ~20,000 requests a day one partition is faster again (10-13%).
     """
     if requests is not None and requests <= REQUESTS_PER_TASK * cores:
-        return min(configured, cores)
+        wanted = max(1, -(-requests // REQUESTS_PER_PARTITION))
+        return min(configured, cores, wanted)
     return configured
 
 

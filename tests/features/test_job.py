@@ -15,6 +15,7 @@ from features.text import signal_engine
 from jobs import featurize
 from jobs.featurize import (
     PARTITIONS_PER_CORE,
+    REQUESTS_PER_PARTITION,
     REQUESTS_PER_TASK,
     SHUFFLE_PARTITIONS,
     FeatureInputError,
@@ -177,8 +178,8 @@ def test_job_links_the_campaign_keeps_its_id_and_reruns_identically(spark, lake_
     assert {r["entity_type"] for r in links.collect()} >= {"payment_fingerprint", "system_prompt"}
 
     # A rerun of the day replaces it with identical rows. It runs under the product's
-    # default of eight shuffle partitions: the small day's features job takes one per core
-    # (two, local[2]) in a session of its own, and the application's session (where a
+    # default of eight shuffle partitions: the small day's features job takes one (a few
+    # dozen requests) in a session of its own, and the application's session (where a
     # backfill's ingests run beside it) keeps its eight.
     before = features.orderBy("account_id").collect()
     previous = spark.conf.get(SHUFFLE_PARTITIONS)
@@ -188,20 +189,27 @@ def test_job_links_the_campaign_keeps_its_id_and_reruns_identically(spark, lake_
         assert spark.conf.get(SHUFFLE_PARTITIONS) == "8"
     finally:
         spark.conf.set(SHUFFLE_PARTITIONS, previous)
-    assert (summary.shuffle_partitions, rerun.shuffle_partitions) == (2, 2)
+    assert (summary.shuffle_partitions, rerun.shuffle_partitions) == (1, 1)
     after = (
         read_day(spark, lake_root, layout.ACCOUNT_DAY_FEATURES, DAY).orderBy("account_id").collect()
     )
     assert before == after
 
 
-def test_a_small_day_shuffles_in_a_partition_per_core() -> None:
-    # Small: one task per core holds the whole day; large or not known: as configured.
+def test_a_small_day_shuffles_in_few_partitions() -> None:
+    # Small (one task per core holds the whole day): a partition per
+    # REQUESTS_PER_PARTITION requests, at least one, at most one per core;
+    # large or not known: as configured.
+    assert shuffle_partitions(8, 2, 0) == 1
+    assert shuffle_partitions(8, 2, REQUESTS_PER_PARTITION) == 1
+    assert shuffle_partitions(8, 2, REQUESTS_PER_PARTITION + 1) == 2
+    assert shuffle_partitions(8, 4, REQUESTS_PER_PARTITION * 2 + 1) == 3
     assert shuffle_partitions(8, 2, REQUESTS_PER_TASK * 2) == 2
     assert shuffle_partitions(8, 2, REQUESTS_PER_TASK * 2 + 1) == 8
     assert shuffle_partitions(8, 2, None) == 8
     assert shuffle_partitions(1, 2, 100) == 1  # never more than configured
-    assert shuffle_partitions(64, 64, 1_000_000) == 64
+    assert shuffle_partitions(64, 64, 1_000_000) == 50  # one per REQUESTS_PER_PARTITION
+    assert shuffle_partitions(64, 64, REQUESTS_PER_TASK * 64 + 1) == 64
 
 
 def test_job_refuses_a_day_without_validated_curated_data(spark, lake_root: Path) -> None:
