@@ -81,6 +81,7 @@ def spark_session(settings: Settings) -> SparkSession:
             driver_memory=settings.spark_driver_memory,
             shuffle_partitions=settings.spark_shuffle_partitions,
             adaptive=settings.spark_adaptive,
+            dataframe_debugging=settings.spark_dataframe_debugging,
         )
     )
     set_checkpoint_dir(spark, settings.scratch_dir / "spark-checkpoints")

@@ -60,6 +60,14 @@ class Settings(BaseSettings):
         default=False,
         description="spark.sql.adaptive.enabled (adaptive query execution; jobs.session).",
     )
+    spark_dataframe_debugging: bool = Field(
+        default=False,
+        description=(
+            "spark.python.sql.dataFrameDebugging.enabled: Python call sites in the "
+            "DataFrame context of Spark's error messages, at a Py4J round trip per "
+            "DataFrame call (jobs.session)."
+        ),
+    )
     spark_s3a: bool = Field(
         default=False,
         description=(

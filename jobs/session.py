@@ -72,6 +72,14 @@ class SparkConfig:
     # (HYDRASWEEP_SPARK_ADAPTIVE=true) for its partition coalescing and skew joins.
     adaptive: bool = False
     codegen_cache_entries: int = 4096
+    # PySpark's DataFrame debugging (spark.python.sql.dataFrameDebugging.enabled, on by
+    # default since 4.0): every call of a DataFrame or column function also asks the JVM
+    # for the active session and a setting and records the Python call site there, for
+    # the "DataFrame context" of an error message. A features day made 25,925 Py4J calls
+    # with it and 11,935 without (bench/README.md: DataFrame debugging), all of it driver
+    # time before any Spark job runs. Off; an error still names the failing expression,
+    # not the Python line that built it (HYDRASWEEP_SPARK_DATAFRAME_DEBUGGING=true).
+    dataframe_debugging: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -112,6 +120,7 @@ def session_settings(config: SparkConfig) -> dict[str, str]:
         "spark.sql.shuffle.partitions": str(config.shuffle_partitions),
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.sql.adaptive.enabled": str(config.adaptive).lower(),
+        "spark.python.sql.dataFrameDebugging.enabled": str(config.dataframe_debugging).lower(),
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         # Generated classes are cached by their source; with the stage id in the
         # class name the same stage was compiled again whenever AQE numbered it

@@ -287,3 +287,26 @@ def test_a_block_counts_the_spark_jobs_its_own_thread_ran(spark) -> None:
         work()
     assert first.jobs is not None and first.jobs >= 2
     assert (elsewhere.jobs, inner.jobs, outer.jobs) == (0, first.jobs, 3 * first.jobs)
+
+
+def test_building_a_column_records_no_python_call_site_in_the_jvm(spark, monkeypatch) -> None:
+    """DataFrame debugging is off: a column function is one Py4J call, not six.
+
+    With PySpark's default every call of a DataFrame or column function also looks up
+    the active session, reads a setting and sets then clears the JVM's
+    ``PySparkCurrentOrigin`` (a features day: 25,925 Py4J calls against 11,935).
+    """
+    from pyspark.sql import functions as F
+
+    client = spark.sparkContext._gateway._gateway_client
+    sent: list[str] = []
+    send = client.send_command
+
+    def counted(command: str, *args, **kwargs):
+        sent.append(command)
+        return send(command, *args, **kwargs)
+
+    monkeypatch.setattr(client, "send_command", counted)
+    F.lower(F.col("prompt"))
+    assert sent, "the column was built without the JVM: nothing measured"
+    assert not [command for command in sent if "PySparkCurrentOrigin" in command]
