@@ -120,7 +120,6 @@ def session_settings(config: SparkConfig) -> dict[str, str]:
         "spark.sql.shuffle.partitions": str(config.shuffle_partitions),
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.sql.adaptive.enabled": str(config.adaptive).lower(),
-        "spark.python.sql.dataFrameDebugging.enabled": str(config.dataframe_debugging).lower(),
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         # Generated classes are cached by their source; with the stage id in the
         # class name the same stage was compiled again whenever AQE numbered it
@@ -162,6 +161,9 @@ def application_settings(config: SparkConfig) -> dict[str, str]:
         # from day to day; Spark's default cache (100 classes) evicts them within
         # the day, so every day compiled all of them again with Janino.
         "spark.sql.codegen.cache.maxEntries": str(config.codegen_cache_entries),
+        # A static setting (the application's, not a session's): a Spark Connect client
+        # reads its server's.
+        "spark.python.sql.dataFrameDebugging.enabled": str(config.dataframe_debugging).lower(),
     }
     if SCHEDULER_POOLS_FILE.is_file():
         # Not a file when the code runs from a zip (spark-submit --py-files):

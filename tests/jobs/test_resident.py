@@ -32,10 +32,16 @@ def test_the_server_starts_with_the_jobs_settings_and_binds_where_it_is_told(
     assert argv[argv.index("--driver-memory") + 1] == "3g"
     confs = _confs(argv)
     # Every SQL setting of a job's session, and the application's own (scheduler pools,
-    # the generated-class cache, UI off), as a classic local session of the jobs has them.
+    # the generated-class cache, UI off, DataFrame debugging off), as a classic local session
+    # of the jobs has them.
     for key, value in session_settings(config).items():
         assert confs[key] == value, key
-    for key in ("spark.scheduler.mode", "spark.sql.codegen.cache.maxEntries", "spark.ui.enabled"):
+    for key in (
+        "spark.scheduler.mode",
+        "spark.sql.codegen.cache.maxEntries",
+        "spark.ui.enabled",
+        "spark.python.sql.dataFrameDebugging.enabled",
+    ):
         assert confs[key] == application_settings(config)[key]
     assert confs["spark.connect.grpc.binding.address"] == "127.0.0.1"
     assert confs["spark.connect.grpc.binding.port"] == "15123"

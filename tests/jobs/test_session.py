@@ -290,7 +290,7 @@ def test_a_block_counts_the_spark_jobs_its_own_thread_ran(spark) -> None:
 
 
 def test_building_a_column_records_no_python_call_site_in_the_jvm(spark, monkeypatch) -> None:
-    """DataFrame debugging is off: a column function is one Py4J call, not six.
+    """DataFrame debugging is off: building a column sends the JVM no Python call site.
 
     With PySpark's default every call of a DataFrame or column function also looks up
     the active session, reads a setting and sets then clears the JVM's
