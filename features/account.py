@@ -34,6 +34,7 @@ model_first_minute.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -288,35 +289,68 @@ def with_crowd_content(activity_day: DataFrame) -> DataFrame:
 
 
 def with_template_reuse(
-    activity_day: DataFrame, bucket_history: DataFrame, customers: DataFrame
+    activity: DataFrame, window_rows: DataFrame, snapshots: DataFrame, days: Sequence[date]
 ) -> DataFrame:
-    """Add ``template_reused_requests`` to one day's activity rows.
+    """Add ``template_reused_requests`` to the activity rows of ``days`` (``activity``).
 
-    ``bucket_history`` holds ``(account_id, dt, template_buckets)`` of the six
-    days before (rows of the day itself are taken from ``activity_day``);
-    ``customers`` maps account to customer. A bucket counts as reused when two
-    or more customers used it in the 7-day window; the account's reused
-    requests are then its templated share of the day's requests.
+    For each day T of ``days``, a bucket counts as reused when two or more customers
+    used it in T's 7 days (T-6..T); an account's reused requests on T are then its
+    templated share of its requests of T. ``window_rows`` holds ``(account_id, dt,
+    template_buckets, org_id)`` of every day those windows cover (the activity rows of
+    ``days`` among them); ``snapshots`` the account snapshot ``(account_id, dt, org_id)``
+    of each day of ``days``. An account's customer on T is its org in T's snapshot,
+    else the org its rows of T's window name, else itself (``customer_ids``).
+
+    Keyed by the target day, so one plan serves any number of days (a backfill's
+    batch) and gives each day what a run of that day alone gives: every window row is
+    repeated for the target days whose window covers it (at most seven), with no join.
     """
-    window = bucket_history.select("account_id", "template_buckets").unionByName(
-        activity_day.select("account_id", "template_buckets")
+    targets = F.array(*[F.lit(d) for d in sorted(set(days))])
+    covering = F.filter(
+        targets,
+        lambda t: (F.datediff(t, F.col("dt")) >= 0) & (F.datediff(t, F.col("dt")) < WEEK_DAYS),
+    )
+    covered = window_rows.select(
+        "account_id", "org_id", "template_buckets", F.explode(covering).alias("target")
+    )
+    customers = (
+        covered.groupBy("target", "account_id")
+        .agg(F.max("org_id").alias("seen_org_id"))
+        .join(
+            snapshots.select(
+                "account_id",
+                F.col("dt").alias("target"),
+                F.col("org_id").alias("snapshot_org_id"),
+            ),
+            on=["target", "account_id"],
+            how="left",
+        )
+        .select(
+            "target",
+            "account_id",
+            F.coalesce("snapshot_org_id", "seen_org_id", "account_id").alias("customer_id"),
+        )
     )
     shared_buckets = (
-        window.select("account_id", F.explode("template_buckets").alias("bucket"))
-        .join(customers, on="account_id", how="left")
-        .withColumn("customer_id", F.coalesce("customer_id", "account_id"))
-        .groupBy("bucket")
+        covered.select("target", "account_id", F.explode("template_buckets").alias("bucket"))
+        .join(customers, on=["target", "account_id"], how="inner")
+        .groupBy("target", "bucket")
         .agg(F.countDistinct("customer_id").alias("customers"))
         .where(F.col("customers") >= 2)
+        .select("target", "bucket")
     )
     reusing_accounts = (
-        activity_day.select("account_id", "dt", F.explode("template_buckets").alias("bucket"))
-        .join(shared_buckets, on="bucket", how="left_semi")
-        .select("account_id", "dt")
+        activity.select(
+            "account_id",
+            F.col("dt").alias("target"),
+            F.explode("template_buckets").alias("bucket"),
+        )
+        .join(shared_buckets, on=["target", "bucket"], how="left_semi")
+        .select("account_id", F.col("target").alias("dt"))
         .distinct()
         .withColumn("reuses_template", F.lit(True))
     )
-    return activity_day.join(reusing_accounts, on=["account_id", "dt"], how="left").select(
+    return activity.join(reusing_accounts, on=["account_id", "dt"], how="left").select(
         *ACTIVITY_COLUMNS_BEFORE_REUSE,
         F.when(
             F.col("reuses_template"),

@@ -32,12 +32,14 @@ from flows.progress import DayProgress, report_day
 from flows.report import publish_sweep_report
 from flows.runtime import RunConfig, Runtime
 from flows.stages import (
+    activity_stage,
     day_leases,
     features_stage,
     ingest_stage,
     land_stage,
     read_day_status,
     score_stage,
+    text_model,
     wait_for_day,
 )
 from models.tracking import champion_version
@@ -111,6 +113,43 @@ def _day_row(
     }
 
 
+def _ingested(future: Any) -> bool:
+    """Whether an ingest submitted to the task runner has finished, and well (no waiting)."""
+    wrapped = getattr(future, "wrapped_future", None)
+    if wrapped is None or not wrapped.done():
+        return False
+    try:
+        future.result()
+    except Exception:  # noqa: BLE001 - its day reports it when the loop gets there
+        return False
+    return True
+
+
+def _activity_batch(
+    config: RunConfig, days: list[date], done: dict[date, set[str]], ingests: dict[date, Any]
+) -> list[date]:
+    """The batch of activity that starts at ``days[0]`` (whose ingest is in): it and the
+    days right after it that need features and whose ingest is in too, as many as one
+    pass takes (``jobs.featurize.activity_batch``).
+
+    Ingests run ahead of the features in the task runner's threads, so on a first
+    backfill the later days land while the earlier ones are featurized: each batch
+    takes what has landed by then. A day whose features are done (a resumed backfill)
+    ends the batch.
+    """
+    from jobs.featurize import activity_batch
+    from jobs.ingest import curated_requests
+
+    ready = days[:1]
+    for day in days[1:]:
+        needs_features = day in ingests or "features" not in done[day]
+        if not needs_features or (day in ingests and not _ingested(ingests[day])):
+            break
+        ready.append(day)
+    store = Runtime.of(config).store()
+    return activity_batch(ready, [curated_requests(store, day) for day in ready])
+
+
 def _backfill_days(
     config: RunConfig,
     days: list[date],
@@ -136,6 +175,9 @@ def _backfill_days(
     }
     failed: dict[date, str] = {}
     seconds: dict[date, float] = {}
+    # Each day's activity rows come from a batch: the days from it on whose ingest is in,
+    # in one pass over their text (``jobs.featurize.write_activity``).
+    batches: dict[date, dict[str, Any]] = {}
     # Sync inside a sync flow (Prefect's sync/async dispatch types it as either).
     progress = create_progress_artifact(
         0.0, key="backfill-progress", description=f"backfill {days[0]}..{days[-1]}"
@@ -157,7 +199,15 @@ def _backfill_days(
             break
         try:
             if "features" not in done[day]:
-                features_stage(config, day)
+                if day not in batches:
+                    if not batches:
+                        # Trained on a first run (a minute): the ingests landing
+                        # meanwhile join the first batch.
+                        text_model(Runtime.of(config))
+                    batch = _activity_batch(config, days[position - 1 :], done, ingests)
+                    summary = activity_stage(config, batch, days_after=len(batch) - 1)
+                    batches.update(dict.fromkeys(batch, summary))
+                features_stage(config, day, activity_batch=batches[day])
             if scoring and "score" not in done[day]:
                 score_stage(config, day)
                 land_stage(config, day, run_id)

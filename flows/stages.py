@@ -105,13 +105,16 @@ def run_day_job(
     stage: str,
     pool: str,
     job: Callable[[SparkSession, Runtime], StageSummary],
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run one stage's Spark job in its scheduler pool and record the day's stage as done."""
+    """Run one stage's Spark job in its scheduler pool and record the day's stage as done
+    (with ``extra`` added to its summary)."""
     runtime = Runtime.of(config)
     spark = runtime.spark()
     with scheduler_pool(spark, pool), counted_jobs(spark, f"{stage}-{day}") as count:
         summary = job(spark, runtime).as_dict()
     summary["spark_jobs"] = count.jobs
+    summary.update(extra or {})
     record_stage(config, day, stage, summary)
     return summary
 
@@ -200,32 +203,81 @@ def ingest_stage(config: RunConfig, day: date) -> dict[str, Any]:
     return summary
 
 
-@task(name="features", task_run_name="features-{day}", cache_policy=NO_CACHE)
-def features_stage(config: RunConfig, day: date) -> dict[str, Any]:
-    from jobs.featurize import FeatureParams, run
+def text_model(runtime: Runtime) -> tuple[Any, str]:
+    """The text model's local weights and version: trained on first use, then found."""
     from models.text_intent import ensure_text_model
 
-    def featurize(spark: SparkSession, runtime: Runtime) -> StageSummary:
-        path, version = ensure_text_model(
-            runtime.tracking.uri,
-            runtime.tracking.artifact_root,
-            runtime.settings.scratch_dir / "text-intent",
-        )
-        params = FeatureParams(
-            day=day,
-            lake=runtime.lake,
-            signal_engine=runtime.settings.signal_engine,
-            text_model_path=str(path),
-            text_model_version=version,
-            sharing_key_file=(
-                str(runtime.settings.sharing_key_file)
-                if runtime.settings.sharing_key_file
-                else None
-            ),
-        )
-        return run(spark, params)
+    return ensure_text_model(
+        runtime.tracking.uri,
+        runtime.tracking.artifact_root,
+        runtime.settings.scratch_dir / "text-intent",
+    )
 
-    summary = run_day_job(config, day, "features", SWEEP_POOL, featurize)
+
+def _feature_params(runtime: Runtime, day: date, **extra: Any) -> Any:
+    """The features job's parameters for ``day`` (the text model trained once, then found)."""
+    from jobs.featurize import FeatureParams
+
+    path, version = text_model(runtime)
+    return FeatureParams(
+        day=day,
+        lake=runtime.lake,
+        signal_engine=runtime.settings.signal_engine,
+        text_model_path=str(path),
+        text_model_version=version,
+        sharing_key_file=(
+            str(runtime.settings.sharing_key_file) if runtime.settings.sharing_key_file else None
+        ),
+        **extra,
+    )
+
+
+@task(name="activity", task_run_name="activity-{days[0]}+{days_after}", cache_policy=NO_CACHE)
+def activity_stage(config: RunConfig, days: list[date], days_after: int = 0) -> dict[str, Any]:
+    """A backfill's batch: the activity rows of ``days`` in one pass over their text.
+
+    Not a stage of its own in the days' status: each day's features stage, which
+    reads the rows, records the batch in its summary (``activity_batch``).
+    ``days_after`` only names the task run (the days after the first).
+    """
+    from jobs.featurize import write_activity
+
+    runtime = Runtime.of(config)
+    spark = runtime.spark()
+    with scheduler_pool(spark, SWEEP_POOL):
+        summary = write_activity(spark, _feature_params(runtime, days[0]), days).as_dict()
+    get_run_logger().info(
+        "activity of %d day(s) in one pass (%s..%s): %s s, %s Spark jobs",
+        len(summary["computed"]),
+        days[0],
+        days[-1],
+        summary["seconds"],
+        summary["spark_jobs"],
+    )
+    return summary
+
+
+@task(name="features", task_run_name="features-{day}", cache_policy=NO_CACHE)
+def features_stage(
+    config: RunConfig, day: date, activity_batch: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The features job of ``day``; with ``activity_batch`` (what ``activity_stage``
+    returned for a batch holding the day) its activity rows are read as written."""
+    from jobs.featurize import run
+
+    written = activity_batch is not None and day.isoformat() in activity_batch["computed"]
+
+    def featurize(spark: SparkSession, runtime: Runtime) -> StageSummary:
+        return run(spark, _feature_params(runtime, day, activity_written=written))
+
+    summary = run_day_job(
+        config,
+        day,
+        "features",
+        SWEEP_POOL,
+        featurize,
+        extra={"activity_batch": activity_batch} if written else None,
+    )
     get_run_logger().info(
         "features %s: %s", day, {k: summary.get(k) for k in ("accounts", "clusters")}
     )

@@ -8,7 +8,7 @@ the day and a backfill runs days in order:
 
 - ``features/account_activity/dt=D`` (``layout.ACCOUNT_ACTIVITY``): per account-day
   partial aggregates (``features.account`` docstring); earlier missing days of
-  the 28-day window are computed and written too, oldest first;
+  the 28-day window are computed and written too, in the same pass over the text;
 - ``features/account_day/dt=D``: ``KEY_COLUMNS`` + ``FEATURE_SET.names``, one
   row per account with a request on D;
 - ``features/links/dt=D``: the customer pairs that link, per entity type
@@ -18,6 +18,12 @@ the day and a backfill runs days in order:
   D-6..D;
 - ``features/clusters/dt=D``: the analyst evidence table
   (``features.clusters`` docstring).
+
+A backfill computes the activity rows of several days first, in one pass over
+their text (``write_activity``: one read, one plan keyed by day, one write), and
+then runs each day with ``activity_written``, which reads its rows as stored:
+the same rows a day's own run computes (``tests/features/test_job.py``), at one
+pass's fixed cost for the batch instead of one per day.
 
 A day is usable once its ingest report says validation succeeded; day D must
 be usable, earlier days that are not are left out of the windows (and named
@@ -44,7 +50,6 @@ from features.account import (
     WEEK_DAYS,
     ActivityParams,
     account_day_activity,
-    customer_ids,
     model_first_seen,
     rolling_account_features,
     with_crowd_content,
@@ -119,6 +124,9 @@ class FeatureParams:
     # models.text_intent), and its version; None: no intent scores (0), the regexes only.
     text_model_path: str | None = None
     text_model_version: str | None = None
+    # Day D's activity rows were written just before by ``write_activity`` (a backfill's
+    # batch, with the same text model): read as stored, not recomputed.
+    activity_written: bool = False
     coordination: CoordinationParams = field(default_factory=CoordinationParams)
     blocks: DenseBlockParams = DenseBlockParams()
     # How far back to look for the last cluster members when D-1 was skipped.
@@ -329,38 +337,156 @@ def _days(tables: LakeTables, day: date) -> _Days:
     )
 
 
-def _write_activity(
+def _write_activity_days(
     tables: LakeTables,
-    compute_day: date,
-    snapshot: DataFrame,
-    history_days: Sequence[date],
+    compute_days: Sequence[date],
+    usable: Sequence[date],
+    have_activity: set[date],
     params: ActivityParams,
     text_model: TextIntentModel | None,
 ) -> None:
-    """Compute and write the activity rows of ``compute_day``."""
+    """Compute and write the activity rows of ``compute_days`` in one pass over their text.
+
+    One read of the days' curated requests, one plan (every transform groups by
+    account and day, and template reuse is keyed by its target day), one write.
+    Template reuse also reads the stored bucket columns of the days before each
+    compute day that have activity rows already (``have_activity``, ``usable``).
+    """
+    spark = tables.spark
+    compute = sorted(set(compute_days))
+    counts = [curated_requests(tables.store, d) for d in compute]
     requests = spread(
-        tables.read(layout.CURATED_REQUESTS, [compute_day], CURATED_REQUESTS_SCHEMA),
-        default_parallelism(tables.spark),
-        curated_requests(tables.store, compute_day),
+        tables.read(layout.CURATED_REQUESTS, compute, CURATED_REQUESTS_SCHEMA),
+        default_parallelism(spark),
+        None if None in counts else sum(c or 0 for c in counts),
     )
     if text_model is not None:
         requests = with_extraction_intent(requests, text_model)
     activity = account_day_activity(requests, params).persist()
     bucket_columns = ("account_id", "dt", "template_buckets", "org_id")
-    bucket_history = (
-        tables.read(layout.ACCOUNT_ACTIVITY, history_days).select(*bucket_columns)
-        if history_days
-        else activity.select(*bucket_columns).limit(0)
+    history_days = sorted(
+        {
+            d
+            for target in compute
+            for d in usable
+            if target - timedelta(days=WEEK_DAYS - 1) <= d < target
+            and d in have_activity
+            and d not in compute
+        }
     )
-    customers = customer_ids(
-        snapshot, bucket_history.unionByName(activity.select(*bucket_history.columns))
-    )
-    tables.write_day(
-        with_template_reuse(with_crowd_content(activity), bucket_history, customers),
+    window_rows = activity.select(*bucket_columns)
+    if history_days:
+        window_rows = (
+            tables.read(layout.ACCOUNT_ACTIVITY, history_days)
+            .select(*bucket_columns)
+            .unionByName(window_rows)
+        )
+    snapshots = tables.read(layout.CURATED_ACCOUNTS, compute, CURATED_ACCOUNTS_SCHEMA)
+    tables.write_days(
+        with_template_reuse(with_crowd_content(activity), window_rows, snapshots, compute),
         layout.ACCOUNT_ACTIVITY,
-        compute_day,
+        compute,
     )
     activity.unpersist()
+
+
+# The most curated requests one activity pass of a backfill takes (``activity_batches``):
+# the largest day the features job is measured on (bench_features' 1.2M-request day,
+# peak 6.7-8.4 GB with the text model), so a batch is never a plan larger than a day
+# already benchmarked. A day larger than this goes alone.
+BATCH_REQUESTS = 1_200_000
+
+
+def activity_batch(days: Sequence[date], requests: Sequence[int | None]) -> list[date]:
+    """The leading days of ``days`` that one activity pass takes: as many as fit
+    ``BATCH_REQUESTS`` curated requests (``requests``, per day; None: not known, taken
+    as a full batch), at least the first."""
+    batch: list[date] = []
+    total = 0
+    for day, count in zip(days, requests, strict=True):
+        total += BATCH_REQUESTS if count is None else count
+        if batch and total > BATCH_REQUESTS:
+            break
+        batch.append(day)
+    return batch
+
+
+@dataclass(frozen=True)
+class ActivitySummary(StageSummary):
+    """One activity pass of a backfill (``write_activity``)."""
+
+    days: list[date]  # the days asked for
+    computed: list[date]  # with the earlier days their windows lacked, oldest first
+    unusable: list[date]  # asked for but not validated: left to their features run
+    requests: int | None
+    seconds: float
+    spark_jobs: int | None
+    shuffle_partitions: int
+
+
+def write_activity(
+    spark: SparkSession, params: FeatureParams, days: Sequence[date]
+) -> ActivitySummary:
+    """The activity rows of several days in one pass over their text (a backfill's batch).
+
+    Writes what the features runs of ``days`` would each compute first (their day
+    and any earlier day of its 28-day window that has no activity rows yet), so
+    that each of them then runs with ``activity_written`` and reads them. Days
+    whose curated data is not validated are left out (their features run refuses
+    them as before). ``params.day`` is not used.
+    """
+    started = time.perf_counter()
+    tables = LakeTables.open(spark, params.lake)
+    curated_days = tables.days(layout.CURATED_REQUESTS)
+    account_days = set(tables.days(layout.CURATED_ACCOUNTS))
+    wanted = sorted(set(days))
+    earliest = wanted[0] - timedelta(days=ROLLING_DAYS - 1) if wanted else date.max
+    usable = [
+        d
+        for d in curated_days
+        if earliest <= d <= wanted[-1] and d in account_days and ingest_validated(tables.store, d)
+    ]
+    targets = [d for d in wanted if d in usable]
+    have_activity = set(tables.days(layout.ACCOUNT_ACTIVITY))
+    compute = sorted(
+        set(targets)
+        | {
+            d
+            for target in targets
+            for d in usable
+            if target - timedelta(days=ROLLING_DAYS - 1) <= d < target and d not in have_activity
+        }
+    )
+    counts = [curated_requests(tables.store, d) for d in compute]
+    requests = None if None in counts else sum(c or 0 for c in counts)
+    partitions = shuffle_partitions(
+        int(spark.conf.get(SHUFFLE_PARTITIONS) or 0) or 1, default_parallelism(spark), requests
+    )
+    spark = _sized_session(spark, partitions)
+    partitions = int(spark.conf.get(SHUFFLE_PARTITIONS) or 0) or partitions
+    tables = LakeTables(spark, tables.lake)
+    engine = resolve_signal_engine(spark, params.signal_engine)
+    jobs = None
+    if compute:
+        with counted_jobs(spark, "activity-batch") as counted:
+            _write_activity_days(
+                tables,
+                compute,
+                usable,
+                have_activity,
+                replace(params.activity, signal_engine=engine),
+                _load_text_model(params.text_model_path),
+            )
+        jobs = counted.jobs
+    return ActivitySummary(
+        days=wanted,
+        computed=compute,
+        unusable=[d for d in wanted if d not in usable],
+        requests=requests,
+        seconds=round(time.perf_counter() - started, 3),
+        spark_jobs=jobs,
+        shuffle_partitions=partitions,
+    )
 
 
 def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
@@ -384,25 +510,20 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
     accounts = tables.read(layout.CURATED_ACCOUNTS, [day], CURATED_ACCOUNTS_SCHEMA)
     text_model = _load_text_model(params.text_model_path)
 
-    # 1. Activity rows: recompute D, fill in missing earlier days oldest first.
-    to_compute = [d for d in usable if d == day or d not in have_activity]
+    # 1. Activity rows: recompute D (unless a backfill's batch just wrote it) and fill
+    # in missing earlier days, all in one pass.
+    to_compute = [
+        d
+        for d in usable
+        if (d == day and not (params.activity_written and d in have_activity))
+        or d not in have_activity
+    ]
     with timer.stage("activity"):
-        for compute_day in to_compute:
-            snapshot = (
-                tables.read(layout.CURATED_ACCOUNTS, [compute_day], CURATED_ACCOUNTS_SCHEMA)
-                if compute_day != day
-                else accounts
+        if to_compute:
+            _write_activity_days(
+                tables, to_compute, usable, have_activity, activity_params, text_model
             )
-            history_days = [
-                d
-                for d in usable
-                if compute_day - timedelta(days=WEEK_DAYS - 1) <= d < compute_day
-                and (d in have_activity or d in to_compute)
-            ]
-            _write_activity(
-                tables, compute_day, snapshot, history_days, activity_params, text_model
-            )
-            have_activity.add(compute_day)
+            have_activity.update(to_compute)
 
     # 2. Rolling account features over D-27..D.
     window_days = [d for d in usable if d in have_activity]

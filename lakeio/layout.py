@@ -71,6 +71,11 @@ def staging_day_prefix(table: str, day: date) -> str:
     return f"{STAGING_PREFIX}{table_day_prefix(table, day)}"
 
 
+def staging_batch_prefix(table: str, batch: str) -> str:
+    """Where one Spark write of several days of ``table`` lands (``dt=D/`` folders under it)."""
+    return f"{STAGING_PREFIX}_batches/{batch}/{table_prefix(table)}"
+
+
 # Reports people open (JSON, HTML, Markdown), per kind and day.
 REPORTS_PREFIX = "reports/"
 

@@ -12,6 +12,8 @@ models and the review feed list those days, read some of them, and replace one:
   ``_staging/<table>/dt=D/`` first and the published partition is then replaced
   at once (folders swapped by renames on a local lake, parts given fixed names
   so a rerun writes the same keys); ``write_day`` does both;
+- ``write_days``: several days written by one Spark job (partitioned by ``dt``),
+  then each day's partition replaced as ``write_day`` replaces one;
 - ``discard_day``: remove a day's partition.
 
 Nothing here knows what a table holds; the layout names them.
@@ -129,6 +131,34 @@ class LakeTables:
     def write_day(self, frame: DataFrame, table: str, day: date) -> None:
         """Replace exactly ``table``'s partition of ``day`` with ``frame``."""
         self.promote(self.stage(frame, table, day))
+
+    def write_days(self, frame: DataFrame, table: str, days: Sequence[date]) -> None:
+        """Replace ``table``'s partitions of ``days`` with ``frame``'s rows of each day.
+
+        One Spark job writes every day (``partitionBy(dt)``) into a staging folder of
+        its own; each day is then promoted as ``write_day`` promotes one. A day with
+        no rows in ``frame`` is written as an empty partition, so it is replaced too.
+        ``frame`` must hold no other days.
+        """
+        import uuid
+
+        batch = layout.staging_batch_prefix(table, uuid.uuid4().hex[:12])
+        frame.write.mode("overwrite").partitionBy(DT).parquet(self.lake.uri(batch))
+        try:
+            for day in days:
+                staged = f"{batch}{layout.day_partition(day)}/"
+                folder = self.lake.local_path(staged)
+                written = (
+                    folder.exists()
+                    if folder is not None
+                    else any(True for _ in self.store.list_keys(staged))
+                )
+                if not written:
+                    self.write_day(frame.limit(0), table, day)
+                    continue
+                self.lake.promote(staged, layout.table_day_prefix(table, day))
+        finally:
+            self.lake.discard(batch)
 
     def discard_day(self, table: str, day: date) -> None:
         """Remove ``table``'s partition of ``day`` (a day that must not be read any more)."""

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pyspark.sql import functions as F
 
 from features.account import (
+    ACTIVITY_COLUMNS_BEFORE_REUSE,
     INTENT_COLUMN,
     account_day_activity,
     rolling_account_features,
@@ -207,21 +208,74 @@ def test_template_reuse_counts_only_buckets_shared_with_another_customer(spark) 
     ):
         activity_day = activity_day.withColumn(name, F.lit(None))
     history = spark.createDataFrame(
-        # b1 was used by another customer two days ago; b2 only by b's own org colleague.
-        [("x", days_ago(2), ["b1"]), ("b-colleague", days_ago(1), ["b2"])],
-        "account_id string, dt date, template_buckets array<string>",
+        # b1 was used by another customer two days ago; b2 only by b's own org colleague;
+        # b3 by another customer eight days ago: outside c's seven days.
+        [
+            ("x", days_ago(2), ["b1"], None),
+            ("b-colleague", days_ago(1), ["b2"], "org-b"),
+            ("y", days_ago(7), ["b3"], None),
+        ],
+        "account_id string, dt date, template_buckets array<string>, org_id string",
     )
-    customers = spark.createDataFrame(
-        [("a", "a"), ("b", "org-b"), ("b-colleague", "org-b"), ("c", "c"), ("x", "x")],
-        "account_id string, customer_id string",
+    window_rows = history.unionByName(
+        activity_day.select("account_id", "dt", "template_buckets", "org_id")
     )
-    got = with_template_reuse(activity_day, history, customers).select(
+    # b's org is known from the day's account snapshot only.
+    snapshots = spark.createDataFrame(
+        [("b", D, "org-b"), ("a", D, None), ("c", D, None)],
+        "account_id string, dt date, org_id string",
+    )
+    got = with_template_reuse(activity_day, window_rows, snapshots, [D]).select(
         "account_id", "template_reused_requests"
     )
     expected = spark.createDataFrame(
         [("a", 8), ("b", 0), ("c", 0)], "account_id string, template_reused_requests long"
     )
     assert_rows_equal(got, expected)
+
+
+def test_template_reuse_over_several_days_is_each_days_own(spark) -> None:
+    # One plan over three days gives each day what that day alone gives: a bucket is
+    # reused on T only when two customers used it within T-6..T, never later.
+    rows = [
+        ("a", days_ago(8), 10, 1.0, ["k"]),  # k: a alone until ...
+        ("b", days_ago(2), 4, 0.5, ["k"]),  # ... b, six days later: shared from b's day on
+        ("a", D, 6, 0.5, ["k"]),
+        ("c", days_ago(9), 2, 1.0, ["m"]),
+        ("d", days_ago(2), 2, 1.0, ["m"]),  # m: c and d, eight days apart: never shared
+    ]
+    activity = spark.createDataFrame(
+        rows,
+        "account_id string, dt date, requests long, template_share double, "
+        "template_buckets array<string>",
+    )
+    for name in ACTIVITY_COLUMNS_BEFORE_REUSE:
+        if name not in activity.columns:
+            activity = activity.withColumn(name, F.lit(None).cast("string"))
+    activity = activity.withColumn("org_id", F.lit(None).cast("string"))
+    window_rows = activity.select("account_id", "dt", "template_buckets", "org_id")
+    snapshots = spark.createDataFrame([], "account_id string, dt date, org_id string")
+    days = [days_ago(9), days_ago(8), days_ago(2), D]
+
+    def reused(frame) -> dict:
+        return {
+            (r["account_id"], r["dt"]): r["template_reused_requests"]
+            for r in frame.select("account_id", "dt", "template_reused_requests").collect()
+        }
+
+    together = reused(with_template_reuse(activity, window_rows, snapshots, days))
+    assert together == {
+        ("a", days_ago(8)): 0,
+        ("c", days_ago(9)): 0,
+        ("b", days_ago(2)): 2,
+        ("d", days_ago(2)): 0,
+        ("a", D): 3,
+    }
+    alone: dict = {}
+    for day in days:
+        day_rows = activity.where(F.col("dt") == F.lit(day))
+        alone |= reused(with_template_reuse(day_rows, window_rows, snapshots, [day]))
+    assert alone == together
 
 
 def test_a_bare_question_several_customers_ask_is_a_crowds_not_extraction_content(spark) -> None:

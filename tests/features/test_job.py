@@ -196,6 +196,80 @@ def test_job_links_the_campaign_keeps_its_id_and_reruns_identically(spark, lake_
     assert before == after
 
 
+FEATURE_TABLES = (
+    layout.ACCOUNT_ACTIVITY,
+    layout.ACCOUNT_DAY_FEATURES,
+    layout.CLUSTER_MEMBERS,
+    layout.ACCOUNT_LINKS,
+    layout.CLUSTER_FEATURES,
+)
+
+
+def test_a_backfills_activity_batch_writes_what_each_days_own_run_writes(
+    spark, tmp_path: Path
+) -> None:
+    # Three days, the campaign growing and a template the hobbyist shares with the
+    # campaign on the last day only; one lake featurized day by day, the other with one
+    # activity pass over all three first (what a backfill does), then day by day.
+    days = [YESTERDAY - timedelta(days=1), YESTERDAY, DAY]
+    crews = [["c1", "c2"], ["c1", "c2", "c3"], ["c1", "c2", "c3", "c4"]]
+    curated = {}
+    for day, crew in zip(days, crews, strict=True):
+        rows = campaign_day(day, crew)
+        if day == DAY:
+            rows.append(
+                request(
+                    "hobby",
+                    at(day, 21),
+                    prompt="Question 5: name 0 rivers? Let's think step by step.",
+                )
+            )
+        curated[day] = rows  # the same request ids in both lakes
+    lakes = {}
+    for name in ("day_by_day", "batched"):
+        root = tmp_path / name / "lake"
+        root.mkdir(parents=True)
+        for day, rows in curated.items():
+            write_curated_day(spark, root, day, rows, directory(["c1", "c2", "c3", "c4"]))
+        lakes[name] = LakeRef(str(root), str(root.parent / "scratch"))
+
+    sequential = [run(spark, FeatureParams(day=d, lake=lakes["day_by_day"])) for d in days]
+    assert [s.activity_days_computed for s in sequential] == [[d] for d in days]
+
+    # Asked for the last day only, the pass also fills in the two days its window lacks.
+    batch = featurize.write_activity(spark, FeatureParams(day=DAY, lake=lakes["batched"]), [DAY])
+    assert (batch.days, batch.computed, batch.unusable) == ([DAY], days, [])
+    # One pass: a handful of jobs for all three days (each day's own run takes about ten).
+    assert batch.spark_jobs is not None and batch.spark_jobs <= 10
+    batched = [
+        run(spark, FeatureParams(day=d, lake=lakes["batched"], activity_written=True)) for d in days
+    ]
+    assert [s.activity_days_computed for s in batched] == [[], [], []]
+    assert [s.clusters for s in batched] == [s.clusters for s in sequential] == [0, 1, 1]
+
+    for table in FEATURE_TABLES:
+        for day in days:
+            assert_rows_equal(
+                read_day(spark, Path(lakes["batched"].uri), table, day),
+                read_day(spark, Path(lakes["day_by_day"].uri), table, day),
+            )
+    # Without ``activity_written`` a run recomputes its day, as before.
+    again = run(spark, FeatureParams(day=DAY, lake=lakes["batched"]))
+    assert again.activity_days_computed == [DAY]
+
+
+def test_an_activity_batch_fits_the_largest_measured_day() -> None:
+    d = [DAY + timedelta(days=i) for i in range(4)]
+    cap = featurize.BATCH_REQUESTS
+    assert featurize.activity_batch(d, [10, 20, 30, 40]) == d
+    assert featurize.activity_batch(d, [cap // 2, cap // 2, 1, 1]) == d[:2]
+    # A day larger than a batch goes alone; a day of unknown size too.
+    assert featurize.activity_batch(d, [cap * 3, 1, 1, 1]) == d[:1]
+    assert featurize.activity_batch(d, [1, None, 1, 1]) == d[:1]
+    assert featurize.activity_batch(d, [None, 1, 1, 1]) == d[:1]
+    assert featurize.activity_batch([], []) == []
+
+
 def test_a_small_day_shuffles_in_few_partitions() -> None:
     # Small (one task per core holds the whole day): a partition per
     # REQUESTS_PER_PARTITION requests, at least one, at most one per core;

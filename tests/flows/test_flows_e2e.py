@@ -452,6 +452,12 @@ def test_backfill_killed_mid_way_resumes_to_identical_state(trained_home, tmp_pa
         DayProgress(0, len(days), None),
         *(DayProgress(i, len(days), day) for i, day in enumerate(days, start=1)),
     ]
+    # Each day's activity rows came from a batch of the backfill (one pass over the text
+    # of the days ingested by then), which its features stage read as written.
+    for day in days:
+        features = read_day_status(reference, day)["stages"]["features"]["summary"]
+        assert day.isoformat() in features["activity_batch"]["computed"], features
+        assert features["activity_days_computed"] == []
 
     interrupted = fork("interrupted")
     env = {

@@ -64,6 +64,31 @@ def test_days_are_listed_written_read_and_replaced(spark, tables: LakeTables) ->
     assert tables.days(TABLE) == [D1, D2]
 
 
+def test_several_days_are_replaced_by_one_write(spark, tables: LakeTables) -> None:
+    for day in (D1, D2, D3):
+        tables.write_day(spark.createDataFrame([(0, "old")], SCHEMA), TABLE, day)
+    frame = spark.createDataFrame(
+        [(1, "a", D1), (2, "b", D2), (3, "c", D2)], "n int, s string, dt date"
+    )
+    # D1 and D2 from the frame, and D3 (asked for, no rows in it) replaced by an empty day.
+    tables.write_days(frame, TABLE, [D1, D2, D3])
+
+    assert tables.days(TABLE) == [D1, D2, D3]
+    assert rows(tables.read(TABLE, [D1, D2, D3], SCHEMA)) == [
+        (1, "a", D1),
+        (2, "b", D2),
+        (3, "c", D2),
+    ]
+    # The parts of each day named by number as ``write_day`` names them, no staging left.
+    assert all(
+        key.rsplit("/", 1)[-1].startswith("part-0")
+        for key in tables.store.list_keys(layout.table_day_prefix(TABLE, D2))
+    )
+    assert not list(tables.store.list_keys(layout.STAGING_PREFIX))
+    staged = tables.lake.local_path(layout.STAGING_PREFIX)
+    assert staged is None or not list(staged.rglob("*.parquet"))
+
+
 def test_a_staged_day_is_published_only_when_promoted(spark, tables: LakeTables) -> None:
     tables.write_day(spark.createDataFrame([(1, "old")], SCHEMA), TABLE, D1)
     staged = tables.stage(spark.createDataFrame([(2, "new")], SCHEMA), TABLE, D1)
