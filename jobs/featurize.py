@@ -382,11 +382,16 @@ def _write_activity_days(
             .unionByName(window_rows)
         )
     snapshots = tables.read(layout.CURATED_ACCOUNTS, compute, CURATED_ACCOUNTS_SCHEMA)
-    tables.write_days(
-        with_template_reuse(with_crowd_content(activity), window_rows, snapshots, compute),
-        layout.ACCOUNT_ACTIVITY,
-        compute,
-    )
+    rows = with_template_reuse(with_crowd_content(activity), window_rows, snapshots, compute)
+    if len(compute) > 1:
+        # Several days: one task per day writes it, so each day is one file (a day's own run
+        # writes one per shuffle partition: one or two on a small day), not one per task of
+        # the plan (14 a day in a batch of 17 demo days) for every later features run to
+        # list and open in its 28-day window. A batch holds
+        # at most BATCH_REQUESTS requests, so a day's rows are at most one large day's
+        # accounts; a single day keeps its tasks (bench_skew's heavy day).
+        rows = rows.repartition("dt")
+    tables.write_days(rows, layout.ACCOUNT_ACTIVITY, compute)
     activity.unpersist()
 
 
