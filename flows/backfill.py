@@ -3,7 +3,9 @@
 Ingest runs for several days at once (bounded concurrency: days are
 independent there); features run strictly in day order, because rolling
 windows and stable cluster ids of day D read day D-1's outputs, each as soon as
-its day's ingest is in (overlapping the ingest of later days); scoring and
+its day's ingest is in (overlapping the ingest of later days). Their activity
+rows come in batches: the days from the next one to do whose ingest is in by
+then, in one pass over their text (``jobs.featurize.write_activity``); scoring and
 landing follow in order when a champion model exists (or not at all with
 ``features_only``). Each finished stage is recorded per day under
 ``reports/sweep/dt=D/status.json``; a rerun skips finished stages unless
