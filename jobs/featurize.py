@@ -344,21 +344,22 @@ def _write_activity_days(
     have_activity: set[date],
     params: ActivityParams,
     text_model: TextIntentModel | None,
+    requests_count: int | None,
 ) -> None:
     """Compute and write the activity rows of ``compute_days`` in one pass over their text.
 
-    One read of the days' curated requests, one plan (every transform groups by
-    account and day, and template reuse is keyed by its target day), one write.
-    Template reuse also reads the stored bucket columns of the days before each
-    compute day that have activity rows already (``have_activity``, ``usable``).
+    One read of the days' curated requests (``requests_count`` of them, None: not
+    known), one plan (every transform groups by account and day, and template reuse
+    is keyed by its target day), one write. Template reuse also reads the stored
+    bucket columns of the days before each compute day that have activity rows
+    already (``have_activity``, ``usable``).
     """
     spark = tables.spark
     compute = sorted(set(compute_days))
-    counts = [curated_requests(tables.store, d) for d in compute]
     requests = spread(
         tables.read(layout.CURATED_REQUESTS, compute, CURATED_REQUESTS_SCHEMA),
         default_parallelism(spark),
-        None if None in counts else sum(c or 0 for c in counts),
+        requests_count,
     )
     if text_model is not None:
         requests = with_extraction_intent(requests, text_model)
@@ -442,14 +443,18 @@ def write_activity(
     """
     started = time.perf_counter()
     tables = LakeTables.open(spark, params.lake)
-    curated_days = tables.days(layout.CURATED_REQUESTS)
-    account_days = set(tables.days(layout.CURATED_ACCOUNTS))
     wanted = sorted(set(days))
-    earliest = wanted[0] - timedelta(days=ROLLING_DAYS - 1) if wanted else date.max
+    if not wanted:
+        raise ValueError("write_activity: no days given")
+    account_days = set(tables.days(layout.CURATED_ACCOUNTS))
     usable = [
         d
-        for d in curated_days
-        if earliest <= d <= wanted[-1] and d in account_days and ingest_validated(tables.store, d)
+        for d in tables.days(
+            layout.CURATED_REQUESTS,
+            start=wanted[0] - timedelta(days=ROLLING_DAYS - 1),
+            end=wanted[-1],
+        )
+        if d in account_days and ingest_validated(tables.store, d)
     ]
     targets = [d for d in wanted if d in usable]
     have_activity = set(tables.days(layout.ACCOUNT_ACTIVITY))
@@ -481,6 +486,7 @@ def write_activity(
                 have_activity,
                 replace(params.activity, signal_engine=engine),
                 _load_text_model(params.text_model_path),
+                requests,
             )
         jobs = counted.jobs
     return ActivitySummary(
@@ -525,8 +531,15 @@ def run(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
     ]
     with timer.stage("activity"):
         if to_compute:
+            counts = [curated_requests(tables.store, d) for d in to_compute]
             _write_activity_days(
-                tables, to_compute, usable, have_activity, activity_params, text_model
+                tables,
+                to_compute,
+                usable,
+                have_activity,
+                activity_params,
+                text_model,
+                None if None in counts else sum(c or 0 for c in counts),
             )
             have_activity.update(to_compute)
 
