@@ -5,7 +5,8 @@ Each Spark job of a sweep (``jobs.ingest``, ``jobs.featurize``,
 sweep can be submitted to a cluster day by day (``infra/spark/run_job.py``)::
 
     python -m jobs.<job> --day D --lake URI --scratch DIR [--direct-s3a]
-                         [--master URL] [--driver-memory 4g] [job options]
+                         [--master URL] [--driver-memory 4g] [--dataframe-debugging]
+                         [job options]
 
 ``--master`` takes what Spark does (``local[*]``, ``spark://...``, ``yarn``)
 and ``sc://host:port`` for a Spark Connect server; without it a job runs on
@@ -51,6 +52,12 @@ def job_parser(prog: str, doc: str | None) -> argparse.ArgumentParser:
         "(default: spark-submit's, else local[*])",
     )
     parser.add_argument("--driver-memory", default="4g")
+    parser.add_argument(
+        "--dataframe-debugging",
+        action="store_true",
+        help="Spark's error messages name the Python line that built a failing expression "
+        "(spark.python.sql.dataFrameDebugging.enabled: slower; off by default)",
+    )
     return parser
 
 
@@ -71,7 +78,9 @@ def run_job(
         stream=sys.stderr,  # stdout is the summary's
     )
     logging.getLogger("py4j").setLevel(logging.WARNING)  # a line per gateway call
-    spark = start_job_session(job, args.day, args.master, args.driver_memory)
+    spark = start_job_session(
+        job, args.day, args.master, args.driver_memory, args.dataframe_debugging
+    )
     try:
         summary = work(spark)
     except tuple(errors) as error:

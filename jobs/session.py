@@ -373,7 +373,11 @@ def job_master(requested: str | None) -> str:
 
 
 def start_job_session(
-    job: str, day: object, requested_master: str | None, driver_memory: str
+    job: str,
+    day: object,
+    requested_master: str | None,
+    driver_memory: str,
+    dataframe_debugging: bool = False,
 ) -> SparkSession:
     """The session of a job's ``main`` (``hydrasweep-<job>-<day>``); says on stderr where it runs
     (the master and the application: a resident one serves many jobs)."""
@@ -382,6 +386,7 @@ def start_job_session(
             master=job_master(requested_master),
             app_name=f"hydrasweep-{job}-{day}",
             driver_memory=driver_memory,
+            dataframe_debugging=dataframe_debugging,
         )
     )
     print(

@@ -310,3 +310,44 @@ def test_building_a_column_records_no_python_call_site_in_the_jvm(spark, monkeyp
     F.lower(F.col("prompt"))
     assert sent, "the column was built without the JVM: nothing measured"
     assert not [command for command in sent if "PySparkCurrentOrigin" in command]
+
+
+def test_a_jobs_dataframe_debugging_flag_reaches_its_session(monkeypatch) -> None:
+    """``python -m jobs.<job> --dataframe-debugging`` builds its session with the setting on
+    (a static setting: the job's own application must start with it); off by default."""
+    import argparse
+    from datetime import date
+
+    import jobs.entry as entry
+    import jobs.session as session
+    from lakeio.reports import StageSummary
+
+    built: list[session.SparkConfig] = []
+
+    class Stopped:
+        def stop(self) -> None:
+            pass
+
+    def build(config: session.SparkConfig) -> Stopped:
+        built.append(config)
+        return Stopped()
+
+    monkeypatch.setattr(session, "build_spark_session", build)
+    monkeypatch.setattr(session, "master", lambda spark: "local[1]")
+    monkeypatch.setattr(session, "application_id", lambda spark: "app-test")
+
+    class Done(StageSummary):
+        def as_dict(self) -> dict:
+            return {}
+
+    parser = entry.job_parser("jobs.test", "A test job.")
+    common = ["--day", "2026-11-03", "--lake", "lake", "--scratch", "scratch"]
+    for argv in (common, [*common, "--dataframe-debugging"]):
+        args: argparse.Namespace = parser.parse_args(argv)
+        assert args.day == date(2026, 11, 3)
+        assert entry.run_job("test", args, lambda spark: Done()) == 0
+    assert [config.dataframe_debugging for config in built] == [False, True]
+    assert [
+        session.application_settings(config)["spark.python.sql.dataFrameDebugging.enabled"]
+        for config in built
+    ] == ["false", "true"]
