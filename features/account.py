@@ -36,9 +36,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from features import reference
@@ -221,22 +221,41 @@ ACTIVITY_COLUMNS: tuple[str, ...] = (*ACTIVITY_COLUMNS_BEFORE_REUSE, "template_r
 CROWD_CUSTOMERS = 3
 
 
-def customer_ids(accounts: DataFrame, activity: DataFrame) -> DataFrame:
-    """``(account_id, customer_id)`` for every account in ``activity``.
+def customer_ids(snapshots: DataFrame, covered: DataFrame) -> DataFrame:
+    """``(target, account_id, customer_id)`` for every account in ``covered``.
 
-    The customer is the org when there is one (an enterprise's accounts are one
-    customer), from the day's account snapshot first and the requests second,
-    else the account itself.
+    ``covered``: activity rows ``(target, account_id, org_id, ...)``, each repeated
+    for the target days whose window covers it; ``snapshots``: the account snapshot
+    ``(account_id, dt, org_id)`` of each target day. The customer on T is the org
+    when there is one (an enterprise's accounts are one customer), from T's snapshot
+    first and the org T's window of requests names second, else the account itself.
     """
-    seen_org = activity.groupBy("account_id").agg(F.max("org_id").alias("seen_org_id"))
+    seen_org = covered.groupBy("target", "account_id").agg(F.max("org_id").alias("seen_org_id"))
     return seen_org.join(
-        accounts.select("account_id", F.col("org_id").alias("snapshot_org_id")),
-        on="account_id",
+        snapshots.select(
+            "account_id", F.col("dt").alias("target"), F.col("org_id").alias("snapshot_org_id")
+        ),
+        on=["target", "account_id"],
         how="left",
     ).select(
+        "target",
         "account_id",
         F.coalesce("snapshot_org_id", "seen_org_id", "account_id").alias("customer_id"),
     )
+
+
+def covering_days(days: Sequence[date], window_days: int, history_start: date | None = None):
+    """The target days of ``days`` whose ``window_days``-day window (T-window_days+1..T,
+    from ``history_start`` on) covers a row's ``dt``: an array column, to explode."""
+    targets = F.array(*[F.lit(d) for d in sorted(set(days))])
+
+    def covers(t: Column) -> Column:
+        age = F.datediff(t, F.col("dt"))
+        return (age >= 0) & (age < window_days)
+
+    if history_start is None:
+        return F.filter(targets, covers)
+    return F.filter(targets, lambda t: covers(t) & (F.col("dt") >= F.lit(history_start)))
 
 
 def with_crowd_content(activity_day: DataFrame) -> DataFrame:
@@ -305,32 +324,13 @@ def with_template_reuse(
     batch) and gives each day what a run of that day alone gives: every window row is
     repeated for the target days whose window covers it (at most seven), with no join.
     """
-    targets = F.array(*[F.lit(d) for d in sorted(set(days))])
-    covering = F.filter(
-        targets,
-        lambda t: (F.datediff(t, F.col("dt")) >= 0) & (F.datediff(t, F.col("dt")) < WEEK_DAYS),
-    )
     covered = window_rows.select(
-        "account_id", "org_id", "template_buckets", F.explode(covering).alias("target")
+        "account_id",
+        "org_id",
+        "template_buckets",
+        F.explode(covering_days(days, WEEK_DAYS)).alias("target"),
     )
-    customers = (
-        covered.groupBy("target", "account_id")
-        .agg(F.max("org_id").alias("seen_org_id"))
-        .join(
-            snapshots.select(
-                "account_id",
-                F.col("dt").alias("target"),
-                F.col("org_id").alias("snapshot_org_id"),
-            ),
-            on=["target", "account_id"],
-            how="left",
-        )
-        .select(
-            "target",
-            "account_id",
-            F.coalesce("snapshot_org_id", "seen_org_id", "account_id").alias("customer_id"),
-        )
-    )
+    customers = customer_ids(snapshots, covered)
     shared_buckets = (
         covered.select("target", "account_id", F.explode("template_buckets").alias("bucket"))
         .join(customers, on=["target", "account_id"], how="inner")
@@ -383,115 +383,115 @@ def model_first_seen(activity: DataFrame) -> DataFrame:
 def rolling_account_features(
     activity: DataFrame, accounts: DataFrame, day: date, history_start: date
 ) -> DataFrame:
-    """One row per account active in D-6..D: its account features and helper columns.
+    """``rolling_features_by_day`` of one day, without its ``dt`` key: ``accounts`` is
+    the account snapshot of ``day`` (any ``dt`` column it has is replaced)."""
+    snapshot = accounts.withColumn("dt", F.lit(day))
+    return rolling_features_by_day(activity, snapshot, [day], history_start).drop("dt")
 
-    ``activity`` may hold any days; only D-27..D are used. ``accounts`` is the
-    account snapshot of ``day``. ``history_start`` is the first day the lake has
-    traffic for: models first seen on it were not *released* in our view, and
-    silence before it is unknown rather than dormancy. Columns: ``account_id``,
-    ``customer_id``, ``active_on_day``, every account feature, and helpers
-    (``requests_7d``, ``cot_requests_7d``, ``output_tokens_1d``, ``countries_7d``,
-    ``asns_7d``, ``streak_start``, ``created_at``, ``payment_fingerprint``,
-    ``signup_ip``, ``email_domain``).
+
+def rolling_features_by_day(
+    activity: DataFrame, snapshots: DataFrame, days: Sequence[date], history_start: date
+) -> DataFrame:
+    """For each day T of ``days``, one row per account active in T-6..T: its account
+    features as of T and helper columns, keyed by ``dt`` = T.
+
+    ``activity`` may hold any days; each target T uses its T-27..T. ``snapshots`` is
+    the account snapshot of each day of ``days`` (``dt`` its day). ``history_start``
+    is the first day the lake has traffic for: models first seen on it were not
+    *released* in our view, and silence before it is unknown rather than dormancy.
+    Columns: ``account_id``, ``dt``, ``customer_id``, ``active_on_day``, every account
+    feature, and helpers (``ROLLING_HELPER_COLUMNS``).
+
+    Keyed by the target day, as ``with_template_reuse`` is: every activity row is
+    repeated for the target days whose 28-day window covers it, so one plan serves a
+    backfill's batch of days and gives each day what a plan of that day alone gives.
     """
-    window_start = max(day - timedelta(days=ROLLING_DAYS - 1), history_start)
-    week_start = day - timedelta(days=WEEK_DAYS - 1)
-    new_model_start = day - timedelta(days=NEW_MODEL_DAYS - 1)
     if "crowd_content_requests" not in activity.columns:  # rows stored before it existed
         activity = activity.withColumn("crowd_content_requests", F.lit(0).cast("long"))
-    window = activity.where(F.col("dt").between(F.lit(window_start), F.lit(day)))
-    week = window.where(F.col("dt") >= F.lit(week_start))
-    customers = customer_ids(accounts, week)
+    target = F.col("target")
+    # T-27..T, from the lake's first day on.
+    window_start = F.greatest(F.date_sub(target, ROLLING_DAYS - 1), F.lit(history_start))
+    window = activity.withColumn(
+        "target", F.explode(covering_days(days, ROLLING_DAYS, history_start))
+    )
+    week = window.where(F.datediff(target, F.col("dt")) < WEEK_DAYS)
+    customers = customer_ids(snapshots, week)
+    keys = ["target", "account_id"]
+    on_target = F.col("dt") == target
 
     def on_day(column: str):
-        return F.sum(F.when(F.col("dt") == F.lit(day), F.col(column)).otherwise(0))
+        return F.sum(F.when(on_target, F.col(column)).otherwise(0))
 
-    weekly = (
-        week.groupBy("account_id")
-        .agg(
-            on_day("requests").cast("long").alias("requests_count_1d"),
-            on_day("output_tokens").cast("long").alias("output_tokens_1d"),
-            F.max(
-                F.when(
-                    F.col("dt") == F.lit(day), F.size(F.filter("hour_requests", lambda n: n > 0))
-                )
+    weekly = week.groupBy(*keys).agg(
+        on_day("requests").cast("long").alias("requests_count_1d"),
+        on_day("output_tokens").cast("long").alias("output_tokens_1d"),
+        F.max(F.when(on_target, F.size(F.filter("hour_requests", lambda n: n > 0))))
+        .cast("int")
+        .alias("active_hours_count_1d"),
+        F.max(F.when(on_target, F.col("interarrival_cv"))).alias("interarrival_cv_1d"),
+        F.sum("requests").cast("long").alias("requests_7d"),
+        F.sum("input_tokens").cast("long").alias("input_tokens_sum_7d"),
+        F.sum("output_tokens").cast("long").alias("output_tokens_sum_7d"),
+        F.sum("error_requests").alias("error_requests_7d"),
+        F.sum("rate_limited_requests").alias("rate_limited_requests_7d"),
+        F.sum("datacenter_requests").alias("datacenter_requests_7d"),
+        F.sum("raw_http_requests").alias("raw_http_requests_7d"),
+        F.sum("cot_requests").cast("long").alias("cot_requests_7d"),
+        F.sum("grader_requests").alias("grader_requests_7d"),
+        # The account's own extraction content: a crowd's bare questions left out.
+        F.sum(F.col("content_requests") - F.coalesce("crowd_content_requests", F.lit(0)))
+        .cast("long")
+        .alias("content_requests_7d"),
+        F.sum("intent_score_sum").alias("intent_score_sum_7d"),
+        F.max(F.size("asns")).cast("long").alias("egress_asns_max_1d"),
+        F.max(F.size("countries")).cast("long").alias("egress_countries_max_1d"),
+        F.array_distinct(F.flatten(F.collect_list("api_keys"))).alias("api_keys_7d"),
+        F.sum("template_reused_requests").alias("template_reused_requests_7d"),
+        # Exit-days (an address on a day), what ``features.clusters.egress_fleet`` divides by.
+        F.sum(F.size("ips") + F.size("datacenter_ips")).cast("long").alias("egress_ip_days_7d"),
+        F.size(F.array_distinct(F.flatten(F.collect_list(F.concat("ips", "datacenter_ips")))))
+        .cast("long")
+        .alias("distinct_ips_7d"),
+        F.size(
+            F.array_distinct(
+                F.flatten(F.collect_list(F.concat("ip_prefixes", "datacenter_ip_prefixes")))
             )
-            .cast("int")
-            .alias("active_hours_count_1d"),
-            F.max(F.when(F.col("dt") == F.lit(day), F.col("interarrival_cv"))).alias(
-                "interarrival_cv_1d"
-            ),
-            F.sum("requests").cast("long").alias("requests_7d"),
-            F.sum("input_tokens").cast("long").alias("input_tokens_sum_7d"),
-            F.sum("output_tokens").cast("long").alias("output_tokens_sum_7d"),
-            F.sum("error_requests").alias("error_requests_7d"),
-            F.sum("rate_limited_requests").alias("rate_limited_requests_7d"),
-            F.sum("datacenter_requests").alias("datacenter_requests_7d"),
-            F.sum("raw_http_requests").alias("raw_http_requests_7d"),
-            F.sum("cot_requests").cast("long").alias("cot_requests_7d"),
-            F.sum("grader_requests").alias("grader_requests_7d"),
-            # The account's own extraction content: a crowd's bare questions left out.
-            F.sum(F.col("content_requests") - F.coalesce("crowd_content_requests", F.lit(0)))
-            .cast("long")
-            .alias("content_requests_7d"),
-            F.sum("intent_score_sum").alias("intent_score_sum_7d"),
-            F.max(F.size("asns")).cast("long").alias("egress_asns_max_1d"),
-            F.max(F.size("countries")).cast("long").alias("egress_countries_max_1d"),
-            F.array_distinct(F.flatten(F.collect_list("api_keys"))).alias("api_keys_7d"),
-            F.sum("template_reused_requests").alias("template_reused_requests_7d"),
-            # Exit-days (an address on a day), what ``features.clusters.egress_fleet`` divides by.
-            F.sum(F.size("ips") + F.size("datacenter_ips")).cast("long").alias("egress_ip_days_7d"),
-            _union_size("ips").alias("distinct_plain_ips"),
-            F.size(F.array_distinct(F.flatten(F.collect_list(F.concat("ips", "datacenter_ips")))))
-            .cast("long")
-            .alias("distinct_ips_7d"),
-            F.size(
-                F.array_distinct(
-                    F.flatten(F.collect_list(F.concat("ip_prefixes", "datacenter_ip_prefixes")))
-                )
-            )
-            .cast("long")
-            .alias("distinct_ip_prefixes_7d"),
-            F.array_sort(F.array_distinct(F.flatten(F.collect_list("asns")))).alias("asns_7d"),
-            F.array_sort(F.array_distinct(F.flatten(F.collect_list("countries")))).alias(
-                "countries_7d"
-            ),
-            _union_size("task_categories").cast("long").alias("task_breadth_count_7d"),
         )
-        .drop("distinct_plain_ips")
+        .cast("long")
+        .alias("distinct_ip_prefixes_7d"),
+        F.array_sort(F.array_distinct(F.flatten(F.collect_list("asns")))).alias("asns_7d"),
+        F.array_sort(F.array_distinct(F.flatten(F.collect_list("countries")))).alias(
+            "countries_7d"
+        ),
+        _union_size("task_categories").cast("long").alias("task_breadth_count_7d"),
     )
 
     hours = (
-        week.select("account_id", F.posexplode("hour_requests").alias("hour", "n"))
-        .groupBy("account_id", "hour")
+        week.select(*keys, F.posexplode("hour_requests").alias("hour", "n"))
+        .groupBy(*keys, "hour")
         .agg(F.sum("n").alias("n"))
         .where(F.col("n") > 0)
-        .withColumn("p", F.col("n") / F.sum("n").over(Window.partitionBy("account_id")))
-        .groupBy("account_id")
+        .withColumn("p", F.col("n") / F.sum("n").over(Window.partitionBy(*keys)))
+        .groupBy(*keys)
         .agg(F.sum(-F.col("p") * F.log2("p")).alias("hour_entropy_bits_7d"))
     )
 
-    monthly = window.groupBy("account_id").agg(
-        F.sum("requests").cast("long").alias("requests_count_28d")
-    )
+    monthly = window.groupBy(*keys).agg(F.sum("requests").cast("long").alias("requests_count_28d"))
 
     # Gaps and islands over each account's sorted active days of the window, in one pass:
-    # the current streak is the run of days ending on D (on its days,
-    # datediff(D, dt) == n - 1 - i); a wake is the first active day after WAKE_SILENCE_DAYS
+    # the current streak is the run of days ending on T (on its days,
+    # datediff(T, dt) == n - 1 - i); a wake is the first active day after WAKE_SILENCE_DAYS
     # or more silent days (the silence before the first active day is read against the
     # account's creation once the snapshot is joined, below).
-    day_literal = f"DATE'{day.isoformat()}'"
     streaks = (
-        window.groupBy("account_id")
+        window.groupBy(*keys)
         .agg(F.array_sort(F.collect_set("dt")).alias("days"))
         .withColumn(
             "streak_start",
-            F.expr(
-                f"array_min(filter(days, (d, i) -> datediff({day_literal}, d) = size(days) - 1 - i))"
-            ),
+            F.expr("array_min(filter(days, (d, i) -> datediff(target, d) = size(days) - 1 - i))"),
         )
         .select(
-            "account_id",
+            *keys,
             "streak_start",
             F.expr("array_max(filter(days, d -> d < streak_start))").alias("previous_active_day"),
             F.array_min("days").alias("first_active_day"),
@@ -502,16 +502,23 @@ def rolling_account_features(
         )
     )
 
-    first_seen = model_first_seen(window).where(
-        (F.col("first_seen") >= F.lit(day - timedelta(days=NEW_MODEL_DAYS)))
-        & (F.col("first_seen") > F.lit(history_start))
+    # Models first seen in T's window within NEW_MODEL_DAYS + 1 days of T, after the lake
+    # began (``model_first_seen`` per target day).
+    first_seen = (
+        window.select("target", "dt", F.explode(F.map_keys("model_requests")).alias("model"))
+        .groupBy("target", "model")
+        .agg(F.min("dt").alias("first_seen"))
+        .where(
+            (F.col("first_seen") >= F.date_sub(target, NEW_MODEL_DAYS))
+            & (F.col("first_seen") > F.lit(history_start))
+        )
     )
-    recent = window.where(F.col("dt") >= F.lit(new_model_start)).select(
-        "account_id", F.explode("model_requests").alias("model", "n")
+    recent = window.where(F.datediff(target, F.col("dt")) < NEW_MODEL_DAYS).select(
+        *keys, F.explode("model_requests").alias("model", "n")
     )
     new_model = (
-        recent.join(F.broadcast(first_seen), on="model", how="left")
-        .groupBy("account_id")
+        recent.join(F.broadcast(first_seen), on=["target", "model"], how="left")
+        .groupBy(*keys)
         .agg(
             (
                 F.sum(F.when(F.col("first_seen").isNotNull(), F.col("n")).otherwise(0)) / F.sum("n")
@@ -520,24 +527,25 @@ def rolling_account_features(
     )
 
     system_prompt_users = week.select(
-        "account_id", F.explode("system_prompt_hashes").alias("system_prompt_hash")
-    ).join(customers, on="account_id", how="inner")
+        *keys, F.explode("system_prompt_hashes").alias("system_prompt_hash")
+    ).join(customers, on=keys, how="inner")
     # Salted: a network's system prompt is one key held by thousands of accounts.
     system_prompt_sharing = (
         salted_join(
             system_prompt_users,
-            system_prompt_users.groupBy("system_prompt_hash").agg(
+            system_prompt_users.groupBy("target", "system_prompt_hash").agg(
                 F.countDistinct("customer_id").alias("customers")
             ),
-            on="system_prompt_hash",
+            on=["target", "system_prompt_hash"],
             spread_by="account_id",
         )
-        .groupBy("account_id")
+        .groupBy(*keys)
         .agg((F.max("customers") - 1).cast("long").alias("system_prompt_sharing_customers_7d"))
     )
 
-    snapshot = accounts.select(
+    snapshot = snapshots.select(
         "account_id",
+        F.col("dt").alias("target"),
         "created_at",
         "tier",
         "verified",
@@ -546,9 +554,9 @@ def rolling_account_features(
         "email_domain",
     )
     tier_rank = F.create_map(*[F.lit(x) for pair in reference.TIER_RANKS.items() for x in pair])
-    end_of_day = F.lit(day + timedelta(days=1)).cast("timestamp")
+    end_of_day = F.date_add(target, 1).cast("timestamp")
     created_day = F.to_date("created_at")
-    silent_since = F.greatest(F.coalesce(created_day, F.lit(window_start)), F.lit(window_start))
+    silent_since = F.greatest(F.coalesce(created_day, window_start), window_start)
     account_age = (F.unix_micros(end_of_day) - F.unix_micros("created_at")) / 86_400e6
     # The latest wake: between active days, or the first active day after a silence since
     # creation (or since the window or the lake's history began).
@@ -562,9 +570,9 @@ def rolling_account_features(
 
     # Keys across the customer's accounts: a campaign can hide in one org's many keys.
     customer_keys = (
-        weekly.join(customers, on="account_id", how="left")
+        weekly.join(customers, on=keys, how="left")
         .withColumn("customer_id", F.coalesce("customer_id", "account_id"))
-        .groupBy("customer_id")
+        .groupBy("target", "customer_id")
         .agg(
             F.size(F.array_distinct(F.flatten(F.collect_list("api_keys_7d"))))
             .cast("long")
@@ -572,15 +580,15 @@ def rolling_account_features(
         )
     )
     joined = (
-        weekly.join(customers, on="account_id", how="left")
-        .join(hours, on="account_id", how="left")
-        .join(monthly, on="account_id", how="left")
-        .join(streaks, on="account_id", how="left")
-        .join(new_model, on="account_id", how="left")
-        .join(system_prompt_sharing, on="account_id", how="left")
-        .join(snapshot, on="account_id", how="left")
+        weekly.join(customers, on=keys, how="left")
+        .join(hours, on=keys, how="left")
+        .join(monthly, on=keys, how="left")
+        .join(streaks, on=keys, how="left")
+        .join(new_model, on=keys, how="left")
+        .join(system_prompt_sharing, on=keys, how="left")
+        .join(snapshot, on=keys, how="left")
         .withColumn("customer_id", F.coalesce("customer_id", "account_id"))
-        .join(customer_keys, on="customer_id", how="left")
+        .join(customer_keys, on=["target", "customer_id"], how="left")
     )
     derived = {
         "active_on_day": F.col("requests_count_1d") > 0,
@@ -600,7 +608,7 @@ def rolling_account_features(
         # since its latest wake when that is later than its creation.
         "activity_age_days": F.when(
             wake_day.isNotNull(),
-            F.least(account_age, F.datediff(F.lit(day), wake_day) + 1),
+            F.least(account_age, F.datediff(target, wake_day) + 1),
         ).otherwise(account_age),
         # Days of silence before the streak that ends on D. With no earlier
         # activity in the window, the account was silent since it was created
@@ -624,6 +632,7 @@ def rolling_account_features(
     features = joined.withColumns(derived)
     return features.select(
         "account_id",
+        F.col("target").alias("dt"),
         "customer_id",
         "active_on_day",
         *[F.col(spec.name).cast(spec.dtype).alias(spec.name) for spec in ACCOUNT_FEATURES],

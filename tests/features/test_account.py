@@ -12,6 +12,7 @@ from features.account import (
     INTENT_COLUMN,
     account_day_activity,
     rolling_account_features,
+    rolling_features_by_day,
     with_crowd_content,
     with_template_reuse,
 )
@@ -551,3 +552,73 @@ def test_an_aged_account_woken_and_warmed_up_stays_young_after_it_skips_a_day(sp
     assert got.loc["pausing", "dormant_days_before_activity"] == 10.0
     assert got.loc["steady", "activity_age_days"] == account_age
     assert got.loc["steady", "dormant_days_before_activity"] == 0.0
+
+
+def test_rolling_features_over_several_days_are_each_days_own(spark) -> None:
+    """One plan over four target days gives each day what a plan of that day alone gives:
+    its own 28-day and 7-day windows (a request 27 days before a target is in its window,
+    28 days before not), its own snapshot (an org that changes), its streaks, wakes and
+    new models. Fails on a snapshot, window or join not keyed by its day (one target's rows
+    read into another's); each window's own bounds are the single-day tests' above."""
+    rows = (
+        [request("steady", at(days_ago(n), 12), system_prompt="S1") for n in range(30, -1, -1)]
+        + [request("sleeper", at(days_ago(n), 9)) for n in (29, 20, 4, 1, 0)]
+        + [request("fresh", at(days_ago(n), 8), system_prompt="S1") for n in (3, 1, 0)]
+        + [
+            request("pivot", at(days_ago(2), 10), model="claude-new", org_id="org-p"),
+            request("pivot", at(days_ago(1), 10, 5), model="claude-new", org_id="org-p"),
+            request("gone", at(days_ago(12), 8), ip="81.2.3.4"),
+            request("gone", at(days_ago(11), 8), ip="81.2.3.5", status=429),
+        ]
+    )
+    activity = (
+        account_day_activity(requests_frame(spark, rows))
+        .withColumn("template_reused_requests", F.lit(0).cast("long"))
+        .persist()
+    )
+    targets = [days_ago(28), days_ago(11), days_ago(1), D]
+    history_start = days_ago(30)
+
+    def snapshot(day):
+        # "fresh" joins org-f on D only: its customer is itself before.
+        return accounts_frame(
+            spark,
+            [
+                account("steady", created_at=datetime(2025, 6, 1)),
+                account("sleeper", created_at=datetime(2026, 9, 1), tier="free"),
+                account(
+                    "fresh", created_at=datetime(2026, 11, 20), org_id="org-f" if day == D else None
+                ),
+                account("pivot"),
+                account("gone"),
+            ],
+        ).withColumn("dt", F.lit(day))
+
+    snapshots = snapshot(targets[0])
+    for day in targets[1:]:
+        snapshots = snapshots.unionByName(snapshot(day))
+
+    def rows_of(frame) -> list:
+        return sorted(frame.toPandas().round(9).astype(str).itertuples(index=False, name=None))
+
+    together = rolling_features_by_day(activity, snapshots, targets, history_start)
+    alone = [
+        rolling_account_features(activity, snapshot(day), day, history_start)
+        .withColumn("dt", F.lit(day))
+        .select(*together.columns)
+        for day in targets
+    ]
+    expected = alone[0]
+    for frame in alone[1:]:
+        expected = expected.unionByName(frame)
+    assert rows_of(together) == rows_of(expected)
+    per_day = {
+        r["dt"]: r["n"] for r in together.groupBy("dt").agg(F.count("*").alias("n")).collect()
+    }
+    # Accounts active in each target's week: D-28 steady and sleeper (D-29); D-11 steady
+    # and gone (sleeper's D-20 is outside the week); D-1 and D steady, sleeper, fresh, pivot.
+    assert per_day == {targets[0]: 2, targets[1]: 2, targets[2]: 4, targets[3]: 4}
+    fresh = {
+        r["dt"]: r["customer_id"] for r in together.where(F.col("account_id") == "fresh").collect()
+    }
+    assert fresh == {days_ago(1): "fresh", D: "org-f"}
