@@ -36,6 +36,7 @@ from flows.runtime import RunConfig, Runtime
 from flows.stages import (
     activity_stage,
     day_leases,
+    features_batch_stage,
     features_stage,
     ingest_stage,
     land_stage,
@@ -180,6 +181,9 @@ def _backfill_days(
     # Each day's activity rows come from a batch: the days from it on whose ingest is in,
     # in one pass over their text (``jobs.featurize.write_activity``).
     batches: dict[date, dict[str, Any]] = {}
+    # Days whose features a batch's task wrote (``features_batch_stage``), or where it failed.
+    batch_done: set[date] = set()
+    batch_failed: dict[date, str] = {}
     # Sync inside a sync flow (Prefect's sync/async dispatch types it as either).
     progress = create_progress_artifact(
         0.0, key="backfill-progress", description=f"backfill {days[0]}..{days[-1]}"
@@ -209,7 +213,20 @@ def _backfill_days(
                     batch = _activity_batch(config, days[position - 1 :], done, ingests)
                     summary = activity_stage(config, batch, days_after=len(batch) - 1)
                     batches.update(dict.fromkeys(batch, summary))
-                features_stage(config, day, activity_batch=batches[day])
+                    if len(batch) > 1:
+                        # The batch's features in one task: their rolling windows in one plan.
+                        featurized = features_batch_stage(
+                            config, batch, summary, days_after=len(batch) - 1
+                        )
+                        batch_done.update(date.fromisoformat(d) for d in featurized["done"])
+                        if featurized["failed"] is not None:
+                            batch_failed[date.fromisoformat(featurized["failed"]["day"])] = (
+                                featurized["failed"]["error"]
+                            )
+                if day in batch_failed:
+                    raise RuntimeError(batch_failed[day])
+                if day not in batch_done:
+                    features_stage(config, day, activity_batch=batches[day])
             if scoring and "score" not in done[day]:
                 score_stage(config, day)
                 land_stage(config, day, run_id)

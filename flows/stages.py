@@ -284,6 +284,48 @@ def features_stage(
     return summary
 
 
+@task(name="features-batch", task_run_name="features-{days[0]}+{days_after}", cache_policy=NO_CACHE)
+def features_batch_stage(
+    config: RunConfig, days: list[date], activity_batch: dict[str, Any], days_after: int = 0
+) -> dict[str, Any]:
+    """The features jobs of a backfill's batch of days, in order (``jobs.featurize.run_days``:
+    their rolling account features in one plan), each day recorded as done as it is
+    written, as ``features_stage`` records it.
+
+    Returns ``{"done": [days], "failed": {"day": ..., "error": ...} or None}``: a failing
+    day stops the batch (the days after it read its clusters), and the backfill
+    reports it as that day's failure. ``days_after`` only names the task run.
+    """
+    from jobs.featurize import run_days
+
+    runtime = Runtime.of(config)
+    spark = runtime.spark()
+    params = _feature_params(runtime, days[0], activity_written=True)
+    done: list[str] = []
+    failed = None
+    with scheduler_pool(spark, SWEEP_POOL):
+        summaries = run_days(spark, params, days)
+        try:
+            for day in sorted(days):
+                try:
+                    with counted_jobs(spark, f"features-{day}") as count:
+                        summary = next(summaries).as_dict()
+                except Exception as exc:  # noqa: BLE001 - the backfill reports the day
+                    failed = {"day": day.isoformat(), "error": str(exc)}
+                    break
+                summary["spark_jobs"] = count.jobs
+                if day.isoformat() in activity_batch["computed"]:
+                    summary["activity_batch"] = activity_batch
+                record_stage(config, day, "features", summary)
+                done.append(day.isoformat())
+                get_run_logger().info(
+                    "features %s: %s", day, {k: summary.get(k) for k in ("accounts", "clusters")}
+                )
+        finally:
+            summaries.close()
+    return {"done": done, "failed": failed}
+
+
 @task(name="score", task_run_name="score-{day}", cache_policy=NO_CACHE)
 def score_stage(config: RunConfig, day: date) -> dict[str, Any]:
     from models.scoring import ScoreParams, score_day

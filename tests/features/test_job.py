@@ -209,8 +209,9 @@ def test_a_backfills_activity_batch_writes_what_each_days_own_run_writes(
     spark, tmp_path: Path
 ) -> None:
     # Three days, the campaign growing and a template the hobbyist shares with the
-    # campaign on the last day only; one lake featurized day by day, the other with one
-    # activity pass over all three first (what a backfill does), then day by day.
+    # campaign on the last day only; one lake featurized day by day, the other as a
+    # backfill's batch: one activity pass over all three first, then their features with
+    # the rolling windows of all three in one plan (``run_days``).
     days = [YESTERDAY - timedelta(days=1), YESTERDAY, DAY]
     crews = [["c1", "c2"], ["c1", "c2", "c3"], ["c1", "c2", "c3", "c4"]]
     curated = {}
@@ -241,10 +242,16 @@ def test_a_backfills_activity_batch_writes_what_each_days_own_run_writes(
     assert (batch.days, batch.computed, batch.unusable) == ([DAY], days, [])
     # One pass: a handful of jobs for all three days (each day's own run takes about ten).
     assert batch.spark_jobs is not None and batch.spark_jobs <= 10
-    batched = [
-        run(spark, FeatureParams(day=d, lake=lakes["batched"], activity_written=True)) for d in days
-    ]
+    # Then the days' features as a backfill runs a batch: their rolling features in one plan.
+    batched = list(
+        featurize.run_days(
+            spark, FeatureParams(day=DAY, lake=lakes["batched"], activity_written=True), days
+        )
+    )
+    assert [s.day for s in batched] == days
     assert [s.activity_days_computed for s in batched] == [[], [], []]
+    assert [s.rolling_batch for s in batched] == [days] * 3
+    assert [s.rolling_batch for s in sequential] == [[], [], []]
     assert [s.clusters for s in batched] == [s.clusters for s in sequential] == [0, 1, 1]
 
     for table in FEATURE_TABLES:
@@ -409,3 +416,31 @@ def test_auto_asks_a_clusters_executors_once_per_application(monkeypatch) -> Non
     assert resolve_signal_engine(without_it, "auto") == "spark"
     assert resolve_signal_engine(without_it, "hyperscan") == "hyperscan"  # named: taken as given
     assert asked == [("app-with-hyperscan", "hyperscan"), ("app-without", "hyperscan")]
+
+
+def test_a_batch_stops_at_its_first_failing_day(spark, tmp_path: Path) -> None:
+    # The day after a failing one reads its clusters: a batch yields the days before the
+    # failure, raises the failing day's own error, and never runs the days after it.
+    days = [YESTERDAY - timedelta(days=1), YESTERDAY, DAY]
+    root = tmp_path / "lake"
+    root.mkdir()
+    for day in days:
+        write_curated_day(
+            spark,
+            root,
+            day,
+            campaign_day(day, ["c1", "c2"]),
+            directory(["c1", "c2"]),
+            validated=day != YESTERDAY,
+        )
+    lake = LakeRef(str(root), str(tmp_path / "scratch"))
+    featurize.write_activity(spark, FeatureParams(day=DAY, lake=lake), days)
+    summaries = featurize.run_days(
+        spark, FeatureParams(day=DAY, lake=lake, activity_written=True), days
+    )
+    assert next(summaries).day == days[0]
+    with pytest.raises(FeatureInputError, match="no validated curated data"):
+        next(summaries)
+    with pytest.raises(StopIteration):
+        next(summaries)
+    assert not (root / "features" / "account_day" / f"dt={DAY.isoformat()}").exists()
