@@ -45,12 +45,12 @@ slot says little alone (0.25, 0.5) and gains weight only in numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import cast
 
 import numpy as np
 import pandas as pd
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from features import reference
@@ -134,7 +134,8 @@ def coordination_memberships(
     day: date,
     params: CoordinationParams = CoordinationParams(),
 ) -> DataFrame:
-    """``MEMBERSHIP_COLUMNS``, distinct, for accounts active in ``activity_week`` (D-6..D).
+    """``MEMBERSHIP_COLUMNS``, distinct, for accounts active in ``activity_week`` (D-6..D):
+    ``memberships_by_day`` of one day, without its ``target`` key.
 
     ``accounts``: snapshot of D; ``customers``: account -> customer;
     ``content_accounts``: ``account_id`` of accounts whose week is extraction
@@ -142,9 +143,42 @@ def coordination_memberships(
     models first seen recently (they take pivot entities).
     """
 
+    def of_day(frame: DataFrame) -> DataFrame:
+        return frame.withColumn("target", F.lit(day))
+
+    return memberships_by_day(
+        of_day(activity_week),
+        accounts.withColumn("dt", F.lit(day)),
+        of_day(customers),
+        of_day(content_accounts),
+        of_day(new_models),
+        params,
+    ).drop("target")
+
+
+def memberships_by_day(
+    activity_week: DataFrame,
+    snapshots: DataFrame,
+    customers: DataFrame,
+    content_accounts: DataFrame,
+    new_models: DataFrame,
+    params: CoordinationParams = CoordinationParams(),
+) -> DataFrame:
+    """``target`` + ``MEMBERSHIP_COLUMNS``, distinct: for each target day T, the entities
+    of the accounts active in T-6..T.
+
+    Every input is keyed by its target day: ``activity_week`` holds the activity rows
+    of each target's week (a row repeated for every target whose week covers it),
+    ``target`` naming it; ``snapshots`` the account snapshot of each target (``dt``);
+    ``customers`` ``(target, account_id, customer_id)``; ``content_accounts`` ``(target,
+    account_id)``; ``new_models`` ``(target, model, first_seen)``. One plan then serves
+    a backfill's batch of days, and gives each day what a plan of that day alone gives.
+    """
+    keys = ["target", "account_id"]
+
     def per_day(array_column: str, entity_type: str) -> DataFrame:
         return activity_week.select(
-            "account_id",
+            *keys,
             F.lit(entity_type).alias("entity_type"),
             F.explode(
                 F.transform(
@@ -155,37 +189,37 @@ def coordination_memberships(
 
     def whole_week(array_column: str, entity_type: str) -> DataFrame:
         return activity_week.select(
-            "account_id",
+            *keys,
             F.lit(entity_type).alias("entity_type"),
             F.explode(array_column).alias("entity_value"),
         )
 
-    active = activity_week.select("account_id").distinct()
-    snapshot = accounts.join(active, on="account_id", how="left_semi")
+    active = activity_week.select(*keys).distinct()
+    snapshot = snapshots.withColumnRenamed("dt", "target").join(active, on=keys, how="left_semi")
 
     def from_snapshot(column, entity_type: str) -> DataFrame:
         return snapshot.select(
-            "account_id", F.lit(entity_type).alias("entity_type"), column.alias("entity_value")
+            *keys, F.lit(entity_type).alias("entity_type"), column.alias("entity_value")
         )
 
     email_domain = F.lower(F.trim("email_domain"))
     created_week = F.date_format(F.date_trunc("week", "created_at"), "yyyy-MM-dd")
-    slots = content_slots(activity_week, content_accounts, params)
-    bursts = burst_slots(slots, params).withColumn("in_burst", F.lit(True))
-    marked = slots.join(F.broadcast(bursts), on=["dt", "slot"], how="left")
+    slots = content_slots(activity_week, content_accounts, params, by=("target",))
+    bursts = burst_slots(slots, params, by=("target",)).withColumn("in_burst", F.lit(True))
+    marked = slots.join(F.broadcast(bursts), on=["target", "dt", "slot"], how="left")
     # SynchroTrap's similarity is over the accounts' whole activity (matched actions over
     # all actions), so an account joins bursts only when most of its slots are bursts: a
     # busy user who is active in a burst slot among many others is not in step with it.
     in_step = (
-        marked.groupBy("account_id")
+        marked.groupBy(*keys)
         .agg(F.avg(F.coalesce("in_burst", F.lit(False)).cast("double")).alias("share"))
         .where(F.col("share") >= params.burst_min_share)
     )
     burst_members = (
         marked.where(F.col("in_burst"))
-        .join(in_step, on="account_id", how="left_semi")
+        .join(in_step, on=keys, how="left_semi")
         .select(
-            "account_id",
+            *keys,
             F.lit("burst").alias("entity_type"),
             F.concat(F.col("dt").cast("string"), F.lit("@"), F.col("slot").cast("string")).alias(
                 "entity_value"
@@ -193,13 +227,11 @@ def coordination_memberships(
         )
     )
     pivots = (
-        activity_week.select(
-            "account_id", "dt", F.explode("model_first_minute").alias("model", "minute")
-        )
-        .join(F.broadcast(new_models), on="model", how="inner")
+        activity_week.select(*keys, "dt", F.explode("model_first_minute").alias("model", "minute"))
+        .join(F.broadcast(new_models), on=["target", "model"], how="inner")
         .where(F.datediff("dt", "first_seen").between(0, params.pivot_days - 1))
         .select(
-            "account_id",
+            *keys,
             F.lit("pivot").alias("entity_type"),
             F.concat(
                 F.col("model"),
@@ -238,34 +270,33 @@ def coordination_memberships(
         union = union.unionByName(part)
     return (
         union.where(F.col("entity_value").isNotNull() & (F.col("entity_value") != ""))
-        .join(customers, on="account_id", how="inner")
-        .select(*MEMBERSHIP_COLUMNS)
+        .join(customers, on=keys, how="inner")
+        .select("target", *MEMBERSHIP_COLUMNS)
         .distinct()
     )
 
 
-def shared_memberships(memberships: DataFrame) -> DataFrame:
-    """Only the memberships of entities held by two or more customers (the only ones that link)."""
+def shared_memberships(memberships: DataFrame, by: tuple[str, ...] = ()) -> DataFrame:
+    """Only the memberships of entities held by two or more customers (the only ones that
+    link); ``by``: key columns (a target day) within which entities are counted."""
+    entity = [*by, "entity_type", "entity_value"]
     shared = (
-        memberships.groupBy("entity_type", "entity_value")
+        memberships.groupBy(*entity)
         .agg(F.countDistinct("customer_id").alias("customers"))
         .where(F.col("customers") >= 2)
     )
     # Salted: a hydra's shared entity (its pool's exits, its system prompt) is held by
     # thousands of accounts, and a plain join by entity puts all of them in one task.
-    return salted_join(
-        memberships,
-        shared,
-        on=["entity_type", "entity_value"],
-        spread_by="account_id",
-        how="left_semi",
-    )
+    return salted_join(memberships, shared, on=entity, spread_by="account_id", how="left_semi")
 
 
-def recent_models(first_seen: DataFrame, day: date, days: int, history_start: date) -> DataFrame:
-    """``(model, first_seen)`` of models first seen in D-days+1..D and after the lake began."""
+def recent_models(
+    first_seen: DataFrame, day: date | Column, days: int, history_start: date
+) -> DataFrame:
+    """``(model, first_seen)`` of models first seen in D-days+1..D and after the lake began
+    (``day``: D, or a column of target days that ``first_seen`` is keyed by)."""
     return first_seen.where(
-        (F.col("first_seen") >= F.lit(day - timedelta(days=days - 1)))
+        (F.col("first_seen") >= F.date_sub(F.lit(day), days - 1))
         & (F.col("first_seen") > F.lit(history_start))
     )
 
@@ -391,13 +422,18 @@ def member_weights(
 
 
 def content_slots(
-    activity_week: DataFrame, content_accounts: DataFrame, params: CoordinationParams
+    activity_week: DataFrame,
+    content_accounts: DataFrame,
+    params: CoordinationParams,
+    by: tuple[str, ...] = (),
 ) -> DataFrame:
-    """``(account_id, dt, slot)``: the slots content accounts were active in, distinct."""
+    """``(*by, account_id, dt, slot)``: the slots content accounts were active in, distinct
+    (``by``: key columns both frames carry, a target day)."""
     width = params.slot_minutes
     return (
-        activity_week.join(content_accounts, on="account_id", how="left_semi")
+        activity_week.join(content_accounts, on=[*by, "account_id"], how="left_semi")
         .select(
+            *by,
             "account_id",
             "dt",
             F.explode(
@@ -408,8 +444,11 @@ def content_slots(
     )
 
 
-def burst_slots(slots: DataFrame, params: CoordinationParams) -> DataFrame:
-    """``(dt, slot)`` of the day-slots in which content accounts burst.
+def burst_slots(
+    slots: DataFrame, params: CoordinationParams, by: tuple[str, ...] = ()
+) -> DataFrame:
+    """``(*by, dt, slot)`` of the day-slots in which content accounts burst (``by``: key
+    columns of ``slots``, a target day, each key's slots measured on their own).
 
     ``n`` accounts active in the slot against ``b``, the larger of the median counts
     of the ``burst_context_slots`` slots before it and of those after it (the same
@@ -426,11 +465,11 @@ def burst_slots(slots: DataFrame, params: CoordinationParams) -> DataFrame:
     spark = slots.sparkSession
     counts = cast(
         pd.DataFrame,
-        slots.groupBy("dt", "slot").agg(F.countDistinct("account_id").alias("n")).toPandas(),
+        slots.groupBy(*by, "dt", "slot").agg(F.countDistinct("account_id").alias("n")).toPandas(),
     )
     per_day = 24 * 60 // params.slot_minutes
     bursts: list[tuple] = []
-    for day, group in counts.groupby("dt"):
+    for key, group in counts.groupby([*by, "dt"]):
         n = np.zeros(per_day)
         n[group["slot"].to_numpy(dtype=int)] = group["n"].to_numpy()
         k = params.burst_context_slots
@@ -443,5 +482,8 @@ def burst_slots(slots: DataFrame, params: CoordinationParams) -> DataFrame:
             if n[slot] >= params.burst_ratio * baseline and n[
                 slot
             ] >= baseline + params.burst_sigmas * np.sqrt(max(baseline, 1.0)):
-                bursts.append((day, int(slot)))
-    return spark.createDataFrame(bursts, "dt date, slot int")
+                bursts.append((*key, int(slot)))
+    schema = ", ".join(
+        [*(f"{name} {dict(slots.dtypes)[name]}" for name in by), "dt date", "slot int"]
+    )
+    return spark.createDataFrame(bursts, schema)

@@ -5,7 +5,9 @@ independent there); features run strictly in day order, because rolling
 windows and stable cluster ids of day D read day D-1's outputs, each as soon as
 its day's ingest is in (overlapping the ingest of later days). Their activity
 rows come in batches: the days from the next one to do whose ingest is in by
-then, in one pass over their text (``jobs.featurize.write_activity``); scoring and
+then, in one pass over their text (``jobs.featurize.write_activity``), and a
+batch's features run in one task (``flows.stages.features_batch_stage``: their
+rolling windows in one plan, each day recorded as it is written); scoring and
 landing follow in order when a champion model exists (or not at all with
 ``features_only``). Each finished stage is recorded per day under
 ``reports/sweep/dt=D/status.json``; a rerun skips finished stages unless

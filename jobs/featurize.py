@@ -21,9 +21,11 @@ the day and a backfill runs days in order:
 
 A backfill computes the activity rows of several days first, in one pass over
 their text (``write_activity``: one read, one plan keyed by day, one write), and
-then runs each day with ``activity_written``, which reads its rows as stored:
-the same rows a day's own run computes (``tests/features/test_job.py``), at one
-pass's fixed cost for the batch instead of one per day.
+then runs the days with ``activity_written``, which reads their rows as stored,
+through ``run_days``: the rolling account features and memberships of all of
+them in one plan keyed by day, the rest day by day. Every table is what the days' own runs write
+(``tests/features/test_job.py``), at one plan's fixed cost for the batch instead
+of one per day.
 
 A day is usable once its ingest report says validation succeeded; day D must
 be usable, earlier days that are not are left out of the windows (and named
@@ -50,6 +52,7 @@ from features.account import (
     WEEK_DAYS,
     ActivityParams,
     account_day_activity,
+    covering_days,
     model_first_seen,
     rolling_account_features,
     rolling_features_by_day,
@@ -68,6 +71,7 @@ from features.coordination import (
     CoordinationParams,
     coordination_memberships,
     find_clusters,
+    memberships_by_day,
     recent_models,
     shared_memberships,
 )
@@ -166,9 +170,9 @@ class FeatureSummary(StageSummary):
     shared_indicators: dict[str, int] = field(default_factory=dict)
     # The run's shuffle partitions (``shuffle_partitions``: one per core on a small day).
     shuffle_partitions: int | None = None
-    # The days whose rolling account features came from one plan with this day's
-    # (``run_days``); empty when the day computed its own.
-    rolling_batch: list[date] = field(default_factory=list)
+    # The days whose rolling account features and memberships came from one plan with
+    # this day's (``run_days``); empty when the day computed its own.
+    batch_days: list[date] = field(default_factory=list)
 
 
 class _Timer:
@@ -521,11 +525,21 @@ def _day_partitions(spark: SparkSession, tables: LakeTables, days: Sequence[date
     )
 
 
-# A batch's rolling features, keyed by day (``rolling_features_by_day``), and its days.
 @dataclass(frozen=True)
-class _BatchRolling:
-    rows: DataFrame
+class _Batch:
+    """What one plan computes for a batch of days, keyed by day (``dt`` or ``target``)."""
+
     days: list[date]
+    rolling: DataFrame  # rolling_features_by_day
+    memberships: DataFrame  # memberships_by_day
+    shared: DataFrame  # their shared memberships, per day
+
+    def of(self, frame: DataFrame, key: str, day: date) -> DataFrame:
+        return frame.where(F.col(key) == F.lit(day)).drop(key)
+
+    def unpersist(self) -> None:
+        for frame in (self.rolling, self.memberships, self.shared):
+            frame.unpersist()
 
 
 def run_days(
@@ -535,10 +549,11 @@ def run_days(
     yielded as each day is written, and a failing day raises there (the days before it
     are written; the ones after are not run).
 
-    A backfill's batch: the rolling account features of all the days come from one
-    plan keyed by day (``features.account.rolling_features_by_day``), computed with the
-    first day and kept in memory for the others; the rest of each day (links, dense
-    blocks, stable ids, which read the day before's clusters) runs day by day. A day
+    A backfill's batch: the rolling account features and the memberships of all the
+    days come from one plan keyed by day (``features.account.rolling_features_by_day``,
+    ``features.coordination.memberships_by_day``), computed with the first day and kept
+    in memory for the others; the rest of each day (dense blocks, stable ids, which read
+    the day before's clusters, cluster features and writes) runs day by day. A day
     whose activity rows are not all written yet (``params.activity_written`` unset, or
     a day of its window missing) computes them and its own rolling features, as
     ``run`` does. ``params.day`` is not used.
@@ -549,18 +564,19 @@ def run_days(
     tables = LakeTables.open(spark, params.lake)
     spark = _sized_session(spark, _day_partitions(spark, tables, days))
     tables = LakeTables(spark, tables.lake)
-    batch = _batch_rolling(tables, days) if params.activity_written and len(days) > 1 else None
+    batch = _batch(tables, days, params) if params.activity_written and len(days) > 1 else None
     try:
         for day in days:
             yield _run_day(spark, replace(params, day=day), batch)
     finally:
         if batch is not None:
-            batch.rows.unpersist()
+            batch.unpersist()
 
 
-def _batch_rolling(tables: LakeTables, days: Sequence[date]) -> _BatchRolling | None:
-    """The rolling features of those of ``days`` whose windows' activity rows are all
-    written, in one plan (persisted, computed by the first day that reads it)."""
+def _batch(tables: LakeTables, days: Sequence[date], params: FeatureParams) -> _Batch | None:
+    """The rolling features and memberships of those of ``days`` whose windows' activity
+    rows are all written, in one plan keyed by day (persisted, computed by the jobs of
+    the first day that reads them)."""
     targets, window_days = [], set()
     history_start = None
     for day in days:
@@ -575,14 +591,37 @@ def _batch_rolling(tables: LakeTables, days: Sequence[date]) -> _BatchRolling | 
         history_start = info.history_start
     if len(targets) < 2 or history_start is None:
         return None
-    activity = tables.read(layout.ACCOUNT_ACTIVITY, sorted(window_days))
+    activity = tables.read(layout.ACCOUNT_ACTIVITY, sorted(window_days)).persist()
     snapshots = tables.read(layout.CURATED_ACCOUNTS, targets, CURATED_ACCOUNTS_SCHEMA)
-    rows = rolling_features_by_day(activity, snapshots, targets, history_start).persist()
-    return _BatchRolling(rows, targets)
+    rolling = rolling_features_by_day(activity, snapshots, targets, history_start).persist()
+    by_target = rolling.withColumnRenamed("dt", "target")
+    window = activity.withColumn(
+        "target", F.explode(covering_days(targets, ROLLING_DAYS, history_start))
+    )
+    new_models = recent_models(
+        window.select("target", "dt", F.explode(F.map_keys("model_requests")).alias("model"))
+        .groupBy("target", "model")
+        .agg(F.min("dt").alias("first_seen")),
+        F.col("target"),
+        NEW_MODEL_DAYS,
+        history_start,
+    )
+    memberships = memberships_by_day(
+        activity.withColumn("target", F.explode(covering_days(targets, WEEK_DAYS))),
+        snapshots,
+        by_target.select("target", "account_id", "customer_id"),
+        by_target.where(
+            F.col("content_share_7d") >= params.coordination.slot_min_content_share
+        ).select("target", "account_id"),
+        new_models,
+        params.coordination,
+    ).persist()
+    shared = shared_memberships(memberships, by=("target",)).persist()
+    return _Batch(targets, rolling, memberships, shared)
 
 
 def _run_day(
-    spark: SparkSession, params: FeatureParams, batch: _BatchRolling | None = None
+    spark: SparkSession, params: FeatureParams, batch: _Batch | None = None
 ) -> FeatureSummary:
     day = params.day
     # What the session runs with (over Spark Connect: the server's setting).
@@ -627,7 +666,7 @@ def _run_day(
         activity_window = tables.read(layout.ACCOUNT_ACTIVITY, window_days).persist()
         if from_batch:
             assert batch is not None
-            rolling = batch.rows.where(F.col("dt") == F.lit(day)).drop("dt")
+            rolling = batch.of(batch.rolling, "dt", day)
         else:
             rolling = rolling_account_features(activity_window, accounts, day, days.history_start)
         # The checkpoints of this job are lazy: each cuts the lineage the next parts
@@ -638,16 +677,20 @@ def _run_day(
 
     # 3. What customers share: the customer x entity graph of D-6..D.
     with timer.stage("linking"):
-        week = activity_window.where(F.col("dt") >= F.lit(day - timedelta(days=WEEK_DAYS - 1)))
-        content_accounts = rolling.where(
-            F.col("content_share_7d") >= params.coordination.slot_min_content_share
-        ).select("account_id")
-        new_models = recent_models(
-            model_first_seen(activity_window), day, NEW_MODEL_DAYS, days.history_start
-        )
-        memberships = coordination_memberships(
-            week, accounts, customers, content_accounts, new_models, day, params.coordination
-        )
+        if from_batch:
+            assert batch is not None
+            memberships = batch.of(batch.memberships, "target", day)
+        else:
+            week = activity_window.where(F.col("dt") >= F.lit(day - timedelta(days=WEEK_DAYS - 1)))
+            content_accounts = rolling.where(
+                F.col("content_share_7d") >= params.coordination.slot_min_content_share
+            ).select("account_id")
+            new_models = recent_models(
+                model_first_seen(activity_window), day, NEW_MODEL_DAYS, days.history_start
+            )
+            memberships = coordination_memberships(
+                week, accounts, customers, content_accounts, new_models, day, params.coordination
+            )
         indicators, indicator_counts = _shared_indicators(tables, day, params)
         matches = (
             indicator_matches(
@@ -660,7 +703,12 @@ def _run_day(
             if indicators
             else None
         )
-        shared = shared_memberships(memberships).localCheckpoint(eager=False)
+        if from_batch:
+            assert batch is not None
+            shared = batch.of(batch.shared, "target", day)
+        else:
+            shared = shared_memberships(memberships)
+        shared = shared.localCheckpoint(eager=False)
 
     # 4. Dense blocks as hydra clusters, and stable ids.
     with timer.stage("components"):
@@ -758,7 +806,7 @@ def _run_day(
         shared_indicators=indicator_counts,
         spark_jobs_by_part=dict(timer.jobs),
         shuffle_partitions=partitions,
-        rolling_batch=list(batch.days) if from_batch and batch is not None else [],
+        batch_days=list(batch.days) if from_batch and batch is not None else [],
     )
 
 

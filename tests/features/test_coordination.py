@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
+from pyspark.sql import functions as F
 
 from features.coordination import (
     CoordinationParams,
@@ -13,9 +14,11 @@ from features.coordination import (
     content_slots,
     coordination_memberships,
     find_clusters,
+    memberships_by_day,
     shared_memberships,
 )
 from features.dense_blocks import DenseBlockParams
+from tests.features.conftest import assert_rows_equal
 
 DAY = date(2026, 9, 20)
 WEEK = [DAY - timedelta(days=i) for i in range(6, -1, -1)]
@@ -168,3 +171,62 @@ def test_sign_up_addresses_link_only_within_their_week_and_a_pivot_hour_is_share
     pivot = shared[shared["entity_type"] == "pivot"]
     assert set(pivot["customer_id"]) == {"p1", "p2"}
     assert pivot["entity_value"].unique().tolist() == [f"new@{DAY}T2"]
+
+
+def test_memberships_over_several_days_are_each_days_own(spark) -> None:
+    """One plan over three target days gives each day what a plan of that day alone
+    gives: its own week of rows, content accounts (the slots bursts are measured in),
+    new models (pivots) and customers. Fails when any of them is read across days."""
+    from features.account import covering_days
+
+    days = [DAY - timedelta(days=i) for i in range(9, -1, -1)]
+    targets = [DAY - timedelta(days=3), DAY - timedelta(days=1), DAY]
+    rows = []
+    for day in days:
+        # Twelve operators in one slot each day (a burst on the days they are content
+        # accounts), forty people spread over the working day.
+        rows += [_row(f"op-{i}", day, [15 * 60 + i % 3], model="new") for i in range(12)]
+        rows += [_row(f"u-{i}", day, [9 * 60 + 13 * i % 480]) for i in range(40)]
+    accounts = [f"op-{i}" for i in range(12)] + [f"u-{i}" for i in range(40)]
+    activity, snapshot, customers = _frames(spark, rows, accounts)
+
+    def per_target(day):
+        week = activity.where(F.datediff(F.lit(day), "dt").between(0, 6))
+        # The operators are content accounts as of the last two targets only.
+        content = [(a,) for a in accounts if a.startswith("op-") and day >= targets[1]]
+        content_frame = spark.createDataFrame(content, "account_id string")
+        # "new" was first seen two days before the last target only.
+        models = [("new", DAY - timedelta(days=1))] if day == DAY else []
+        new_models = spark.createDataFrame(models, "model string, first_seen date")
+        return week, content_frame, new_models
+
+    alone = None
+    for day in targets:
+        week, content, new_models = per_target(day)
+        frame = coordination_memberships(
+            week, snapshot, customers, content, new_models, day
+        ).withColumn("target", F.lit(day))
+        alone = frame if alone is None else alone.unionByName(frame)
+
+    def keyed(frame, day):
+        return frame.withColumn("target", F.lit(day))
+
+    inputs = [per_target(day) for day in targets]
+    contents = [keyed(content, day) for day, (_, content, _) in zip(targets, inputs, strict=True)]
+    models = [keyed(new, day) for day, (_, _, new) in zip(targets, inputs, strict=True)]
+    together = memberships_by_day(
+        activity.withColumn("target", F.explode(covering_days(targets, 7))),
+        snapshot.crossJoin(spark.createDataFrame([(d,) for d in targets], "dt date")),
+        customers.crossJoin(spark.createDataFrame([(d,) for d in targets], "target date")),
+        contents[0].unionByName(contents[1]).unionByName(contents[2]),
+        models[0].unionByName(models[1]).unionByName(models[2]),
+    )
+    assert_rows_equal(together, alone.select(*together.columns))
+    types = {
+        (r["target"], r["entity_type"])
+        for r in together.select("target", "entity_type").distinct().collect()
+    }
+    # Bursts where the operators are content accounts; pivots where "new" is new.
+    assert (targets[0], "burst") not in types
+    assert {(targets[1], "burst"), (DAY, "burst"), (DAY, "pivot")} <= types
+    assert (targets[1], "pivot") not in types

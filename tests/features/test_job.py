@@ -250,8 +250,8 @@ def test_a_backfills_activity_batch_writes_what_each_days_own_run_writes(
     )
     assert [s.day for s in batched] == days
     assert [s.activity_days_computed for s in batched] == [[], [], []]
-    assert [s.rolling_batch for s in batched] == [days] * 3
-    assert [s.rolling_batch for s in sequential] == [[], [], []]
+    assert [s.batch_days for s in batched] == [days] * 3
+    assert [s.batch_days for s in sequential] == [[], [], []]
     assert [s.clusters for s in batched] == [s.clusters for s in sequential] == [0, 1, 1]
 
     for table in FEATURE_TABLES:
