@@ -530,6 +530,7 @@ class _Batch:
     """What one plan computes for a batch of days, keyed by day (``dt`` or ``target``)."""
 
     days: list[date]
+    activity: DataFrame  # the activity rows of all their windows, read once
     rolling: DataFrame  # rolling_features_by_day
     memberships: DataFrame  # memberships_by_day
     shared: DataFrame  # their shared memberships, per day
@@ -538,7 +539,8 @@ class _Batch:
         return frame.where(F.col(key) == F.lit(day)).drop(key)
 
     def unpersist(self) -> None:
-        for frame in (self.rolling, self.memberships, self.shared):
+        """Every frame the batch cached (a resident application outlives its batches)."""
+        for frame in (self.activity, self.rolling, self.memberships, self.shared):
             frame.unpersist()
 
 
@@ -617,7 +619,7 @@ def _batch(tables: LakeTables, days: Sequence[date], params: FeatureParams) -> _
         params.coordination,
     ).persist()
     shared = shared_memberships(memberships, by=("target",)).persist()
-    return _Batch(targets, rolling, memberships, shared)
+    return _Batch(targets, activity, rolling, memberships, shared)
 
 
 def _run_day(

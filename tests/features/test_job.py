@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from pyspark import StorageLevel
 
 from features.coordination import ENTITY_TYPE_WEIGHTS
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
@@ -28,6 +30,7 @@ from jobs.featurize import (
     spread_partitions,
 )
 from lakeio import LakeRef, layout
+from lakeio.tables import LakeTables
 from tests.features.conftest import DAY, account, assert_rows_equal, at, request, write_curated_day
 
 YESTERDAY = DAY - timedelta(days=1)
@@ -253,6 +256,17 @@ def test_a_backfills_activity_batch_writes_what_each_days_own_run_writes(
     assert [s.batch_days for s in batched] == [days] * 3
     assert [s.batch_days for s in sequential] == [[], [], []]
     assert [s.clusters for s in batched] == [s.clusters for s in sequential] == [0, 1, 1]
+    # A batch releases every frame it cached (a resident application outlives batches).
+    held = featurize._batch(
+        LakeTables.open(spark, lakes["batched"]),
+        days,
+        FeatureParams(day=DAY, lake=lakes["batched"], activity_written=True),
+    )
+    assert held is not None and held.days == days
+    frames = [getattr(held, f.name) for f in dataclasses.fields(held) if f.name != "days"]
+    assert all(frame.storageLevel != StorageLevel.NONE for frame in frames)
+    held.unpersist()
+    assert all(frame.storageLevel == StorageLevel.NONE for frame in frames)
 
     for table in FEATURE_TABLES:
         for day in days:
