@@ -7,9 +7,9 @@ its day's ingest is in (overlapping the ingest of later days). Their activity
 rows come in batches: the days from the next one to do whose ingest is in by
 then, in one pass over their text (``jobs.featurize.write_activity``), and a
 batch's features run in one task (``flows.stages.features_batch_stage``: their
-rolling windows in one plan, each day recorded as it is written); scoring and
-landing follow in order when a champion model exists (or not at all with
-``features_only``). Each finished stage is recorded per day under
+rolling windows and memberships in one plan, each day recorded as it is written);
+scoring and landing follow in order when a champion model exists (or not at all
+with ``features_only``). Each finished stage is recorded per day under
 ``reports/sweep/dt=D/status.json``; a rerun skips finished stages unless
 ``force``, so a backfill killed mid-way resumes where it stopped.
 """
@@ -216,7 +216,7 @@ def _backfill_days(
                     summary = activity_stage(config, batch, days_after=len(batch) - 1)
                     batches.update(dict.fromkeys(batch, summary))
                     if len(batch) > 1:
-                        # The batch's features in one task: their rolling windows in one plan.
+                        # The batch's features in one task: rolling windows, memberships in one plan.
                         featurized = features_batch_stage(
                             config, batch, summary, days_after=len(batch) - 1
                         )

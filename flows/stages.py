@@ -289,8 +289,8 @@ def features_batch_stage(
     config: RunConfig, days: list[date], activity_batch: dict[str, Any], days_after: int = 0
 ) -> dict[str, Any]:
     """The features jobs of a backfill's batch of days, in order (``jobs.featurize.run_days``:
-    their rolling account features in one plan), each day recorded as done as it is
-    written, as ``features_stage`` records it.
+    their rolling account features and memberships in one plan), each day recorded as
+    done as it is written, as ``features_stage`` records it.
 
     Returns ``{"done": [days], "failed": {"day": ..., "error": ...} or None}``: a failing
     day stops the batch (the days after it read its clusters), and the backfill
