@@ -371,12 +371,21 @@ def _union_size(column: str):
     return F.size(F.array_distinct(F.flatten(F.collect_list(column))))
 
 
-def model_first_seen(activity: DataFrame) -> DataFrame:
-    """``(model, first_seen)``: the first day in ``activity`` a model was requested."""
+def model_first_seen(activity: DataFrame, by: Sequence[str] = ()) -> DataFrame:
+    """``(*by, model, first_seen)``: the first day in ``activity`` a model was requested
+    (per ``by``: ``("target",)`` over ``rolling_windows``, each target day's own)."""
     return (
-        activity.select("dt", F.explode(F.map_keys("model_requests")).alias("model"))
-        .groupBy("model")
+        activity.select(*by, "dt", F.explode(F.map_keys("model_requests")).alias("model"))
+        .groupBy(*by, "model")
         .agg(F.min("dt").alias("first_seen"))
+    )
+
+
+def rolling_windows(activity: DataFrame, days: Sequence[date], history_start: date) -> DataFrame:
+    """The activity rows of each target day's T-27..T window, keyed by ``target``: every
+    row repeated for the target days of ``days`` whose window covers it."""
+    return activity.withColumn(
+        "target", F.explode(covering_days(days, ROLLING_DAYS, history_start))
     )
 
 
@@ -411,9 +420,7 @@ def rolling_features_by_day(
     target = F.col("target")
     # T-27..T, from the lake's first day on.
     window_start = F.greatest(F.date_sub(target, ROLLING_DAYS - 1), F.lit(history_start))
-    window = activity.withColumn(
-        "target", F.explode(covering_days(days, ROLLING_DAYS, history_start))
-    )
+    window = rolling_windows(activity, days, history_start)
     week = window.where(F.datediff(target, F.col("dt")) < WEEK_DAYS)
     customers = customer_ids(snapshots, week)
     keys = ["target", "account_id"]
@@ -504,14 +511,9 @@ def rolling_features_by_day(
 
     # Models first seen in T's window within NEW_MODEL_DAYS + 1 days of T, after the lake
     # began (``model_first_seen`` per target day).
-    first_seen = (
-        window.select("target", "dt", F.explode(F.map_keys("model_requests")).alias("model"))
-        .groupBy("target", "model")
-        .agg(F.min("dt").alias("first_seen"))
-        .where(
-            (F.col("first_seen") >= F.date_sub(target, NEW_MODEL_DAYS))
-            & (F.col("first_seen") > F.lit(history_start))
-        )
+    first_seen = model_first_seen(window, by=("target",)).where(
+        (F.col("first_seen") >= F.date_sub(target, NEW_MODEL_DAYS))
+        & (F.col("first_seen") > F.lit(history_start))
     )
     recent = window.where(F.datediff(target, F.col("dt")) < NEW_MODEL_DAYS).select(
         *keys, F.explode("model_requests").alias("model", "n")

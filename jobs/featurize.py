@@ -56,6 +56,7 @@ from features.account import (
     model_first_seen,
     rolling_account_features,
     rolling_features_by_day,
+    rolling_windows,
     with_crowd_content,
     with_template_reuse,
 )
@@ -529,11 +530,15 @@ def _day_partitions(spark: SparkSession, tables: LakeTables, days: Sequence[date
 class _Batch:
     """What one plan computes for a batch of days, keyed by day (``dt`` or ``target``)."""
 
-    days: list[date]
+    windows: dict[date, _Days]  # each day's, listed once for the batch
     activity: DataFrame  # the activity rows of all their windows, read once
     rolling: DataFrame  # rolling_features_by_day
     memberships: DataFrame  # memberships_by_day
     shared: DataFrame  # their shared memberships, per day
+
+    @property
+    def days(self) -> list[date]:
+        return sorted(self.windows)
 
     def of(self, frame: DataFrame, key: str, day: date) -> DataFrame:
         return frame.where(F.col(key) == F.lit(day)).drop(key)
@@ -579,31 +584,25 @@ def _batch(tables: LakeTables, days: Sequence[date], params: FeatureParams) -> _
     """The rolling features and memberships of those of ``days`` whose windows' activity
     rows are all written, in one plan keyed by day (persisted, computed by the jobs of
     the first day that reads them)."""
-    targets, window_days = [], set()
-    history_start = None
+    windows: dict[date, _Days] = {}
     for day in days:
         try:
             info = _days(tables, day)
         except FeatureInputError:
             continue  # its own run says why
-        if any(d not in info.have_activity for d in info.usable):
-            continue
-        targets.append(day)
-        window_days.update(info.usable)
-        history_start = info.history_start
-    if len(targets) < 2 or history_start is None:
+        if all(d in info.have_activity for d in info.usable):
+            windows[day] = info
+    if len(windows) < 2:
         return None
-    activity = tables.read(layout.ACCOUNT_ACTIVITY, sorted(window_days)).persist()
+    targets = sorted(windows)
+    window_days = sorted({d for info in windows.values() for d in info.usable})
+    history_start = windows[targets[-1]].history_start
+    activity = tables.read(layout.ACCOUNT_ACTIVITY, window_days).persist()
     snapshots = tables.read(layout.CURATED_ACCOUNTS, targets, CURATED_ACCOUNTS_SCHEMA)
     rolling = rolling_features_by_day(activity, snapshots, targets, history_start).persist()
     by_target = rolling.withColumnRenamed("dt", "target")
-    window = activity.withColumn(
-        "target", F.explode(covering_days(targets, ROLLING_DAYS, history_start))
-    )
     new_models = recent_models(
-        window.select("target", "dt", F.explode(F.map_keys("model_requests")).alias("model"))
-        .groupBy("target", "model")
-        .agg(F.min("dt").alias("first_seen")),
+        model_first_seen(rolling_windows(activity, targets, history_start), by=("target",)),
         F.col("target"),
         NEW_MODEL_DAYS,
         history_start,
@@ -619,7 +618,7 @@ def _batch(tables: LakeTables, days: Sequence[date], params: FeatureParams) -> _
         params.coordination,
     ).persist()
     shared = shared_memberships(memberships, by=("target",)).persist()
-    return _Batch(targets, activity, rolling, memberships, shared)
+    return _Batch(windows, activity, rolling, memberships, shared)
 
 
 def _run_day(
@@ -630,7 +629,9 @@ def _run_day(
     partitions = int(spark.conf.get(SHUFFLE_PARTITIONS) or 0) or 1
     tables = LakeTables.open(spark, params.lake)
     timer = _Timer(spark)
-    days = _days(tables, day)
+    # A batch's day: its window as the batch listed it (nothing is written to the lake's
+    # curated or activity days while a batch runs).
+    days = batch.windows[day] if batch is not None and day in batch.windows else _days(tables, day)
     usable, have_activity = days.usable, days.have_activity
     # The signal engine, decided once per run (on a cluster ``auto`` asks the executors).
     engine = resolve_signal_engine(spark, params.signal_engine)
@@ -665,11 +666,13 @@ def _run_day(
     # The batch's rows serve a day whose activity was all written before it (none computed now).
     from_batch = batch is not None and day in batch.days and not to_compute
     with timer.stage("account_features"):
-        activity_window = tables.read(layout.ACCOUNT_ACTIVITY, window_days).persist()
         if from_batch:
+            # The batch's cached rows hold D's: nothing of the window is read again.
             assert batch is not None
+            activity_window = batch.activity.where(F.col("dt") == F.lit(day))
             rolling = batch.of(batch.rolling, "dt", day)
         else:
+            activity_window = tables.read(layout.ACCOUNT_ACTIVITY, window_days).persist()
             rolling = rolling_account_features(activity_window, accounts, day, days.history_start)
         # The checkpoints of this job are lazy: each cuts the lineage the next parts
         # plan over, and is computed by the first job that reads it rather than by
@@ -739,7 +742,9 @@ def _run_day(
 
     # 5. Cluster and cohort features, evidence; write the day.
     with timer.stage("clusters_and_writes"):
-        activity_day = activity_window.where(F.col("dt") == F.lit(day))
+        activity_day = (
+            activity_window if from_batch else activity_window.where(F.col("dt") == F.lit(day))
+        )
         cohorts = cohort_features(accounts, rolling, activity_day)
         clustered = (
             cluster_features(
@@ -801,7 +806,8 @@ def _run_day(
             days.unusable,
             timer.seconds,
         )
-    activity_window.unpersist()
+    if not from_batch:
+        activity_window.unpersist()
     return replace(
         summary,
         timings=dict(timer.seconds),

@@ -186,29 +186,31 @@ def simulated_lake(spark, tmp_path_factory: pytest.TempPathFactory):
     )
     run_simulation(open_store(str(lake)), config)
     ref = LakeRef(str(lake), str(root))
-    # As a backfill does (flows.backfill): ingest runs ahead in a thread of its own
-    # while features go day by day, each once its day is in, its activity rows written
-    # by a batch over the days whose ingest is in by then (one pass over their text).
-    # Features of day D read no later day, so the lake is the one a strictly sequential
-    # run writes (tests/features/test_job.py compares the two on inline days).
+    # As a backfill does (flows.backfill): ingest runs ahead in a thread of its own;
+    # the days whose ingest is in by then form a batch: their activity rows in one pass
+    # over their text, then their features (``featurize.run_days``: rolling features and
+    # memberships of the batch in one plan). Features of day D read no later day, so the
+    # lake is the one a strictly sequential run writes (tests/features/test_job.py
+    # compares the two on inline days).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fixture-ingest") as pool:
         ingested = {
             day: pool.submit(ingest.run, spark, ingest.IngestParams(day=day, lake=ref))
             for day in config.day_list
         }
-        written: set = set()
-        for position, day in enumerate(config.day_list):
-            ingested[day].result()
-            if day not in written:
-                batch = [day]
-                for later in config.day_list[position + 1 :]:
-                    if not ingested[later].done():
-                        break
-                    ingested[later].result()
-                    batch.append(later)
-                params = featurize.FeatureParams(day=day, lake=ref)
-                written.update(featurize.write_activity(spark, params, batch).computed)
-            featurize.run(spark, featurize.FeatureParams(day=day, lake=ref, activity_written=True))
+        position = 0
+        while position < len(config.day_list):
+            ingested[config.day_list[position]].result()
+            batch = [config.day_list[position]]
+            for later in config.day_list[position + 1 :]:
+                if not ingested[later].done():
+                    break
+                ingested[later].result()
+                batch.append(later)
+            params = featurize.FeatureParams(day=batch[0], lake=ref, activity_written=True)
+            featurize.write_activity(spark, params, batch)
+            for _ in featurize.run_days(spark, params, batch):
+                pass
+            position += len(batch)
     return root, lake, config
 
 

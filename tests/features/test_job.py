@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from pyspark import StorageLevel
+from pyspark.sql import DataFrame
 
 from features.coordination import ENTITY_TYPE_WEIGHTS
 from features.feature_set import FEATURE_SET, KEY_COLUMNS
@@ -263,7 +264,9 @@ def test_a_backfills_activity_batch_writes_what_each_days_own_run_writes(
         FeatureParams(day=DAY, lake=lakes["batched"], activity_written=True),
     )
     assert held is not None and held.days == days
-    frames = [getattr(held, f.name) for f in dataclasses.fields(held) if f.name != "days"]
+    frames = [getattr(held, f.name) for f in dataclasses.fields(held)]
+    frames = [frame for frame in frames if isinstance(frame, DataFrame)]
+    assert len(frames) == 4
     assert all(frame.storageLevel != StorageLevel.NONE for frame in frames)
     held.unpersist()
     assert all(frame.storageLevel == StorageLevel.NONE for frame in frames)
