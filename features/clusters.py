@@ -26,8 +26,11 @@ cluster features (``CLUSTER_GROUP_FEATURES``).
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from datetime import date
 
+import pandas as pd
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -87,6 +90,9 @@ EGRESS_FLEET_MIN_OTHERS = 2
 EGRESS_FLEET_MAJORITY = 0.5
 
 
+ASSIGNMENT_SCHEMA = "customer_id string, hydra_cluster_id string, first_seen date"
+
+
 def assign_cluster_ids(
     components: DataFrame, members: DataFrame, previous_members: DataFrame, day: date
 ) -> DataFrame:
@@ -95,56 +101,73 @@ def assign_cluster_ids(
     ``components``: ``(node, component)`` over customers; ``members``:
     ``(account_id, customer_id)`` of the accounts in today's graph window;
     ``previous_members``: the last cluster members table (``MEMBER_COLUMNS``),
-    possibly empty.
+    possibly empty. Named on the driver (``cluster_names``): only the clustered
+    customers' accounts and the previous members are collected.
     """
-    current = members.join(
-        components.select(F.col("node").alias("customer_id"), "component"),
-        on="customer_id",
-        how="inner",
+    spark = components.sparkSession
+    linked = members.join(
+        components.select(F.col("node").alias("customer_id")), on="customer_id", how="left_semi"
     )
-    previous = previous_members.select("hydra_cluster_id", "account_id", "first_seen")
-    previous_clusters = previous.groupBy("hydra_cluster_id").agg(
-        F.count(F.lit(1)).alias("previous_accounts"), F.min("first_seen").alias("first_seen")
+    names = cluster_names(
+        pd.DataFrame(components.select("node", "component").toPandas()),
+        pd.DataFrame(linked.select("account_id", "customer_id").toPandas()),
+        pd.DataFrame(
+            previous_members.select("hydra_cluster_id", "account_id", "first_seen").toPandas()
+        ),
+        day,
+    )
+    return spark.createDataFrame(names, ASSIGNMENT_SCHEMA)
+
+
+def cluster_names(
+    components: pd.DataFrame, members: pd.DataFrame, previous: pd.DataFrame, day: date
+) -> pd.DataFrame:
+    """``assign_cluster_ids`` of frames held on the driver (the module docstring's rules):
+    ``components`` ``(node, component)``, ``members`` ``(account_id, customer_id)``,
+    ``previous`` ``(hydra_cluster_id, account_id, first_seen)``."""
+    previous = previous.dropna(subset=["hydra_cluster_id"])
+    previous_clusters = (
+        previous.groupby("hydra_cluster_id")
+        .agg(previous_accounts=("hydra_cluster_id", "size"), first_seen=("first_seen", "min"))
+        .reset_index()
+    )
+    current = members.dropna(subset=["account_id"]).merge(
+        components.rename(columns={"node": "customer_id"}), on="customer_id"
     )
     overlaps = (
-        current.join(
-            previous.select("hydra_cluster_id", "account_id"), on="account_id", how="inner"
-        )
-        .groupBy("component", "hydra_cluster_id")
-        .agg(F.count(F.lit(1)).alias("overlap"))
-        .join(previous_clusters, on="hydra_cluster_id", how="inner")
+        current[["account_id", "component"]]
+        .merge(previous.dropna(subset=["account_id"])[["hydra_cluster_id", "account_id"]])
+        .groupby(["component", "hydra_cluster_id"])
+        .size()
+        .rename("overlap")
+        .reset_index()
+        .merge(previous_clusters, on="hydra_cluster_id")
     )
-    by_cluster = Window.partitionBy("hydra_cluster_id").orderBy(
-        F.col("overlap").desc(), F.col("component").asc()
-    )
-    by_component = Window.partitionBy("component").orderBy(
-        F.col("previous_accounts").desc(),
-        F.col("first_seen").asc(),
-        F.col("hydra_cluster_id").asc(),
-    )
-    inherited = (
-        overlaps.withColumn("cluster_rank", F.row_number().over(by_cluster))
-        .where(F.col("cluster_rank") == 1)
-        .withColumn("component_rank", F.row_number().over(by_component))
-        .where(F.col("component_rank") == 1)
-        .select("component", "hydra_cluster_id", "first_seen")
-    )
-    new_id = F.concat(
-        F.lit(f"hc-{day:%Y%m%d}-"), F.substring(F.sha2(F.col("component"), 256), 1, 12)
-    )
+    # Every previous cluster goes to the component holding most of its accounts; a
+    # component that wins several keeps the larger, then the older, then the smaller id.
+    won = overlaps.sort_values(
+        ["hydra_cluster_id", "overlap", "component"], ascending=[True, False, True]
+    ).drop_duplicates("hydra_cluster_id")
+    inherited = won.sort_values(
+        ["component", "previous_accounts", "first_seen", "hydra_cluster_id"],
+        ascending=[True, False, True, True],
+        na_position="first",
+    ).drop_duplicates("component")[["component", "hydra_cluster_id", "first_seen"]]
     named = (
-        components.select("component")
-        .distinct()
-        .join(inherited, on="component", how="left")
-        .select(
-            "component",
-            F.coalesce("hydra_cluster_id", new_id).alias("hydra_cluster_id"),
-            F.coalesce("first_seen", F.lit(day)).alias("first_seen"),
-        )
+        components[["component"]]
+        .drop_duplicates()
+        .merge(inherited, on="component", how="left")
+        .astype({"hydra_cluster_id": object, "first_seen": object})
     )
-    return salted_join(components, named, on="component", spread_by="node").select(
-        F.col("node").alias("customer_id"), "hydra_cluster_id", "first_seen"
-    )
+    fresh = named["hydra_cluster_id"].isna()
+    named.loc[fresh, "hydra_cluster_id"] = [
+        f"hc-{day:%Y%m%d}-{hashlib.sha256(str(c).encode()).hexdigest()[:12]}"
+        for c in named.loc[fresh, "component"]
+    ]
+    named.loc[fresh, "first_seen"] = day
+    return components.merge(named, on="component")[
+        ["node", "hydra_cluster_id", "first_seen"]
+    ].rename(columns={"node": "customer_id"})
 
 
 def signup_prefix(ip: F.Column) -> F.Column:
@@ -156,12 +179,16 @@ def signup_prefix(ip: F.Column) -> F.Column:
     )
 
 
-def cohort_features(accounts: DataFrame, rolling: DataFrame, activity_day: DataFrame) -> DataFrame:
-    """``(account_id, cohort_size, cohort_sync_share)`` for the accounts active on D.
+def cohort_features(
+    accounts: DataFrame, rolling: DataFrame, activity_day: DataFrame, by: Sequence[str] = ()
+) -> DataFrame:
+    """``(*by, account_id, cohort_size, cohort_sync_share)`` for the accounts active on D.
 
     ``accounts``: snapshot of D; ``rolling``: ``rolling_account_features`` rows;
-    ``activity_day``: the activity rows of D (for ``active_minutes``).
+    ``activity_day``: the activity rows of D (for ``active_minutes``). ``by``: the
+    keys of several days' rows (a batch's target day), every input keyed by them.
     """
+    by = list(by)
     creation_key = F.when(
         F.col("signup_ip").isNotNull() & signup_prefix(F.col("signup_ip")).isNotNull(),
         F.concat(
@@ -171,10 +198,10 @@ def cohort_features(accounts: DataFrame, rolling: DataFrame, activity_day: DataF
             signup_prefix(F.col("signup_ip")),
         ),
     )
-    creation = accounts.select("account_id", creation_key.alias("creation_cohort"))
+    creation = accounts.select(*by, "account_id", creation_key.alias("creation_cohort"))
     creation_sizes = (
         creation.where(F.col("creation_cohort").isNotNull())
-        .groupBy("creation_cohort")
+        .groupBy(*by, "creation_cohort")
         .agg(F.count(F.lit(1)).alias("creation_cohort_size"))
     )
     active = rolling.where("active_on_day")
@@ -187,26 +214,29 @@ def cohort_features(accounts: DataFrame, rolling: DataFrame, activity_day: DataF
             F.to_date("created_at").cast("string"),
         ),
     )
-    woken = active.select("account_id", wake_key.alias("wake_cohort"))
+    woken = active.select(*by, "account_id", wake_key.alias("wake_cohort"))
     wake_sizes = (
         woken.where(F.col("wake_cohort").isNotNull())
-        .groupBy("wake_cohort")
+        .groupBy(*by, "wake_cohort")
         .agg(F.count(F.lit(1)).alias("wake_cohort_size"))
     )
     sized = (
-        active.select("account_id")
-        .join(creation, on="account_id", how="left")
-        .join(woken, on="account_id", how="left")
+        active.select(*by, "account_id")
+        .join(creation, on=[*by, "account_id"], how="left")
+        .join(woken, on=[*by, "account_id"], how="left")
     )
     # Most accounts are in no cohort (a null key) and a sign-up burst is one key: salted.
     sized = (
-        salted_join(sized, creation_sizes, on="creation_cohort", spread_by="account_id", how="left")
+        salted_join(
+            sized, creation_sizes, on=[*by, "creation_cohort"], spread_by="account_id", how="left"
+        )
         .transform(
             lambda rows: salted_join(
-                rows, wake_sizes, on="wake_cohort", spread_by="account_id", how="left"
+                rows, wake_sizes, on=[*by, "wake_cohort"], spread_by="account_id", how="left"
             )
         )
         .select(
+            *by,
             "account_id",
             F.coalesce("creation_cohort_size", F.lit(1)).alias("creation_size"),
             F.coalesce("wake_cohort_size", F.lit(1)).alias("wake_size"),
@@ -214,6 +244,7 @@ def cohort_features(accounts: DataFrame, rolling: DataFrame, activity_day: DataF
             "wake_cohort",
         )
         .select(
+            *by,
             "account_id",
             F.when(F.col("wake_size") > F.col("creation_size"), F.col("wake_cohort"))
             .when(F.col("creation_size") > 1, F.col("creation_cohort"))
@@ -221,32 +252,39 @@ def cohort_features(accounts: DataFrame, rolling: DataFrame, activity_day: DataF
             F.greatest("creation_size", "wake_size").cast("long").alias("cohort_size"),
         )
     )
-    minutes = activity_day.select("account_id", F.explode("active_minutes").alias("minute")).join(
-        sized.where(F.col("cohort").isNotNull()), on="account_id", how="inner"
+    minutes = activity_day.select(
+        *by, "account_id", F.explode("active_minutes").alias("minute")
+    ).join(sized.where(F.col("cohort").isNotNull()), on=[*by, "account_id"], how="inner")
+    together = minutes.groupBy(*by, "cohort", "minute").agg(
+        F.count(F.lit(1)).alias("active_members")
     )
-    together = minutes.groupBy("cohort", "minute").agg(F.count(F.lit(1)).alias("active_members"))
     sync = (
-        minutes.join(together, on=["cohort", "minute"], how="inner")
-        .groupBy("account_id")
+        minutes.join(together, on=[*by, "cohort", "minute"], how="inner")
+        .groupBy(*by, "account_id")
         .agg(
             F.avg((F.col("active_members") - 1) / (F.col("cohort_size") - 1)).alias(
                 "cohort_sync_share"
             )
         )
     )
-    return sized.join(sync, on="account_id", how="left").select(
+    return sized.join(sync, on=[*by, "account_id"], how="left").select(
+        *by,
         "account_id",
         "cohort_size",
         F.coalesce("cohort_sync_share", F.lit(0.0)).alias("cohort_sync_share"),
     )
 
 
-def account_sharing_flags(memberships: DataFrame, shared_entities: DataFrame) -> DataFrame:
-    """``(account_id, shares_payment, shares_ip)``: holds an entity another customer holds too."""
-    shared = shared_entities.select("entity_type", "entity_value")
+def account_sharing_flags(
+    memberships: DataFrame, shared_entities: DataFrame, by: Sequence[str] = ()
+) -> DataFrame:
+    """``(*by, account_id, shares_payment, shares_ip)``: holds an entity another customer
+    holds too."""
+    by = list(by)
+    shared = shared_entities.select(*by, "entity_type", "entity_value")
     return (
-        memberships.join(shared, on=["entity_type", "entity_value"], how="left_semi")
-        .groupBy("account_id")
+        memberships.join(shared, on=[*by, "entity_type", "entity_value"], how="left_semi")
+        .groupBy(*by, "account_id")
         .agg(
             F.max(F.col("entity_type") == "payment_fingerprint").alias("shares_payment"),
             F.max(F.col("entity_type").isin(*IP_ENTITY_TYPES)).alias("shares_ip"),
@@ -254,7 +292,7 @@ def account_sharing_flags(memberships: DataFrame, shared_entities: DataFrame) ->
     )
 
 
-def payment_peers(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
+def payment_peers(memberships: DataFrame, rolling: DataFrame, by: Sequence[str] = ()) -> DataFrame:
     """``(customer_id, payment_peer_customers, payment_peer_content_share)`` of every customer
     holding a payment instrument that another customer holds too.
 
@@ -271,27 +309,33 @@ def payment_peers(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
 
     ``memberships``: the shared memberships (``features.coordination``), where
     payment instruments are account-snapshot entities; ``rolling``: the rolling
-    account features (``content_share_7d``).
+    account features (``content_share_7d``). ``by``: as for ``cohort_features``.
     """
+    by = list(by)
     holders = memberships.where(F.col("entity_type") == "payment_fingerprint").select(
-        "account_id", "customer_id", F.col("entity_value").alias("instrument")
+        *by, "account_id", "customer_id", F.col("entity_value").alias("instrument")
     )
     per_customer = (
-        holders.join(rolling.select("account_id", "content_share_7d"), on="account_id", how="left")
-        .groupBy("instrument", "customer_id")
+        holders.join(
+            rolling.select(*by, "account_id", "content_share_7d"),
+            on=[*by, "account_id"],
+            how="left",
+        )
+        .groupBy(*by, "instrument", "customer_id")
         .agg(
             F.max(F.coalesce(F.col("content_share_7d"), F.lit(0.0)) >= F.lit(CONTENT_ACCOUNT_SHARE))
             .cast("long")
             .alias("content_customer")
         )
     )
-    per_instrument = per_customer.groupBy("instrument").agg(
+    per_instrument = per_customer.groupBy(*by, "instrument").agg(
         F.count(F.lit(1)).alias("holders"), F.sum("content_customer").alias("content_holders")
     )
     # Salted: an operator's card is held by hundreds of its accounts' customers.
     peers = salted_join(
-        per_customer, per_instrument, on="instrument", spread_by="customer_id"
+        per_customer, per_instrument, on=[*by, "instrument"], spread_by="customer_id"
     ).select(
+        *by,
         "customer_id",
         (F.col("holders") - 1).alias("peers"),
         (
@@ -302,9 +346,10 @@ def payment_peers(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
     best = F.max(F.struct("peers", "share"))
     return (
         peers.where(F.col("peers") >= 1)
-        .groupBy("customer_id")
+        .groupBy(*by, "customer_id")
         .agg(best.alias("best"))
         .select(
+            *by,
             "customer_id",
             F.col("best.peers").cast("long").alias("payment_peer_customers"),
             F.col("best.share").cast("double").alias("payment_peer_content_share"),
@@ -312,7 +357,7 @@ def payment_peers(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
     )
 
 
-def egress_fleet(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
+def egress_fleet(memberships: DataFrame, rolling: DataFrame, by: Sequence[str] = ()) -> DataFrame:
     """``(account_id, egress_fleet_share_7d)`` of every content account that sent from a fleet's
     exit.
 
@@ -337,24 +382,25 @@ def egress_fleet(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
 
     ``memberships``: the shared memberships (``features.coordination``);
     ``rolling``: the rolling account features (``content_share_7d``,
-    ``egress_ip_days_7d``).
+    ``egress_ip_days_7d``). ``by``: as for ``cohort_features``.
     """
+    by = list(by)
     exits = memberships.where(F.col("entity_type").isin(*EGRESS_ENTITY_TYPES)).select(
-        "account_id", "customer_id", "entity_type", "entity_value"
+        *by, "account_id", "customer_id", "entity_type", "entity_value"
     )
     content_account = (
         F.coalesce(F.col("content_share_7d"), F.lit(0.0)) >= F.lit(CONTENT_ACCOUNT_SHARE)
     ).cast("long")
     per_customer = (
         exits.join(
-            rolling.select("account_id", content_account.alias("content_account")),
-            on="account_id",
+            rolling.select(*by, "account_id", content_account.alias("content_account")),
+            on=[*by, "account_id"],
             how="left",
         )
-        .groupBy("entity_type", "entity_value", "customer_id")
+        .groupBy(*by, "entity_type", "entity_value", "customer_id")
         .agg(F.max(F.coalesce("content_account", F.lit(0))).alias("content_customer"))
     )
-    per_exit = per_customer.groupBy("entity_type", "entity_value").agg(
+    per_exit = per_customer.groupBy(*by, "entity_type", "entity_value").agg(
         F.count(F.lit(1)).alias("customers"), F.sum("content_customer").alias("content_customers")
     )
     others = F.col("customers") - 1
@@ -367,23 +413,26 @@ def egress_fleet(memberships: DataFrame, rolling: DataFrame) -> DataFrame:
         salted_join(
             per_customer,
             per_exit,
-            on=["entity_type", "entity_value"],
+            on=[*by, "entity_type", "entity_value"],
             spread_by="customer_id",
         )
         .where(fleet_exit)
-        .select("entity_type", "entity_value", "customer_id")
+        .select(*by, "entity_type", "entity_value", "customer_id")
     )
     counted = (
-        exits.join(fleet_exits, on=["entity_type", "entity_value", "customer_id"], how="left_semi")
-        .groupBy("account_id")
+        exits.join(
+            fleet_exits, on=[*by, "entity_type", "entity_value", "customer_id"], how="left_semi"
+        )
+        .groupBy(*by, "account_id")
         .agg(F.count(F.lit(1)).alias("fleet_exit_days"))
     )
     # Only a content account's: what its exits say is whose work its diluted share is. A
     # person's carrier address that a residential pool also exits through says nothing of
     # the person, and a model reading it would flag the carrier's customers (tuning seed
     # 9102: two individuals and two carrier customers, content 0-0.11, bench/README.md).
-    own = rolling.where(content_account == 1).select("account_id", "egress_ip_days_7d")
-    return counted.join(own, on="account_id", how="inner").select(
+    own = rolling.where(content_account == 1).select(*by, "account_id", "egress_ip_days_7d")
+    return counted.join(own, on=[*by, "account_id"], how="inner").select(
+        *by,
         "account_id",
         (F.col("fleet_exit_days") / F.greatest(F.col("egress_ip_days_7d"), F.lit(1)))
         .cast("double")
@@ -403,6 +452,7 @@ def cluster_features(
     previous_members: DataFrame,
     block_stats: DataFrame,
     member_weights: DataFrame | None = None,
+    by: Sequence[str] = (),
 ) -> DataFrame:
     """``rolling`` rows plus ``hydra_cluster_id``, ``group_key``, the group cluster features
     and the member's own part in its cluster (``MEMBER_FEATURES``).
@@ -425,37 +475,46 @@ def cluster_features(
     instrument, not the cluster: 0 when the account shares no instrument; the
     egress fleet (``egress_fleet``) over the senders of its own exit-days: 0 when
     it shares none.
+
+    ``by``: the keys of several days' rows (a batch's target day), every input keyed
+    by them (``member_weights`` too, when given): each day's rows are the ones a call
+    with that day's inputs alone returns, with its keys.
     """
-    flags = account_sharing_flags(memberships, shared_entities)
+    by = list(by)
+    flags = account_sharing_flags(memberships, shared_entities, by)
     rows = (
         rolling.join(
-            assignments.select("customer_id", "hydra_cluster_id"), on="customer_id", how="left"
+            assignments.select(*by, "customer_id", "hydra_cluster_id"),
+            on=[*by, "customer_id"],
+            how="left",
         )
         .withColumn("group_key", group_key(F.col("hydra_cluster_id"), F.col("customer_id")))
-        .join(flags, on="account_id", how="left")
+        .join(flags, on=[*by, "account_id"], how="left")
     )
     synced = memberships.where(F.col("entity_type") == "burst").join(
-        rows.select("account_id", "group_key"), on="account_id", how="inner"
+        rows.select(*by, "account_id", "group_key"), on=[*by, "account_id"], how="inner"
     )
     synced_accounts = (
         synced.join(
-            synced.groupBy("group_key", "entity_value")
+            synced.groupBy(*by, "group_key", "entity_value")
             .agg(F.countDistinct("customer_id").alias("customers"))
             .where(F.col("customers") >= 2),
-            on=["group_key", "entity_value"],
+            on=[*by, "group_key", "entity_value"],
             how="left_semi",
         )
-        .groupBy("account_id")
+        .groupBy(*by, "account_id")
         .agg(F.countDistinct("entity_value").cast("long").alias("member_synced_slots_7d"))
         .withColumn("synced", F.lit(True))
     )
     if member_weights is None:
+        if by:
+            raise ValueError("cluster_features: keyed rows need their keyed member weights")
         member_weights = rows.sparkSession.createDataFrame([], MEMBER_WEIGHT_SCHEMA)
     rows = (
-        rows.join(synced_accounts, on="account_id", how="left")
-        .join(member_weights, on="customer_id", how="left")
-        .join(payment_peers(memberships, rolling), on="customer_id", how="left")
-        .join(egress_fleet(memberships, rolling), on="account_id", how="left")
+        rows.join(synced_accounts, on=[*by, "account_id"], how="left")
+        .join(member_weights, on=[*by, "customer_id"], how="left")
+        .join(payment_peers(memberships, rolling, by), on=[*by, "customer_id"], how="left")
+        .join(egress_fleet(memberships, rolling, by), on=[*by, "account_id"], how="left")
         .fillna(0, subset=[*PAYMENT_PEER_FEATURES, *EGRESS_FLEET_FEATURES])
         .withColumns(
             {
@@ -473,7 +532,7 @@ def cluster_features(
     def share_of_accounts(flag: str):
         return F.avg(F.coalesce(F.col(flag), F.lit(False)).cast("double"))
 
-    groups = rows.groupBy("group_key").agg(
+    groups = rows.groupBy(*by, "group_key").agg(
         F.countDistinct("customer_id").alias("cluster_customers_count"),
         F.count(F.lit(1)).alias("cluster_accounts_count"),
         F.sum("output_tokens_1d").alias("cluster_output_tokens_sum_1d"),
@@ -498,20 +557,20 @@ def cluster_features(
         F.avg("new_model_share_3d").alias("cluster_new_model_share"),
     )
     burst = (
-        rows.groupBy("group_key", F.to_date("created_at").alias("created_day"))
+        rows.groupBy(*by, "group_key", F.to_date("created_at").alias("created_day"))
         .agg(F.count(F.lit(1)).alias("created_together"))
-        .groupBy("group_key")
+        .groupBy(*by, "group_key")
         .agg(F.max("created_together").alias("largest_creation_day"))
     )
-    previous_sizes = previous_members.groupBy("hydra_cluster_id").agg(
+    previous_sizes = previous_members.groupBy(*by, "hydra_cluster_id").agg(
         F.count(F.lit(1)).alias("previous_accounts")
     )
-    group_ids = rows.select("group_key", "hydra_cluster_id").distinct()
+    group_ids = rows.select(*by, "group_key", "hydra_cluster_id").distinct()
     groups = (
-        groups.join(burst, on="group_key", how="left")
-        .join(group_ids, on="group_key", how="inner")
-        .join(previous_sizes, on="hydra_cluster_id", how="left")
-        .join(block_stats, on="hydra_cluster_id", how="left")
+        groups.join(burst, on=[*by, "group_key"], how="left")
+        .join(group_ids, on=[*by, "group_key"], how="inner")
+        .join(previous_sizes, on=[*by, "hydra_cluster_id"], how="left")
+        .join(block_stats, on=[*by, "hydra_cluster_id"], how="left")
         .withColumns(
             {
                 "cluster_creation_burst_share": F.coalesce(
@@ -526,9 +585,9 @@ def cluster_features(
                 ),
             }
         )
-        .select("group_key", *CLUSTER_GROUP_FEATURES)
+        .select(*by, "group_key", *CLUSTER_GROUP_FEATURES)
     )
-    return salted_join(rows, groups, on="group_key", spread_by="account_id")
+    return salted_join(rows, groups, on=[*by, "group_key"], spread_by="account_id")
 
 
 def cluster_evidence(

@@ -314,6 +314,14 @@ MEMBER_WEIGHT_SCHEMA = (
 )
 
 
+BLOCK_SCHEMAS = (
+    "node string, component string",
+    "component string, cluster_block_density double, cluster_entity_families long",
+    "component string, entity_type string, entity_value string, customers long, weight double",
+    MEMBER_WEIGHT_SCHEMA,
+)
+
+
 def find_clusters(
     shared: DataFrame, params: CoordinationParams, blocks: DenseBlockParams
 ) -> tuple[DataFrame, DataFrame, DataFrame, DataFrame]:
@@ -328,23 +336,32 @@ def find_clusters(
     what each member itself shares inside its block (``member_weights``). A
     component id is the block's smallest customer, deterministic for a rerun.
     Only the shared memberships reach the driver (Arrow), a few hundred thousand
-    rows on a million-request day.
+    rows on a million-request day; ``cluster_frames`` is the driver's part.
     """
     spark = shared.sparkSession
     frame = shared.select("customer_id", "entity_type", "entity_value").toPandas()
+    found = cluster_frames(frame, params, blocks)
+    return cast(
+        tuple[DataFrame, DataFrame, DataFrame, DataFrame],
+        tuple(
+            spark.createDataFrame(part, schema)
+            for part, schema in zip(found, BLOCK_SCHEMAS, strict=True)
+        ),
+    )
+
+
+def cluster_frames(
+    frame: pd.DataFrame, params: CoordinationParams, blocks: DenseBlockParams
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``find_clusters`` of shared memberships held on the driver (``customer_id,
+    entity_type, entity_value``), as pandas frames of the same columns."""
     members, entities = dense_blocks(frame, params.weights, blocks)
     if members.empty:
         return (
-            spark.createDataFrame([], "node string, component string"),
-            spark.createDataFrame(
-                [], "component string, cluster_block_density double, cluster_entity_families long"
-            ),
-            spark.createDataFrame(
-                [],
-                "component string, entity_type string, entity_value string, customers long, "
-                "weight double",
-            ),
-            spark.createDataFrame([], MEMBER_WEIGHT_SCHEMA),
+            pd.DataFrame(columns=["node", "component"]),
+            pd.DataFrame(columns=["component", "cluster_block_density", "cluster_entity_families"]),
+            pd.DataFrame(columns=list(BLOCK_ENTITY_COLUMNS)),
+            pd.DataFrame(columns=list(MEMBER_WEIGHT_COLUMNS)),
         )
     weights = member_weights(frame, members, entities)
     component = members.groupby("block")["customer_id"].min().rename("component")
@@ -362,22 +379,10 @@ def find_clusters(
     )
     stats["cluster_entity_families"] = stats["cluster_entity_families"].fillna(0).astype("int64")
     return (
-        spark.createDataFrame(
-            members[["customer_id", "component"]].rename(columns={"customer_id": "node"}),
-            "node string, component string",
-        ),
-        spark.createDataFrame(
-            stats[["component", "cluster_block_density", "cluster_entity_families"]],
-            "component string, cluster_block_density double, cluster_entity_families long",
-        ),
-        spark.createDataFrame(
-            entities[list(BLOCK_ENTITY_COLUMNS)].astype(
-                {"customers": "int64", "weight": "float64"}
-            ),
-            "component string, entity_type string, entity_value string, customers long, "
-            "weight double",
-        ),
-        spark.createDataFrame(weights[list(MEMBER_WEIGHT_COLUMNS)], MEMBER_WEIGHT_SCHEMA),
+        members[["customer_id", "component"]].rename(columns={"customer_id": "node"}),
+        stats[["component", "cluster_block_density", "cluster_entity_families"]],
+        entities[list(BLOCK_ENTITY_COLUMNS)].astype({"customers": "int64", "weight": "float64"}),
+        weights[list(MEMBER_WEIGHT_COLUMNS)],
     )
 
 

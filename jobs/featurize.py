@@ -22,10 +22,11 @@ the day and a backfill runs days in order:
 A backfill computes the activity rows of several days first, in one pass over
 their text (``write_activity``: one read, one plan keyed by day, one write), and
 then runs the days with ``activity_written``, which reads their rows as stored,
-through ``run_days``: the rolling account features and memberships of all of
-them in one plan keyed by day, the rest day by day. Every table is what the days' own runs write
-(``tests/features/test_job.py``), at one plan's fixed cost for the batch instead
-of one per day.
+through ``run_days``: the rolling account features, memberships, cluster and
+cohort features of all of them in one plan keyed by day, only the stable ids walking
+day by day (on the driver), and each day's writes, member links and evidence from its
+slice. Every table is what the days' own runs write (``tests/features/test_job.py``),
+at one plan's fixed cost for the batch instead of one per day.
 
 A day is usable once its ingest report says validation succeeded; day D must
 be usable, earlier days that are not are left out of the windows (and named
@@ -42,6 +43,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+import pandas as pd
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -61,17 +63,20 @@ from features.account import (
     with_template_reuse,
 )
 from features.clusters import (
+    ASSIGNMENT_SCHEMA,
     MEMBER_COLUMNS,
-    assign_cluster_ids,
     cluster_evidence,
     cluster_features,
+    cluster_names,
     cohort_features,
 )
 from features.coordination import (
     BLOCK_ENTITY_COLUMNS,
+    BLOCK_SCHEMAS,
+    MEMBER_WEIGHT_SCHEMA,
     CoordinationParams,
+    cluster_frames,
     coordination_memberships,
-    find_clusters,
     memberships_by_day,
     recent_models,
     shared_memberships,
@@ -103,6 +108,9 @@ LINKS_TYPE = layout.MEMBER_LINKS_TYPE
 DAY_SCOPED_TYPES = ("ip", "datacenter_ip", "ip_prefix", "datacenter_ip_prefix")
 # The stable-id columns of ``features/cluster_members`` (``MEMBER_COLUMNS``): read with
 # this schema, the Parquet footers are not inferred by a Spark job of their own.
+MEMBERS_SCHEMA_DDL = (
+    "hydra_cluster_id string, account_id string, customer_id string, first_seen date"
+)
 MEMBERS_SCHEMA = T.StructType(
     [
         T.StructField("hydra_cluster_id", T.StringType()),
@@ -527,6 +535,73 @@ def _day_partitions(spark: SparkSession, tables: LakeTables, days: Sequence[date
 
 
 @dataclass(frozen=True)
+class _DayClusters:
+    """A day's dense blocks and their stable ids (``_day_clusters``), as Spark frames or
+    as the driver's pandas frames (the same columns)."""
+
+    components: Any  # (node, component)
+    block_entities: Any  # BLOCK_ENTITY_COLUMNS
+    member_weights: Any  # MEMBER_WEIGHT_COLUMNS
+    assignments: Any  # (customer_id, hydra_cluster_id, first_seen)
+    stats: Any  # (hydra_cluster_id, cluster_block_density, cluster_entity_families)
+    links: Any  # (hydra_cluster_id, entity_type, entity_value, customers, weight)
+
+
+_CLUSTER_SCHEMAS = {
+    "components": "node string, component string",
+    "block_entities": BLOCK_SCHEMAS[2],
+    "member_weights": MEMBER_WEIGHT_SCHEMA,
+    "assignments": ASSIGNMENT_SCHEMA,
+    "stats": "hydra_cluster_id string, cluster_block_density double, cluster_entity_families long",
+    "links": "hydra_cluster_id string, entity_type string, entity_value string, customers long, "
+    "weight double",
+}
+
+
+def _day_clusters(
+    shared: pd.DataFrame,
+    customers: pd.DataFrame,
+    previous_members: pd.DataFrame,
+    day: date,
+    params: FeatureParams,
+) -> _DayClusters:
+    """Day D's dense blocks of its shared memberships (``customer_id, entity_type,
+    entity_value``) as hydra clusters, named from the previous members
+    (``features.clusters.cluster_names``), all on the driver: ``customers`` ``(account_id,
+    customer_id)`` of D's accounts, ``previous_members`` ``MEMBER_COLUMNS``."""
+    components, block_stats, block_entities, member_weights = cluster_frames(
+        shared, params.coordination, params.blocks
+    )
+    assignments = cluster_names(components, customers, previous_members, day)
+    cluster_of_component = components.merge(
+        assignments.rename(columns={"customer_id": "node"})[["node", "hydra_cluster_id"]],
+        on="node",
+    )[["component", "hydra_cluster_id"]].drop_duplicates()
+    return _DayClusters(
+        components=components,
+        block_entities=block_entities,
+        member_weights=member_weights,
+        assignments=assignments,
+        stats=block_stats.merge(cluster_of_component, on="component")[
+            ["hydra_cluster_id", "cluster_block_density", "cluster_entity_families"]
+        ],
+        links=block_entities.merge(cluster_of_component, on="component")[
+            ["hydra_cluster_id", *BLOCK_ENTITY_COLUMNS[1:]]
+        ],
+    )
+
+
+def _cluster_frames(spark: SparkSession, held: _DayClusters) -> _DayClusters:
+    """``held`` (pandas) as Spark frames."""
+    return _DayClusters(
+        **{
+            part: spark.createDataFrame(getattr(held, part), schema)
+            for part, schema in _CLUSTER_SCHEMAS.items()
+        }
+    )
+
+
+@dataclass(frozen=True)
 class _Batch:
     """What one plan computes for a batch of days, keyed by day (``dt`` or ``target``)."""
 
@@ -535,13 +610,15 @@ class _Batch:
     rolling: DataFrame  # rolling_features_by_day
     memberships: DataFrame  # memberships_by_day
     shared: DataFrame  # their shared memberships, per day
+    clusters: dict[date, _DayClusters]  # each day's, named day after day
+    clustered: DataFrame  # cluster_features with the cohorts, per day (a local checkpoint)
 
     @property
     def days(self) -> list[date]:
         return sorted(self.windows)
 
     def of(self, frame: DataFrame, key: str, day: date) -> DataFrame:
-        return frame.where(F.col(key) == F.lit(day)).drop(key)
+        return batch_of(frame, key, day)
 
     def unpersist(self) -> None:
         """Every frame the batch cached (a resident application outlives its batches)."""
@@ -556,14 +633,16 @@ def run_days(
     yielded as each day is written, and a failing day raises there (the days before it
     are written; the ones after are not run).
 
-    A backfill's batch: the rolling account features and the memberships of all the
-    days come from one plan keyed by day (``features.account.rolling_features_by_day``,
-    ``features.coordination.memberships_by_day``), computed with the first day and kept
-    in memory for the others; the rest of each day (dense blocks, stable ids, which read
-    the day before's clusters, cluster features and writes) runs day by day. A day
-    whose activity rows are not all written yet (``params.activity_written`` unset, or
-    a day of its window missing) computes them and its own rolling features, as
-    ``run`` does. ``params.day`` is not used.
+    A backfill's batch (``_batch``): the rolling account features and the memberships
+    of the leading consecutive days whose activity rows are all written come from one
+    plan keyed by day (``features.account.rolling_features_by_day``,
+    ``features.coordination.memberships_by_day``); their dense blocks and stable ids
+    walk day by day on the driver (day D's ids inherit from D-1's members, as its own
+    run reads them back from the lake); their cluster and cohort features are one plan
+    keyed by day again. All of it is computed before the first day is written; each
+    day then writes its slices, member links and evidence. A day outside the batch
+    (``params.activity_written`` unset, a day of its window missing, after a gap)
+    runs as ``run`` does. ``params.day`` is not used.
     """
     days = sorted(set(days))
     if not days:
@@ -581,18 +660,24 @@ def run_days(
 
 
 def _batch(tables: LakeTables, days: Sequence[date], params: FeatureParams) -> _Batch | None:
-    """The rolling features and memberships of those of ``days`` whose windows' activity
-    rows are all written, in one plan keyed by day (persisted, computed by the jobs of
-    the first day that reads them)."""
+    """What ``run_days`` computes once for the leading consecutive days of ``days`` whose
+    windows' activity rows are all written (two or more, or no batch): the rolling
+    features, memberships and shared memberships (persisted), each day's clusters and
+    stable ids, and the cluster features (a local checkpoint, computed by the first
+    day's write)."""
     windows: dict[date, _Days] = {}
     for day in days:
+        # Consecutive days: each names its clusters from the day before's members.
+        if windows and day - timedelta(days=1) not in windows:
+            break
         try:
             info = _days(tables, day)
         except FeatureInputError:
-            continue  # its own run says why
-        if all(d in info.have_activity for d in info.usable):
-            windows[day] = info
-    if len(windows) < 2:
+            break  # its own run says why
+        if not all(d in info.have_activity for d in info.usable):
+            break
+        windows[day] = info
+    if len(windows) < 2 or params.previous_clusters_lookback_days < 1:
         return None
     targets = sorted(windows)
     window_days = sorted({d for info in windows.values() for d in info.usable})
@@ -618,7 +703,71 @@ def _batch(tables: LakeTables, days: Sequence[date], params: FeatureParams) -> _
         params.coordination,
     ).persist()
     shared = shared_memberships(memberships, by=("target",)).persist()
-    return _Batch(windows, activity, rolling, memberships, shared)
+
+    # Dense blocks and stable ids, day after day: day D's clusters inherit the ids of
+    # D-1's members (the accounts of D-1's rolling rows whose customer it clustered,
+    # what D-1's run writes as its cluster members and D's run reads back).
+    # The walk runs on the driver (as a day's run names its clusters): the batch's shared
+    # memberships, its accounts' customers and the members before it, collected once.
+    spark = tables.spark
+    shared_rows = pd.DataFrame(
+        shared.select("target", "customer_id", "entity_type", "entity_value").toPandas()
+    )
+    customer_rows = pd.DataFrame(by_target.select("target", "account_id", "customer_id").toPandas())
+    previous = pd.DataFrame(
+        _previous_members(tables, targets[0], params).select(*MEMBER_COLUMNS).toPandas()
+    )
+    held: dict[date, _DayClusters] = {}
+    previous_by_day: dict[date, pd.DataFrame] = {}
+    for day in targets:
+        customers = customer_rows[customer_rows["target"] == day].drop(columns="target")
+        of_day = shared_rows[shared_rows["target"] == day].drop(columns="target")
+        held[day] = _day_clusters(of_day, customers, previous, day, params)
+        previous_by_day[day] = previous
+        previous = customers.merge(held[day].assignments, on="customer_id")[list(MEMBER_COLUMNS)]
+    clusters = {day: _cluster_frames(spark, found) for day, found in held.items()}
+
+    def keyed(parts: dict[date, pd.DataFrame], schema: str) -> DataFrame:
+        """One local table of every day's rows, keyed by ``target``."""
+        frames = [frame.assign(target=day) for day, frame in parts.items()]
+        rows = pd.concat([f for f in frames if not f.empty] or frames[:1], ignore_index=True)
+        return spark.createDataFrame(rows, f"{schema}, target date")
+
+    # Their cluster and cohort features in one plan keyed by day. It reads the batch's
+    # rolling rows and shared memberships as checkpoints, leaves without their plans:
+    # over the whole plans, the optimizer's inferred filters on the target key
+    # multiplied through the plan's dozen joins on it (the driver ran out of memory
+    # planning a 3-day batch).
+    rolling_rows = by_target.localCheckpoint(eager=False)
+    shared_leaf = shared.localCheckpoint(eager=False)
+    snapshots_by_target = snapshots.withColumnRenamed("dt", "target")
+    activity_days = (
+        activity.where(F.col("dt").between(targets[0], targets[-1]))
+        .withColumn("target", F.col("dt"))
+        .localCheckpoint(eager=False)
+    )
+    by = ("target",)
+    cohorts = cohort_features(snapshots_by_target, rolling_rows, activity_days, by)
+    clustered = (
+        cluster_features(
+            rolling_rows,
+            keyed({d: c.assignments for d, c in held.items()}, ASSIGNMENT_SCHEMA),
+            shared_leaf,
+            shared_leaf.select("target", "entity_type", "entity_value").distinct(),
+            keyed(previous_by_day, MEMBERS_SCHEMA_DDL),
+            keyed({d: c.stats for d, c in held.items()}, _CLUSTER_SCHEMAS["stats"]),
+            keyed({d: c.member_weights for d, c in held.items()}, MEMBER_WEIGHT_SCHEMA),
+            by,
+        )
+        .join(cohorts, on=["target", "account_id"], how="left")
+        .localCheckpoint(eager=False)
+    )
+    return _Batch(windows, activity, rolling, memberships, shared, clusters, clustered)
+
+
+def batch_of(frame: DataFrame, key: str, day: date) -> DataFrame:
+    """``frame``'s rows of ``day`` (keyed by ``key``), without the key."""
+    return frame.where(F.col(key) == F.lit(day)).drop(key)
 
 
 def _run_day(
@@ -715,50 +864,48 @@ def _run_day(
             shared = shared_memberships(memberships)
         shared = shared.localCheckpoint(eager=False)
 
-    # 4. Dense blocks as hydra clusters, and stable ids.
+    # 4. Dense blocks as hydra clusters, and stable ids (a batch found them all).
     with timer.stage("components"):
-        components, block_stats, block_entities, block_member_weights = find_clusters(
-            shared, params.coordination, params.blocks
-        )
-        previous_members = _previous_members(tables, day, params)
-        assignments = assign_cluster_ids(components, customers, previous_members, day)
-        assignments = assignments.localCheckpoint(eager=False)
-        cluster_of_component = (
-            components.join(
-                assignments.select(F.col("customer_id").alias("node"), "hydra_cluster_id"),
-                on="node",
-                how="inner",
+        if from_batch:
+            assert batch is not None
+            found = batch.clusters[day]
+        else:
+            previous_members = _previous_members(tables, day, params)
+            held = _day_clusters(
+                pd.DataFrame(
+                    shared.select("customer_id", "entity_type", "entity_value").toPandas()
+                ),
+                pd.DataFrame(customers.toPandas()),
+                pd.DataFrame(previous_members.select(*MEMBER_COLUMNS).toPandas()),
+                day,
+                params,
             )
-            .select("component", "hydra_cluster_id")
-            .distinct()
-        )
-        stats = block_stats.join(cluster_of_component, on="component", how="inner").drop(
-            "component"
-        )
-        links = block_entities.join(cluster_of_component, on="component", how="inner").select(
-            "hydra_cluster_id", *BLOCK_ENTITY_COLUMNS[1:]
-        )
-        shared_entities = shared.select("entity_type", "entity_value").distinct()
+            found = _cluster_frames(spark, held)
+        components, block_entities = found.components, found.block_entities
+        assignments, links = found.assignments, found.links
 
     # 5. Cluster and cohort features, evidence; write the day.
     with timer.stage("clusters_and_writes"):
-        activity_day = (
-            activity_window if from_batch else activity_window.where(F.col("dt") == F.lit(day))
-        )
-        cohorts = cohort_features(accounts, rolling, activity_day)
-        clustered = (
-            cluster_features(
-                rolling,
-                assignments,
-                shared,
-                shared_entities,
-                previous_members,
-                stats,
-                block_member_weights,
+        if from_batch:
+            assert batch is not None
+            activity_day = activity_window
+            clustered = batch.of(batch.clustered, "target", day)
+        else:
+            activity_day = activity_window.where(F.col("dt") == F.lit(day))
+            cohorts = cohort_features(accounts, rolling, activity_day)
+            clustered = (
+                cluster_features(
+                    rolling,
+                    assignments,
+                    shared,
+                    shared.select("entity_type", "entity_value").distinct(),
+                    previous_members,
+                    found.stats,
+                    found.member_weights,
+                )
+                .join(cohorts, on="account_id", how="left")
+                .localCheckpoint(eager=False)
             )
-            .join(cohorts, on="account_id", how="left")
-            .localCheckpoint(eager=False)
-        )
         account_day = clustered.where("active_on_day").select(
             "account_id",
             F.lit(day).alias("dt"),

@@ -426,7 +426,7 @@ def test_a_day_another_sweep_holds_is_not_touched(trained_home, monkeypatch) -> 
 
 def test_backfill_killed_mid_way_resumes_to_identical_state(trained_home, tmp_path: Path) -> None:
     from flows.backfill import backfill
-    from flows.stages import read_day_status
+    from flows.stages import read_day_status, record_stage
 
     home, _, sim = trained_home
     # Two days: the kill lands inside the first (its ingest done, its features under
@@ -531,3 +531,23 @@ def test_backfill_killed_mid_way_resumes_to_identical_state(trained_home, tmp_pa
         assert f"# hydrasweep daily sweep {day.isoformat()}" in (report / "report.md").read_text()
         summary = json.loads((report / "summary.json").read_text())
         assert summary["score"]["model_version"] == "1" and "land" in summary
+
+    # Killed once both days' ingest was in: the resume featurizes them as one batch
+    # (``features_batch_stage``: their rolling features and memberships in one plan),
+    # each day recorded as its own, and ends where the uninterrupted run ended. The
+    # days' feature partitions are removed first, so equal tables were written again.
+    batched = fork("batched")
+    for day in days:
+        ingest = read_day_status(reference, day)["stages"]["ingest"]["summary"]
+        record_stage(batched, day, "ingest", ingest)
+        for table in ("features/account_day", "features/cluster_members"):
+            shutil.rmtree(Path(batched.lake) / table / f"dt={day.isoformat()}")
+    backfill(start=days[0], end=days[-1], config=batched)
+    for day in days:
+        features = read_day_status(batched, day)["stages"]["features"]["summary"]
+        assert features["batch_days"] == [d.isoformat() for d in days], features
+        assert features["activity_days_computed"] == [], features
+    actual = lake_snapshot(Path(batched.lake), days)
+    for table in LAKE_TABLES:
+        pd.testing.assert_frame_equal(actual[table], expected[table], obj=table)
+    assert queue_snapshot(batched.queue_url) == queue_snapshot(reference.queue_url)
