@@ -650,10 +650,23 @@ def run_days(
     tables = LakeTables.open(spark, params.lake)
     spark = _sized_session(spark, _day_partitions(spark, tables, days))
     tables = LakeTables(spark, tables.lake)
-    batch = _batch(tables, days, params) if params.activity_written and len(days) > 1 else None
+    # The batch's own work runs before its first day: that day's summary carries it.
+    timer = _Timer(spark)
+    batch = None
+    if params.activity_written and len(days) > 1:
+        with timer.stage("batch"):
+            batch = _batch(tables, days, params)
     try:
         for day in days:
-            yield _run_day(spark, replace(params, day=day), batch)
+            summary = _run_day(spark, replace(params, day=day), batch)
+            if timer.seconds:
+                summary = replace(
+                    summary,
+                    timings={**timer.seconds, **summary.timings},
+                    spark_jobs_by_part={**timer.jobs, **summary.spark_jobs_by_part},
+                )
+                timer = _Timer(spark)
+            yield summary
     finally:
         if batch is not None:
             batch.unpersist()

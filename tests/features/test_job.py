@@ -253,6 +253,9 @@ def test_a_backfills_activity_batch_writes_what_each_days_own_run_writes(
     assert [s.day for s in batched] == days
     assert [s.activity_days_computed for s in batched] == [[], [], []]
     assert [s.batch_days for s in batched] == [days] * 3
+    # The batch's own work (its plans, the stable ids' walk) is the first day's part.
+    assert ["batch" in s.timings for s in batched] == [True, False, False]
+    assert all(set(s.spark_jobs_by_part) == set(s.timings) for s in batched)
     assert [s.batch_days for s in sequential] == [[], [], []]
     assert [s.clusters for s in batched] == [s.clusters for s in sequential] == [0, 1, 1]
     # A batch releases every frame it cached (a resident application outlives batches).
