@@ -118,11 +118,13 @@ def _day_row(
     }
 
 
-def _ingested(future: Any) -> bool:
-    """Whether an ingest submitted to the task runner has finished, and well (no waiting)."""
-    wrapped = getattr(future, "wrapped_future", None)
-    if wrapped is None or not wrapped.done():
-        return False
+def _finished_well(future: Any, wait: bool = False) -> bool:
+    """Whether a task submitted to the task runner has finished, and well (``wait``: once
+    it has finished; else without waiting)."""
+    if not wait:
+        wrapped = getattr(future, "wrapped_future", None)
+        if wrapped is None or not wrapped.done():
+            return False
     try:
         future.result()
     except Exception:  # noqa: BLE001 - its day reports it when the loop gets there
@@ -131,28 +133,46 @@ def _ingested(future: Any) -> bool:
 
 
 def _activity_batch(
-    config: RunConfig, days: list[date], done: dict[date, set[str]], ingests: dict[date, Any]
+    config: RunConfig,
+    days: list[date],
+    done: dict[date, set[str]],
+    waits: dict[date, Any],
+    ingests: dict[date, Any],
 ) -> list[date]:
     """The batch of activity that starts at ``days[0]`` (whose ingest is in): it and the
-    days right after it that need features and whose ingest is in too, as many as one
-    pass takes (``jobs.featurize.activity_batch``).
+    days right after it that need features, as many as one pass takes
+    (``jobs.featurize.activity_batch``), each once its ingest is in.
 
-    Ingests run ahead of the features in the task runner's threads, so on a first
-    backfill the later days land while the earlier ones are featurized: each batch
-    takes what has landed by then. A day whose features are done (a resumed backfill)
-    ends the batch.
+    A batch's own work (its rolling windows, memberships, the walk of its clusters and
+    the plan of their features) costs about as much as a dozen of its days' own parts,
+    whatever its number of days, so a first backfill is cheapest in as few batches as
+    the cap allows. Waiting for the next days' ingests (two run at a time, ahead of the
+    features) costs nothing on a machine whose cores they fill: featurizing the days
+    already in, as earlier, only split the range into a batch per few days and made
+    the ingests and the features compete for the same cores (the demo's 21 days went
+    in three batches, bench/README.md "One batch for a first backfill"). A day whose
+    raw data is not all delivered yet (its wait for the markers has not finished), whose
+    ingest failed, or whose features are done (a resumed backfill) ends the batch.
     """
     from jobs.featurize import activity_batch
     from jobs.ingest import curated_requests
 
+    store = Runtime.of(config).store()
     ready = days[:1]
+    requests = [curated_requests(store, days[0])]
     for day in days[1:]:
         needs_features = day in ingests or "features" not in done[day]
-        if not needs_features or (day in ingests and not _ingested(ingests[day])):
+        if not needs_features:
             break
+        if day in ingests and not (
+            _finished_well(waits[day]) and _finished_well(ingests[day], wait=True)
+        ):
+            break
+        requests.append(curated_requests(store, day))
+        if len(activity_batch([*ready, day], requests)) == len(ready):
+            break  # the cap: the day starts the next batch
         ready.append(day)
-    store = Runtime.of(config).store()
-    return activity_batch(ready, [curated_requests(store, day) for day in ready])
+    return ready
 
 
 def _backfill_days(
@@ -209,10 +229,9 @@ def _backfill_days(
             if "features" not in done[day]:
                 if day not in batches:
                     if not batches:
-                        # Trained on a first run (a minute): the ingests landing
-                        # meanwhile join the first batch.
+                        # Trained on a first run (a minute) while the ingests run.
                         text_model(Runtime.of(config))
-                    batch = _activity_batch(config, days[position - 1 :], done, ingests)
+                    batch = _activity_batch(config, days[position - 1 :], done, waits, ingests)
                     summary = activity_stage(config, batch, days_after=len(batch) - 1)
                     batches.update(dict.fromkeys(batch, summary))
                     if len(batch) > 1:

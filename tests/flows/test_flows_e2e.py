@@ -452,12 +452,15 @@ def test_backfill_killed_mid_way_resumes_to_identical_state(trained_home, tmp_pa
         DayProgress(0, len(days), None),
         *(DayProgress(i, len(days), day) for i, day in enumerate(days, start=1)),
     ]
-    # Each day's activity rows came from a batch of the backfill (one pass over the text
-    # of the days ingested by then), which its features stage read as written.
+    # The days' activity rows came from one batch of the backfill (one pass over the text
+    # of both days: the first batch waits for the ingests of the days it can take), which
+    # their features read as written, and their features are one batch too.
     for day in days:
         features = read_day_status(reference, day)["stages"]["features"]["summary"]
-        assert day.isoformat() in features["activity_batch"]["computed"], features
+        computed = features["activity_batch"]["computed"]
+        assert all(d.isoformat() in computed for d in days), features
         assert features["activity_days_computed"] == []
+        assert features["batch_days"] == [d.isoformat() for d in days], features
 
     interrupted = fork("interrupted")
     env = {
