@@ -596,37 +596,41 @@ def cluster_evidence(
     memberships: DataFrame,
     activity_day: DataFrame,
     requests_day: DataFrame,
+    by: Sequence[str] = (),
 ) -> DataFrame:
     """The analyst table: one row per hydra cluster (see the module docstring).
 
     ``clustered``: ``cluster_features`` rows; ``activity_day``/``requests_day``:
-    day D's activity rows and curated requests.
+    day D's activity rows and curated requests. ``by``: key columns of every input (a
+    batch's target day, whose activity rows and requests are that day's): one row per
+    key and cluster.
     """
+    by = list(by)
     members = clustered.where(F.col("hydra_cluster_id").isNotNull())
-    account_cluster = members.select("account_id", "hydra_cluster_id")
-    summary = members.groupBy("hydra_cluster_id").agg(
+    account_cluster = members.select(*by, "account_id", "hydra_cluster_id")
+    summary = members.groupBy(*by, "hydra_cluster_id").agg(
         F.sum("requests_count_1d").cast("long").alias("requests_1d"),
         F.sum("output_tokens_1d").cast("long").alias("output_tokens_1d"),
         *[F.first(name).alias(name) for name in CLUSTER_GROUP_FEATURES],
     )
-    first_seen = assignments.select("hydra_cluster_id", "first_seen").distinct()
+    first_seen = assignments.select(*by, "hydra_cluster_id", "first_seen").distinct()
 
     entity_accounts = (
-        memberships.join(account_cluster, on="account_id", how="inner")
-        .groupBy("hydra_cluster_id", "entity_type", "entity_value")
+        memberships.join(account_cluster, on=[*by, "account_id"], how="inner")
+        .groupBy(*by, "hydra_cluster_id", "entity_type", "entity_value")
         .agg(
             F.countDistinct("account_id").alias("accounts"),
             F.countDistinct("customer_id").alias("customers"),
         )
         .where(F.col("customers") >= 2)
     )
-    top_rank = Window.partitionBy("hydra_cluster_id").orderBy(
+    top_rank = Window.partitionBy(*by, "hydra_cluster_id").orderBy(
         F.col("accounts").desc(), F.col("entity_type"), F.col("entity_value")
     )
     top_entities = (
         entity_accounts.withColumn("rank", F.row_number().over(top_rank))
         .where(F.col("rank") <= TOP_ENTITIES)
-        .groupBy("hydra_cluster_id")
+        .groupBy(*by, "hydra_cluster_id")
         .agg(
             F.transform(
                 F.array_sort(
@@ -642,9 +646,9 @@ def cluster_evidence(
     )
 
     hours = (
-        activity_day.join(account_cluster, on="account_id", how="inner")
-        .select("hydra_cluster_id", F.posexplode("hour_requests").alias("hour", "n"))
-        .groupBy("hydra_cluster_id")
+        activity_day.join(account_cluster, on=[*by, "account_id"], how="inner")
+        .select(*by, "hydra_cluster_id", F.posexplode("hour_requests").alias("hour", "n"))
+        .groupBy(*by, "hydra_cluster_id")
         .agg(
             F.array(
                 *[
@@ -655,42 +659,46 @@ def cluster_evidence(
         )
     )
 
-    cluster_requests = requests_day.join(F.broadcast(account_cluster), on="account_id", how="inner")
+    cluster_requests = requests_day.join(
+        F.broadcast(account_cluster), on=[*by, "account_id"], how="inner"
+    )
     # The sample: the request of least hash in each of SAMPLE_BUCKETS hash buckets of the
     # cluster, then the SAMPLE_PROMPTS least of those. An aggregation, so each task reduces
     # its own rows before anything moves: ranking all of a cluster's requests in a window
     # put a giant cluster's whole day, text included, in one task (bench/bench_skew.py).
     hashed = cluster_requests.select(
+        *by,
         "hydra_cluster_id",
         F.struct(F.xxhash64("request_id").alias("h"), "request_id", "prompt").alias("pick"),
     )
-    sample_rank = Window.partitionBy("hydra_cluster_id").orderBy("pick.h", "pick.request_id")
+    sample_rank = Window.partitionBy(*by, "hydra_cluster_id").orderBy("pick.h", "pick.request_id")
     prompts = (
-        hashed.groupBy("hydra_cluster_id", F.pmod(F.col("pick.h"), F.lit(SAMPLE_BUCKETS)))
+        hashed.groupBy(*by, "hydra_cluster_id", F.pmod(F.col("pick.h"), F.lit(SAMPLE_BUCKETS)))
         .agg(F.min("pick").alias("pick"))
         .select(
+            *by,
             "hydra_cluster_id",
             F.col("pick.prompt").alias("prompt"),
             F.row_number().over(sample_rank).alias("rank"),
         )
         .where(F.col("rank") <= SAMPLE_PROMPTS)
-        .groupBy("hydra_cluster_id")
+        .groupBy(*by, "hydra_cluster_id")
         .agg(
             F.transform(
                 F.array_sort(F.collect_list(F.struct("rank", "prompt"))), lambda p: p["prompt"]
             ).alias("sample_prompts")
         )
     )
-    system_rank = Window.partitionBy("hydra_cluster_id").orderBy(
+    system_rank = Window.partitionBy(*by, "hydra_cluster_id").orderBy(
         F.col("uses").desc(), F.col("system_prompt_hash")
     )
     system_prompts = (
         cluster_requests.where(F.col("system_prompt_hash").isNotNull())
-        .groupBy("hydra_cluster_id", "system_prompt_hash")
+        .groupBy(*by, "hydra_cluster_id", "system_prompt_hash")
         .agg(F.count(F.lit(1)).alias("uses"), F.min("system_prompt").alias("system_prompt"))
         .withColumn("rank", F.row_number().over(system_rank))
         .where(F.col("rank") <= SAMPLE_SYSTEM_PROMPTS)
-        .groupBy("hydra_cluster_id")
+        .groupBy(*by, "hydra_cluster_id")
         .agg(
             F.transform(
                 F.array_sort(F.collect_list(F.struct("rank", "system_prompt"))),
@@ -699,13 +707,15 @@ def cluster_evidence(
         )
     )
     empty_strings = F.array().cast("array<string>")
+    key = [*by, "hydra_cluster_id"]
     return (
-        summary.join(first_seen, on="hydra_cluster_id", how="left")
-        .join(top_entities, on="hydra_cluster_id", how="left")
-        .join(hours, on="hydra_cluster_id", how="left")
-        .join(prompts, on="hydra_cluster_id", how="left")
-        .join(system_prompts, on="hydra_cluster_id", how="left")
+        summary.join(first_seen, on=key, how="left")
+        .join(top_entities, on=key, how="left")
+        .join(hours, on=key, how="left")
+        .join(prompts, on=key, how="left")
+        .join(system_prompts, on=key, how="left")
         .select(
+            *by,
             "hydra_cluster_id",
             "first_seen",
             F.col("cluster_accounts_count").alias("accounts_count"),

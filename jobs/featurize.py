@@ -24,9 +24,10 @@ their text (``write_activity``: one read, one plan keyed by day, one write), and
 then runs the days with ``activity_written``, which reads their rows as stored,
 through ``run_days``: the rolling account features, memberships, cluster and
 cohort features of all of them in one plan keyed by day, only the stable ids walking
-day by day (on the driver), and each day's writes, member links and evidence from its
-slice. Every table is what the days' own runs write (``tests/features/test_job.py``),
-at one plan's fixed cost for the batch instead of one per day.
+day by day (on the driver), and the four tables of all its days (their member links and
+evidence keyed by day too) in one write each. Every table is what the days' own runs
+write (``tests/features/test_job.py``), at one plan's fixed cost for the batch instead
+of one per day.
 
 A day is usable once its ingest report says validation succeeded; day D must
 be usable, earlier days that are not are left out of the windows (and named
@@ -610,15 +611,18 @@ class _Batch:
     rolling: DataFrame  # rolling_features_by_day
     memberships: DataFrame  # memberships_by_day
     shared: DataFrame  # their shared memberships, per day
-    clusters: dict[date, _DayClusters]  # each day's, named day after day
+    # The days' dense blocks and stable ids (named day after day on the driver), as
+    # local tables keyed by ``target``.
+    clusters: _DayClusters
     clustered: DataFrame  # cluster_features with the cohorts, per day (a local checkpoint)
+    # Leaves (lazy local checkpoints) of what the batch's writes read besides ``clustered``.
+    shared_rows: DataFrame  # ``shared``
+    membership_rows: DataFrame  # ``memberships``
+    activity_days: DataFrame  # the batch days' own activity rows, ``target`` = ``dt``
 
     @property
     def days(self) -> list[date]:
         return sorted(self.windows)
-
-    def of(self, frame: DataFrame, key: str, day: date) -> DataFrame:
-        return batch_of(frame, key, day)
 
     def unpersist(self) -> None:
         """Every frame the batch cached (a resident application outlives its batches)."""
@@ -631,7 +635,9 @@ def run_days(
 ) -> Generator[FeatureSummary, None, None]:
     """The features of ``days`` in order, each as its own run writes them: a summary is
     yielded as each day is written, and a failing day raises there (the days before it
-    are written; the ones after are not run).
+    are written; the ones after are not run). A batch's days are written together, before
+    the first of them is yielded; an error there fails the batch's first day, with none
+    of its days recorded as done.
 
     A backfill's batch (``_batch``): the rolling account features and the memberships
     of the leading consecutive days whose activity rows are all written come from one
@@ -639,8 +645,8 @@ def run_days(
     ``features.coordination.memberships_by_day``); their dense blocks and stable ids
     walk day by day on the driver (day D's ids inherit from D-1's members, as its own
     run reads them back from the lake); their cluster and cohort features are one plan
-    keyed by day again. All of it is computed before the first day is written; each
-    day then writes its slices, member links and evidence. A day outside the batch
+    keyed by day again, and so are their member links and evidence: each of the four
+    tables is one write of every day of the batch (``_write_batch``). A day outside the batch
     (``params.activity_written`` unset, a day of its window missing, after a gap)
     runs as ``run`` does. ``params.day`` is not used.
     """
@@ -657,8 +663,12 @@ def run_days(
         with timer.stage("batch"):
             batch = _batch(tables, days, params)
     try:
+        written: dict[date, FeatureSummary] = {}
+        if batch is not None:
+            with timer.stage("batch_writes"):
+                written = _write_batch(tables, batch, params)
         for day in days:
-            summary = _run_day(spark, replace(params, day=day), batch)
+            summary = written.get(day) or _run_day(spark, replace(params, day=day))
             if timer.seconds:
                 summary = replace(
                     summary,
@@ -738,13 +748,19 @@ def _batch(tables: LakeTables, days: Sequence[date], params: FeatureParams) -> _
         held[day] = _day_clusters(of_day, customers, previous, day, params)
         previous_by_day[day] = previous
         previous = customers.merge(held[day].assignments, on="customer_id")[list(MEMBER_COLUMNS)]
-    clusters = {day: _cluster_frames(spark, found) for day, found in held.items()}
 
     def keyed(parts: dict[date, pd.DataFrame], schema: str) -> DataFrame:
         """One local table of every day's rows, keyed by ``target``."""
         frames = [frame.assign(target=day) for day, frame in parts.items()]
         rows = pd.concat([f for f in frames if not f.empty] or frames[:1], ignore_index=True)
         return spark.createDataFrame(rows, f"{schema}, target date")
+
+    clusters = _DayClusters(
+        **{
+            part: keyed({d: getattr(found, part) for d, found in held.items()}, schema)
+            for part, schema in _CLUSTER_SCHEMAS.items()
+        }
+    )
 
     # Their cluster and cohort features in one plan keyed by day. It reads the batch's
     # rolling rows and shared memberships as checkpoints, leaves without their plans:
@@ -764,18 +780,139 @@ def _batch(tables: LakeTables, days: Sequence[date], params: FeatureParams) -> _
     clustered = (
         cluster_features(
             rolling_rows,
-            keyed({d: c.assignments for d, c in held.items()}, ASSIGNMENT_SCHEMA),
+            clusters.assignments,
             shared_leaf,
             shared_leaf.select("target", "entity_type", "entity_value").distinct(),
             keyed(previous_by_day, MEMBERS_SCHEMA_DDL),
-            keyed({d: c.stats for d, c in held.items()}, _CLUSTER_SCHEMAS["stats"]),
-            keyed({d: c.member_weights for d, c in held.items()}, MEMBER_WEIGHT_SCHEMA),
+            clusters.stats,
+            clusters.member_weights,
             by,
         )
         .join(cohorts, on=["target", "account_id"], how="left")
         .localCheckpoint(eager=False)
     )
-    return _Batch(windows, activity, rolling, memberships, shared, clusters, clustered)
+    return _Batch(
+        windows,
+        activity,
+        rolling,
+        memberships,
+        shared,
+        clusters,
+        clustered,
+        shared_rows=shared_leaf,
+        membership_rows=memberships.localCheckpoint(eager=False),
+        activity_days=activity_days,
+    )
+
+
+def _write_batch(
+    tables: LakeTables, batch: _Batch, params: FeatureParams
+) -> dict[date, FeatureSummary]:
+    """Every day of ``batch`` written as its own run writes it, in one plan per table.
+
+    The four tables of the days (account features, cluster members with their links,
+    the links, the cluster evidence) are each one keyed plan and one write of all the
+    days (``LakeTables.write_days``), instead of four writes a day; what differs per
+    day is read per day: the partners' indicators valid on it. Returns each day's
+    summary (one collect a day, over the batch's checkpoints).
+    """
+    days = batch.days
+    by = ("target",)
+    clustered, found = batch.clustered, batch.clusters
+    account_day = clustered.where("active_on_day").select(
+        "account_id",
+        F.col("target").alias("dt"),
+        "customer_id",
+        "hydra_cluster_id",
+        *[F.col(spec.name).cast(spec.dtype).alias(spec.name) for spec in FEATURE_SET.specs],
+    )
+    assert tuple(account_day.columns[: len(KEY_COLUMNS)]) == KEY_COLUMNS
+    tables.write_days(account_day, layout.ACCOUNT_DAY_FEATURES, days)
+
+    matches: list[DataFrame] = []
+    indicator_counts: dict[date, dict[str, int]] = {}
+    for day in days:
+        indicators, indicator_counts[day] = _shared_indicators(tables, day, params)
+        if indicators:
+            memberships = batch_of(batch.membership_rows, "target", day)
+            matched = indicator_matches(
+                memberships,
+                indicators,
+                {t: (s.indicator_type, s.keyed) for t, s in shared_indicators.SHARED_TYPES.items()},
+                shared_indicators.SCOPED_TYPES,
+                _sharing_key(params),
+            )
+            if matched is not None:
+                matches.append(
+                    memberships.join(
+                        F.broadcast(matched), on=["entity_type", "entity_value"]
+                    ).select(F.lit(day).alias("target"), "account_id", "label")
+                )
+    partner_matches = None
+    for part in matches:
+        partner_matches = part if partner_matches is None else partner_matches.unionByName(part)
+    members = (
+        clustered.where(F.col("hydra_cluster_id").isNotNull())
+        .join(
+            found.assignments.select("target", "customer_id", "first_seen"),
+            on=["target", "customer_id"],
+            how="inner",
+        )
+        .join(
+            member_links(
+                batch.shared_rows,
+                found.components,
+                found.block_entities,
+                params.member_links,
+                partner_matches=partner_matches,
+                by=by,
+            ),
+            on=["target", "account_id"],
+            how="left",
+        )
+    )
+    tables.write_days(
+        members.select(*MEMBER_COLUMNS, "links", F.col("target").alias("dt")),
+        layout.CLUSTER_MEMBERS,
+        days,
+    )
+    tables.write_days(found.links.withColumnRenamed("target", "dt"), layout.ACCOUNT_LINKS, days)
+    requests = tables.read(layout.CURATED_REQUESTS, days, CURATED_REQUESTS_SCHEMA)
+    evidence = cluster_evidence(
+        clustered,
+        found.assignments,
+        batch.shared_rows,
+        batch.activity_days,
+        requests.withColumnRenamed("dt", "target"),
+        by,
+    )
+    tables.write_days(evidence.withColumnRenamed("target", "dt"), layout.CLUSTER_FEATURES, days)
+
+    engine = resolve_signal_engine(tables.spark, params.signal_engine)
+    partitions = int(tables.spark.conf.get(SHUFFLE_PARTITIONS) or 0) or 1
+    summaries = {}
+    for day in days:
+        timer = _Timer(tables.spark)
+        with timer.stage("summary"):
+            summary = _summarise(
+                day,
+                engine,
+                batch_of(clustered, "target", day),
+                batch_of(found.links, "target", day),
+                params,
+                [],
+                batch.windows[day].unusable,
+                timer.seconds,
+            )
+        summaries[day] = replace(
+            summary,
+            timings=dict(timer.seconds),
+            shared_indicators=indicator_counts[day],
+            spark_jobs_by_part=dict(timer.jobs),
+            shuffle_partitions=partitions,
+            batch_days=list(days),
+        )
+    return summaries
 
 
 def batch_of(frame: DataFrame, key: str, day: date) -> DataFrame:
@@ -783,17 +920,13 @@ def batch_of(frame: DataFrame, key: str, day: date) -> DataFrame:
     return frame.where(F.col(key) == F.lit(day)).drop(key)
 
 
-def _run_day(
-    spark: SparkSession, params: FeatureParams, batch: _Batch | None = None
-) -> FeatureSummary:
+def _run_day(spark: SparkSession, params: FeatureParams) -> FeatureSummary:
     day = params.day
     # What the session runs with (over Spark Connect: the server's setting).
     partitions = int(spark.conf.get(SHUFFLE_PARTITIONS) or 0) or 1
     tables = LakeTables.open(spark, params.lake)
     timer = _Timer(spark)
-    # A batch's day: its window as the batch listed it (nothing is written to the lake's
-    # curated or activity days while a batch runs).
-    days = batch.windows[day] if batch is not None and day in batch.windows else _days(tables, day)
+    days = _days(tables, day)
     usable, have_activity = days.usable, days.have_activity
     # The signal engine, decided once per run (on a cluster ``auto`` asks the executors).
     engine = resolve_signal_engine(spark, params.signal_engine)
@@ -825,17 +958,9 @@ def _run_day(
 
     # 2. Rolling account features over D-27..D.
     window_days = [d for d in usable if d in have_activity]
-    # The batch's rows serve a day whose activity was all written before it (none computed now).
-    from_batch = batch is not None and day in batch.days and not to_compute
     with timer.stage("account_features"):
-        if from_batch:
-            # The batch's cached rows hold D's: nothing of the window is read again.
-            assert batch is not None
-            activity_window = batch.activity.where(F.col("dt") == F.lit(day))
-            rolling = batch.of(batch.rolling, "dt", day)
-        else:
-            activity_window = tables.read(layout.ACCOUNT_ACTIVITY, window_days).persist()
-            rolling = rolling_account_features(activity_window, accounts, day, days.history_start)
+        activity_window = tables.read(layout.ACCOUNT_ACTIVITY, window_days).persist()
+        rolling = rolling_account_features(activity_window, accounts, day, days.history_start)
         # The checkpoints of this job are lazy: each cuts the lineage the next parts
         # plan over, and is computed by the first job that reads it rather than by
         # an eager job of its own (five Spark jobs a day fewer, same data).
@@ -844,20 +969,16 @@ def _run_day(
 
     # 3. What customers share: the customer x entity graph of D-6..D.
     with timer.stage("linking"):
-        if from_batch:
-            assert batch is not None
-            memberships = batch.of(batch.memberships, "target", day)
-        else:
-            week = activity_window.where(F.col("dt") >= F.lit(day - timedelta(days=WEEK_DAYS - 1)))
-            content_accounts = rolling.where(
-                F.col("content_share_7d") >= params.coordination.slot_min_content_share
-            ).select("account_id")
-            new_models = recent_models(
-                model_first_seen(activity_window), day, NEW_MODEL_DAYS, days.history_start
-            )
-            memberships = coordination_memberships(
-                week, accounts, customers, content_accounts, new_models, day, params.coordination
-            )
+        week = activity_window.where(F.col("dt") >= F.lit(day - timedelta(days=WEEK_DAYS - 1)))
+        content_accounts = rolling.where(
+            F.col("content_share_7d") >= params.coordination.slot_min_content_share
+        ).select("account_id")
+        new_models = recent_models(
+            model_first_seen(activity_window), day, NEW_MODEL_DAYS, days.history_start
+        )
+        memberships = coordination_memberships(
+            week, accounts, customers, content_accounts, new_models, day, params.coordination
+        )
         indicators, indicator_counts = _shared_indicators(tables, day, params)
         matches = (
             indicator_matches(
@@ -870,55 +991,39 @@ def _run_day(
             if indicators
             else None
         )
-        if from_batch:
-            assert batch is not None
-            shared = batch.of(batch.shared, "target", day)
-        else:
-            shared = shared_memberships(memberships)
-        shared = shared.localCheckpoint(eager=False)
+        shared = shared_memberships(memberships).localCheckpoint(eager=False)
 
-    # 4. Dense blocks as hydra clusters, and stable ids (a batch found them all).
+    # 4. Dense blocks as hydra clusters, and stable ids.
     with timer.stage("components"):
-        if from_batch:
-            assert batch is not None
-            found = batch.clusters[day]
-        else:
-            previous_members = _previous_members(tables, day, params)
-            held = _day_clusters(
-                pd.DataFrame(
-                    shared.select("customer_id", "entity_type", "entity_value").toPandas()
-                ),
-                pd.DataFrame(customers.toPandas()),
-                pd.DataFrame(previous_members.select(*MEMBER_COLUMNS).toPandas()),
-                day,
-                params,
-            )
-            found = _cluster_frames(spark, held)
+        previous_members = _previous_members(tables, day, params)
+        held = _day_clusters(
+            pd.DataFrame(shared.select("customer_id", "entity_type", "entity_value").toPandas()),
+            pd.DataFrame(customers.toPandas()),
+            pd.DataFrame(previous_members.select(*MEMBER_COLUMNS).toPandas()),
+            day,
+            params,
+        )
+        found = _cluster_frames(spark, held)
         components, block_entities = found.components, found.block_entities
         assignments, links = found.assignments, found.links
 
     # 5. Cluster and cohort features, evidence; write the day.
     with timer.stage("clusters_and_writes"):
-        if from_batch:
-            assert batch is not None
-            activity_day = activity_window
-            clustered = batch.of(batch.clustered, "target", day)
-        else:
-            activity_day = activity_window.where(F.col("dt") == F.lit(day))
-            cohorts = cohort_features(accounts, rolling, activity_day)
-            clustered = (
-                cluster_features(
-                    rolling,
-                    assignments,
-                    shared,
-                    shared.select("entity_type", "entity_value").distinct(),
-                    previous_members,
-                    found.stats,
-                    found.member_weights,
-                )
-                .join(cohorts, on="account_id", how="left")
-                .localCheckpoint(eager=False)
+        activity_day = activity_window.where(F.col("dt") == F.lit(day))
+        cohorts = cohort_features(accounts, rolling, activity_day)
+        clustered = (
+            cluster_features(
+                rolling,
+                assignments,
+                shared,
+                shared.select("entity_type", "entity_value").distinct(),
+                previous_members,
+                found.stats,
+                found.member_weights,
             )
+            .join(cohorts, on="account_id", how="left")
+            .localCheckpoint(eager=False)
+        )
         account_day = clustered.where("active_on_day").select(
             "account_id",
             F.lit(day).alias("dt"),
@@ -966,15 +1071,13 @@ def _run_day(
             days.unusable,
             timer.seconds,
         )
-    if not from_batch:
-        activity_window.unpersist()
+    activity_window.unpersist()
     return replace(
         summary,
         timings=dict(timer.seconds),
         shared_indicators=indicator_counts,
         spark_jobs_by_part=dict(timer.jobs),
         shuffle_partitions=partitions,
-        batch_days=list(batch.days) if from_batch and batch is not None else [],
     )
 
 
@@ -984,8 +1087,10 @@ def member_links(
     block_entities: DataFrame,
     limit: int,
     partner_matches: DataFrame | None = None,
+    by: Sequence[str] = (),
 ) -> DataFrame:
-    """``(account_id, links)``: what tied each member into its cluster, most specific first.
+    """``(*by, account_id, links)``: what tied each member into its cluster, most specific
+    first (``by``: key columns of every input, a batch's target day).
 
     ``links`` is ``LINKS_TYPE``, what the review queue stores as the member's
     links and acts on (blocking a card or an address, exporting indicators): the
@@ -999,10 +1104,12 @@ def member_links(
     one of its entities (no customers, no days).
     """
     scoped = F.col("entity_type").isin(*sorted(shared_indicators.SCOPED_TYPES))
+    keys = list(by)
     held = (
-        shared.join(components.withColumnRenamed("node", "customer_id"), on="customer_id")
-        .join(block_entities, on=["component", "entity_type", "entity_value"], how="inner")
+        shared.join(components.withColumnRenamed("node", "customer_id"), on=[*keys, "customer_id"])
+        .join(block_entities, on=[*keys, "component", "entity_type", "entity_value"], how="inner")
         .groupBy(
+            *keys,
             "account_id",
             "entity_type",
             F.when(scoped, F.regexp_replace("entity_value", "@[^@]*$", ""))
@@ -1022,6 +1129,7 @@ def member_links(
             ).alias("days"),
         )
         .select(
+            *keys,
             "account_id",
             F.struct(
                 (-F.col("weight")).alias("order"),
@@ -1041,12 +1149,12 @@ def member_links(
             link["days"].alias("days"),
         )
 
-    own = held.groupBy("account_id").agg(
+    own = held.groupBy(*keys, "account_id").agg(
         F.transform(F.slice(F.array_sort(F.collect_list("link")), 1, limit), as_link).alias("own")
     )
     if partner_matches is None:
         return own.withColumnRenamed("own", "links")
-    partner = partner_matches.groupBy("account_id").agg(
+    partner = partner_matches.groupBy(*keys, "account_id").agg(
         F.transform(
             F.array_sort(F.collect_set("label")),
             lambda label: F.struct(
@@ -1057,7 +1165,8 @@ def member_links(
             ),
         ).alias("partner")
     )
-    return own.join(partner, on="account_id", how="full").select(
+    return own.join(partner, on=[*keys, "account_id"], how="full").select(
+        *keys,
         "account_id",
         F.concat(
             F.coalesce("partner", F.array().cast(LINKS_TYPE)),

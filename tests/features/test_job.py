@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,6 +30,7 @@ from jobs.featurize import (
     spread_partitions,
 )
 from lakeio import LakeRef, layout
+from lakeio.indicators import INDICATORS_PREFIX
 from lakeio.tables import LakeTables
 from tests.features.conftest import DAY, account, assert_rows_equal, at, request, write_curated_day
 
@@ -234,10 +236,39 @@ def test_a_backfills_activity_batch_writes_what_each_days_own_run_writes(
         root.mkdir(parents=True)
         for day, rows in curated.items():
             write_curated_day(spark, root, day, rows, directory(["c1", "c2", "c3", "c4"]))
+        # A partner's indicator naming one of the campaign's exits, valid from the second
+        # day: the days' member links differ by it (read per day, then written in one plan).
+        bundle = root / INDICATORS_PREFIX / "source=partner" / "b1.jsonl"
+        bundle.parent.mkdir(parents=True)
+        bundle.write_text(
+            json.dumps(
+                {
+                    "source": "partner",
+                    "indicator_id": "i1",
+                    "entity_type": "ip",
+                    "value": "45.9.0.1",
+                    "keyed_hash": False,
+                    "valid_from": f"{YESTERDAY.isoformat()}T00:00:00+00:00",
+                }
+            )
+            + "\n"
+        )
         lakes[name] = LakeRef(str(root), str(root.parent / "scratch"))
 
     sequential = [run(spark, FeatureParams(day=d, lake=lakes["day_by_day"])) for d in days]
     assert [s.activity_days_computed for s in sequential] == [[d] for d in days]
+    assert [s.shared_indicators.get("valid") for s in sequential] == [None, 1, 1]
+    partner_links = [
+        {
+            row["account_id"]
+            for row in read_day(
+                spark, Path(lakes["day_by_day"].uri), layout.CLUSTER_MEMBERS, d
+            ).collect()
+            if any(link["type"] == featurize.PARTNER_LINK for link in row["links"] or [])
+        }
+        for d in days[1:]
+    ]
+    assert partner_links == [{"c1", "c2", "c3"}, {"c1", "c2", "c3", "c4"}]
 
     # Asked for the last day only, the pass also fills in the two days its window lacks.
     batch = featurize.write_activity(spark, FeatureParams(day=DAY, lake=lakes["batched"]), [DAY])
@@ -253,8 +284,11 @@ def test_a_backfills_activity_batch_writes_what_each_days_own_run_writes(
     assert [s.day for s in batched] == days
     assert [s.activity_days_computed for s in batched] == [[], [], []]
     assert [s.batch_days for s in batched] == [days] * 3
-    # The batch's own work (its plans, the stable ids' walk) is the first day's part.
+    # The batch's own work (its plans, the stable ids' walk, the writes of all its days)
+    # is the first day's part.
     assert ["batch" in s.timings for s in batched] == [True, False, False]
+    assert ["batch_writes" in s.timings for s in batched] == [True, False, False]
+    assert [s.shared_indicators for s in batched] == [s.shared_indicators for s in sequential]
     assert all(set(s.spark_jobs_by_part) == set(s.timings) for s in batched)
     assert [s.batch_days for s in sequential] == [[], [], []]
     assert [s.clusters for s in batched] == [s.clusters for s in sequential] == [0, 1, 1]
