@@ -71,9 +71,14 @@ def staging_day_prefix(table: str, day: date) -> str:
     return f"{STAGING_PREFIX}{table_day_prefix(table, day)}"
 
 
+def staging_batch_root(batch: str) -> str:
+    """The folder of one write of several days (removed whole once its days are promoted)."""
+    return f"{STAGING_PREFIX}_batches/{batch}/"
+
+
 def staging_batch_prefix(table: str, batch: str) -> str:
     """Where one Spark write of several days of ``table`` lands (``dt=D/`` folders under it)."""
-    return f"{STAGING_PREFIX}_batches/{batch}/{table_prefix(table)}"
+    return f"{staging_batch_root(batch)}{table_prefix(table)}"
 
 
 # Reports people open (JSON, HTML, Markdown), per kind and day.

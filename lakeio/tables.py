@@ -142,7 +142,8 @@ class LakeTables:
         """
         import uuid
 
-        batch = layout.staging_batch_prefix(table, uuid.uuid4().hex[:12])
+        batch_id = uuid.uuid4().hex[:12]
+        batch = layout.staging_batch_prefix(table, batch_id)
         frame.write.mode("overwrite").partitionBy(DT).parquet(self.lake.uri(batch))
         try:
             for day in days:
@@ -158,7 +159,9 @@ class LakeTables:
                     continue
                 self.lake.promote(staged, layout.table_day_prefix(table, day))
         finally:
-            self.lake.discard(batch)
+            # The whole folder of the write (not only the table's): no empty folders are
+            # left behind, one a batch's table.
+            self.lake.discard(layout.staging_batch_root(batch_id))
 
     def discard_day(self, table: str, day: date) -> None:
         """Remove ``table``'s partition of ``day`` (a day that must not be read any more)."""

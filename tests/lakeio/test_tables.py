@@ -87,6 +87,8 @@ def test_several_days_are_replaced_by_one_write(spark, tables: LakeTables) -> No
     assert not list(tables.store.list_keys(layout.STAGING_PREFIX))
     staged = tables.lake.local_path(layout.STAGING_PREFIX)
     assert staged is None or not list(staged.rglob("*.parquet"))
+    # Nor the write's folders (one a batch's table, empty, had been left before).
+    assert staged is None or not list(staged.glob("_batches/*"))
 
 
 def test_a_staged_day_is_published_only_when_promoted(spark, tables: LakeTables) -> None:
