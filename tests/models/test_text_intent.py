@@ -16,6 +16,7 @@ import pytest
 
 from features.account import INTENT_COLUMN, INTENT_THRESHOLD, account_day_activity
 from features.text_intent import (
+    SCORE_CHUNK_TEXTS,
     IntentVectorizerParams,
     feature_matrix,
     hashed_ngrams,
@@ -76,6 +77,26 @@ def test_scoring_equals_the_trained_matrix_product() -> None:
     assert 1 not in rows and 2 not in rows  # empty texts have no n-grams
     # Long texts are cut to head + tail: the cost is flat in the length.
     assert (rows == 3).sum() < 3 * (params.head_bytes + params.tail_bytes)
+
+
+def test_a_batch_is_scored_in_chunks_as_each_text_alone() -> None:
+    # Over two chunks and a part, empty texts at a chunk's edges: every text's score is
+    # the score it gets alone (a chunk that lost its texts' order or owners would not be).
+    params = IntentVectorizerParams(n_features=1 << 12)
+    model = fit(training_examples(seed=1)[:400], params, 1.0, seed=1)
+    texts = [
+        None
+        if i % 97 == 0
+        else ""
+        if i % 89 == 0
+        else f"Step {i}: let's think step by step."
+        if i % 3 == 0
+        else f"what's a good recipe number {i}?"
+        for i in range(2 * SCORE_CHUNK_TEXTS + 37)
+    ]
+    texts[SCORE_CHUNK_TEXTS - 1] = texts[SCORE_CHUNK_TEXTS] = None
+    alone = np.array([model.scores([text])[0] for text in texts])
+    assert np.allclose(model.scores(texts), alone, rtol=0, atol=1e-12)
 
 
 def test_digits_do_not_matter_but_words_do() -> None:
