@@ -2,12 +2,12 @@
 
 Ingest runs for several days at once (bounded concurrency: days are
 independent there); features run strictly in day order, because rolling
-windows and stable cluster ids of day D read day D-1's outputs, each as soon as
-its day's ingest is in (overlapping the ingest of later days). Their activity
-rows come in batches: the days from the next one to do whose ingest is in by
-then, in one pass over their text (``jobs.featurize.write_activity``), and a
-batch's features run in one task (``flows.stages.features_batch_stage``: their
-rolling windows and memberships in one plan, each day recorded as it is written);
+windows and stable cluster ids of day D read day D-1's outputs. They come in
+batches: from the next day to do, as many days as one pass takes
+(``jobs.featurize.BATCH_REQUESTS``), each once its ingest is in (``_activity_batch``);
+their activity rows in one pass over their text (``jobs.featurize.write_activity``),
+then their features in one task (``flows.stages.features_batch_stage``: one plan
+keyed by day, each day recorded once the batch is written);
 scoring and landing follow in order when a champion model exists (or not at all
 with ``features_only``). Each finished stage is recorded per day under
 ``reports/sweep/dt=D/status.json``; a rerun skips finished stages unless
@@ -200,8 +200,8 @@ def _backfill_days(
     }
     failed: dict[date, str] = {}
     seconds: dict[date, float] = {}
-    # Each day's activity rows come from a batch: the days from it on whose ingest is in,
-    # in one pass over their text (``jobs.featurize.write_activity``).
+    # Each day's activity rows come from a batch: the days from it on that one pass takes,
+    # once their ingest is in (``_activity_batch``), in one pass over their text.
     batches: dict[date, dict[str, Any]] = {}
     # Days whose features a batch's task wrote (``features_batch_stage``), or where it failed.
     batch_done: set[date] = set()
